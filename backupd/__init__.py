@@ -1,0 +1,1 @@
+"""backupd: block-volume backup service with a Cinder-compatible REST API."""

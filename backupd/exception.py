@@ -1,0 +1,122 @@
+"""Exceptions shared by every layer.
+
+Each API-visible error carries its HTTP ``code`` and the JSON ``error_name``
+the fault middleware uses as the key of the error body
+(``{"badRequest": {"message": ..., "code": 400}}``), as Cinder does. Messages
+name the object, its state and what to do about it.
+"""
+
+
+class BackupdException(Exception):
+    """Base class: ``message`` is a %-template filled from keyword args."""
+
+    message = "An unknown error occurred."
+    code = 500
+    error_name = "computeFault"
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            try:
+                message = self.message % kwargs
+            except (KeyError, TypeError):
+                message = self.message
+        self.msg = str(message)
+        super().__init__(self.msg)
+
+
+# --- API-visible errors -----------------------------------------------------
+
+class Invalid(BackupdException):
+    message = "Invalid request: %(reason)s"
+    code = 400
+    error_name = "badRequest"
+
+
+class InvalidInput(Invalid):
+    message = "Invalid input received: %(reason)s"
+
+
+class InvalidState(Invalid):
+    """Object is in a state that does not allow the request."""
+    message = "%(reason)s"
+
+
+class Forbidden(BackupdException):
+    message = "Policy doesn't allow %(action)s to be performed."
+    code = 403
+    error_name = "forbidden"
+
+
+class NotFound(BackupdException):
+    message = "Resource could not be found."
+    code = 404
+    error_name = "itemNotFound"
+
+
+class VolumeNotFound(NotFound):
+    message = "Volume %(volume_id)s could not be found."
+
+
+class SnapshotNotFound(NotFound):
+    message = "Snapshot %(snapshot_id)s could not be found."
+
+
+class BackupNotFound(NotFound):
+    message = "Backup %(backup_id)s could not be found."
+
+
+class ServiceNotFound(NotFound):
+    message = "Service %(service_id)s could not be found."
+
+
+class Conflict(BackupdException):
+    message = "%(reason)s"
+    code = 409
+    error_name = "conflictingRequest"
+
+
+class VersionNotAcceptable(BackupdException):
+    message = "Version %(version)s is not supported by the API. Minimum is %(min)s and maximum is %(max)s."
+    code = 406
+    error_name = "computeFault"
+
+
+class ServiceUnavailable(BackupdException):
+    message = "%(reason)s"
+    code = 503
+    error_name = "serviceUnavailable"
+
+
+# --- Driver / engine errors (not tied to HTTP) --------------------------------
+
+class DriverError(BackupdException):
+    message = "Driver error: %(reason)s"
+
+
+class DriverNotInitialized(DriverError):
+    message = "Driver %(driver)s on host %(host)s is not initialized: %(reason)s"
+
+
+class VolumeDriverError(DriverError):
+    message = "Volume driver error: %(reason)s"
+
+
+class BackupDriverError(DriverError):
+    message = "Backup driver error: %(reason)s"
+
+
+class BackupObjectNotFound(BackupDriverError):
+    message = "Object %(name)s not found in container %(container)s."
+
+
+class BackupChecksumMismatch(BackupDriverError):
+    message = "%(reason)s"
+
+
+class BackupCancelled(BackupDriverError):
+    message = "Operation on backup %(backup_id)s was cancelled."
+
+
+class ProcessExecutionError(DriverError):
+    message = "%(reason)s"
