@@ -1,0 +1,27 @@
+"""Small helpers shared by every layer (no imports from api/manager/db)."""
+import importlib
+import sys
+
+
+def _original(name):
+    """The unpatched stdlib module ``name`` even in an eventlet-patched process.
+
+    Driver and engine code must run on real OS threads so a multi-GB backup
+    never blocks the eventlet hub; this is the one place that knows eventlet
+    may have patched the standard library, and it never imports eventlet
+    itself.
+    """
+    patcher = sys.modules.get('eventlet.patcher')
+    if patcher is not None and patcher.is_monkey_patched('thread'):
+        return patcher.original(name)
+    return importlib.import_module(name)
+
+
+def native_threading():
+    """``threading`` whose Thread is an OS thread, patched process or not."""
+    return _original('threading')
+
+
+def native_queue():
+    """``queue`` whose Queue blocks OS threads, patched process or not."""
+    return _original('queue')
