@@ -1,0 +1,170 @@
+"""The volume driver contract: what the volume manager calls on local storage.
+
+A volume driver keeps volumes and snapshots on one host's storage (files,
+LVM logical volumes). It takes plain values (ids as strings, sizes as whole
+GiB, the attach ``connector`` dict) and returns plain values; it never
+imports ``backupd.api``, ``backupd.manager`` or ``backupd.db``. Every method
+is plain blocking code: the manager runs it in a native thread.
+
+Lifecycle::
+
+    driver = SomeDriver(conf, host)   # registers the driver's ``opts`` on conf
+    driver.do_setup()                 # create what the driver needs (dirs, ...)
+    driver.check_for_setup_error()    # raise if unusable; detect capabilities
+
+Operations (each raises ``backupd.exception.VolumeDriverError`` on failure,
+with a reason naming the volume/snapshot and what went wrong):
+
+==========================================================  ==================
+``create_volume(volume_id, size_gb)``                        empty volume
+``delete_volume(volume_id)``                                 already gone: ok
+``create_snapshot(snapshot_id, volume_id)``                  point-in-time copy
+``delete_snapshot(snapshot_id, volume_id)``                  already gone: ok
+``create_volume_from_snapshot(volume_id, size_gb,``          new volume with the
+``    snapshot_id, src_volume_id)``                          snapshot's data;
+                                                             ``size_gb`` >= its
+``create_cloned_volume(volume_id, size_gb, src_volume_id)``  same, from a volume
+``extend_volume(volume_id, new_size_gb)``                    grow only
+``local_path(volume_id) -> str``                             file/device path
+``snapshot_path(snapshot_id, volume_id) -> str``             only when
+                                                             ``snapshot_local_path``
+``attach_volume(volume_id, attachment_id, connector)``       bookkeeping
+``detach_volume(volume_id, attachment_id)``                  bookkeeping
+``get_stats() -> dict``                                      see below
+==========================================================  ==================
+
+Capability flags are class attributes a caller reads without a call:
+
+``snapshot_local_path``
+    True when ``snapshot_path()`` gives a path the backup service can read
+    directly (file, LVM); otherwise the manager backs up from a temporary
+    cloned volume.
+``reflink``
+    True when snapshots and clones share blocks with their source (set per
+    instance by ``check_for_setup_error()`` when detected).
+
+``get_stats()`` returns ``volume_backend_name``, ``driver_name``,
+``total_capacity_gb`` and ``free_capacity_gb`` (floats, GiB) and the
+capability flags; a driver may add keys. A driver supplies the capacity by
+implementing ``get_capacity_gb()``.
+
+Names on storage are ``volume-<id>`` and ``snapshot-<id>`` (see
+:func:`volume_name`, :func:`snapshot_name`), as in Cinder, so an operator
+finds a volume's data from its id.
+"""
+from oslo_config import cfg
+
+from backupd import exception
+
+GiB = 1024 ** 3
+
+
+def volume_name(volume_id):
+    """Storage name of a volume (file name, LV name)."""
+    return 'volume-%s' % volume_id
+
+
+def snapshot_name(snapshot_id):
+    """Storage name of a snapshot (file name, LV name)."""
+    return 'snapshot-%s' % snapshot_id
+
+
+def size_bytes(size_gb):
+    """Bytes of a size in whole GiB; refuses what no volume can have."""
+    if isinstance(size_gb, bool) or not isinstance(size_gb, int) or size_gb < 1:
+        raise exception.VolumeDriverError(
+            reason='Volume size must be a positive whole number of GiB, '
+                   'got %r.' % (size_gb,))
+    return size_gb * GiB
+
+
+class VolumeDriver:
+    """Base class of volume drivers; see the module docstring."""
+
+    #: Entry point name in ``backupd.volume_drivers`` (set by subclasses).
+    driver_name = None
+    #: The driver module's ``OPTS``; registered on ``conf`` by ``__init__``.
+    opts = ()
+
+    snapshot_local_path = False
+    reflink = False
+
+    def __init__(self, conf, host=None):
+        self.conf = conf
+        self.host = host
+        if self.opts:
+            conf.register_opts(self.opts)
+
+    # -- lifecycle ----------------------------------------------------------
+
+    def do_setup(self):
+        """Create what the driver needs; called once before any operation."""
+
+    def check_for_setup_error(self):
+        """Raise VolumeDriverError if the backend cannot be used."""
+
+    # -- volumes and snapshots ---------------------------------------------
+
+    def create_volume(self, volume_id, size_gb):
+        raise NotImplementedError()
+
+    def delete_volume(self, volume_id):
+        raise NotImplementedError()
+
+    def create_snapshot(self, snapshot_id, volume_id):
+        raise NotImplementedError()
+
+    def delete_snapshot(self, snapshot_id, volume_id):
+        raise NotImplementedError()
+
+    def create_volume_from_snapshot(self, volume_id, size_gb, snapshot_id,
+                                    src_volume_id):
+        raise NotImplementedError()
+
+    def create_cloned_volume(self, volume_id, size_gb, src_volume_id):
+        raise NotImplementedError()
+
+    def extend_volume(self, volume_id, new_size_gb):
+        raise NotImplementedError()
+
+    def local_path(self, volume_id):
+        raise NotImplementedError()
+
+    def snapshot_path(self, snapshot_id, volume_id):
+        raise exception.VolumeDriverError(
+            reason='Driver %s cannot expose snapshot %s of volume %s as a '
+                   'local path; back up from a cloned volume instead.'
+                   % (self.driver_name, snapshot_id, volume_id))
+
+    # -- attachments: bookkeeping only for local drivers -------------------
+
+    def attach_volume(self, volume_id, attachment_id, connector):
+        """Record an attachment; local drivers have nothing to export."""
+
+    def detach_volume(self, volume_id, attachment_id):
+        """Forget an attachment; detaching twice is fine."""
+
+    # -- stats --------------------------------------------------------------
+
+    def get_capacity_gb(self):
+        """(total, free) capacity of the backend in GiB, as floats."""
+        raise NotImplementedError()
+
+    def get_stats(self):
+        total, free = self.get_capacity_gb()
+        return {
+            'volume_backend_name': self._backend_name(),
+            'driver_name': self.driver_name,
+            'total_capacity_gb': total,
+            'free_capacity_gb': free,
+            'snapshot_local_path': self.snapshot_local_path,
+            'reflink': self.reflink,
+        }
+
+    def _backend_name(self):
+        # volume_backend_name is a core option; a driver built on a bare
+        # ConfigOpts (tests, tools) falls back to its own name.
+        try:
+            return self.conf.volume_backend_name or self.driver_name
+        except cfg.NoSuchOptError:
+            return self.driver_name
