@@ -52,6 +52,8 @@ Names on storage are ``volume-<id>`` and ``snapshot-<id>`` (see
 :func:`volume_name`, :func:`snapshot_name`), as in Cinder, so an operator
 finds a volume's data from its id.
 """
+import re
+
 from oslo_config import cfg
 
 from backupd import exception
@@ -59,14 +61,27 @@ from backupd import exception
 GiB = 1024 ** 3
 
 
+# Ids become file and LV names: no path separators, no leading dot or dash.
+_SAFE_ID = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]*\Z')
+
+
+def _checked_id(kind, object_id):
+    if not isinstance(object_id, str) or not _SAFE_ID.match(object_id):
+        raise exception.VolumeDriverError(
+            reason='%s id %r is not usable as a storage name; ids are '
+                   'letters, digits, "-", "_" and "." (a UUID).'
+                   % (kind, object_id))
+    return object_id
+
+
 def volume_name(volume_id):
     """Storage name of a volume (file name, LV name)."""
-    return 'volume-%s' % volume_id
+    return 'volume-%s' % _checked_id('Volume', volume_id)
 
 
 def snapshot_name(snapshot_id):
     """Storage name of a snapshot (file name, LV name)."""
-    return 'snapshot-%s' % snapshot_id
+    return 'snapshot-%s' % _checked_id('Snapshot', snapshot_id)
 
 
 def size_bytes(size_gb):
