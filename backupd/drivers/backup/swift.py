@@ -1,0 +1,274 @@
+"""Swift backup driver: the chunked engine's object primitives on Swift.
+
+Everything about chunks, compression, manifests, incrementals and
+verification lives in the engine (``chunked.py``); this module only maps
+its storage primitives onto python-swiftclient.
+
+Retries are swiftclient's own: ``Connection`` retries connection errors and
+5xx answers ``backup_swift_retry_attempts`` times with exponential backoff
+starting at ``backup_swift_retry_backoff`` seconds, and on a 401 it drops
+the token, authenticates again and repeats the request once. We only give it
+request bodies it can rewind (``_Payload``), since it refuses to re-send a
+body it cannot seek.
+
+The engine calls the primitives from several native threads at once and a
+swiftclient ``Connection`` (one HTTP connection) is not thread-safe, so each
+thread gets its own connection, created on first use.
+"""
+import hashlib
+import logging
+
+from oslo_config import cfg
+from requests import exceptions as requests_exceptions
+from swiftclient import client as swift_client
+from swiftclient import exceptions as swift_exceptions
+
+from backupd import exception
+from backupd import utils
+from backupd.drivers.backup import chunked
+
+LOG = logging.getLogger(__name__)
+
+OPTS = [
+    cfg.URIOpt('backup_swift_url',
+               help='Storage URL of the Swift account that holds backups, '
+                    'e.g. "http://swift:8080/v1/AUTH_backup". With '
+                    'backup_swift_auth_url it overrides the storage URL the '
+                    'auth service returns; without it, requests carry the '
+                    'static token backup_swift_token. Unset: use the URL '
+                    'returned by authentication.'),
+    cfg.StrOpt('backup_swift_token', secret=True,
+               help='Static auth token sent with backup_swift_url when no '
+                    'backup_swift_auth_url is set (a token cannot be renewed: '
+                    'once it expires requests fail with 401). Related: '
+                    'backup_swift_url.'),
+    cfg.URIOpt('backup_swift_auth_url',
+               help='Authentication endpoint: a tempauth/swauth v1 URL such '
+                    'as "http://swift:8080/auth/v1.0" when '
+                    'backup_swift_auth_version is 1, or a Keystone URL such '
+                    'as "http://keystone:5000/v3" when it is 3. Related: '
+                    'backup_swift_user, backup_swift_key.'),
+    cfg.StrOpt('backup_swift_auth_version', default='1', choices=['1', '3'],
+               help='Authentication protocol: "1" (tempauth/swauth, user '
+                    'given as "account:user") or "3" (Keystone v3 password '
+                    'auth through keystoneauth1; needs backup_swift_project '
+                    'and the two domain options).'),
+    cfg.StrOpt('backup_swift_user',
+               help='User to authenticate as: "account:user" for v1, a '
+                    'Keystone user name for v3. Related: backup_swift_key.'),
+    cfg.StrOpt('backup_swift_key', secret=True,
+               help='Key (v1) or password (v3) of backup_swift_user.'),
+    cfg.StrOpt('backup_swift_user_domain', default='Default',
+               help='Keystone v3 only: domain name of backup_swift_user.'),
+    cfg.StrOpt('backup_swift_project',
+               help='Keystone v3 only: project whose Swift account holds the '
+                    'backups.'),
+    cfg.StrOpt('backup_swift_project_domain', default='Default',
+               help='Keystone v3 only: domain name of backup_swift_project.'),
+    cfg.StrOpt('backup_swift_container', default='volumebackups',
+               help='Container for backups that do not name one; created on '
+                    'first use.'),
+    cfg.IntOpt('backup_swift_retry_attempts', default=3, min=0,
+               help='How many times a request is retried after a connection '
+                    'error or a 5xx answer before the operation fails. 0: '
+                    'never retry. Related: backup_swift_retry_backoff.'),
+    cfg.IntOpt('backup_swift_retry_backoff', default=2, min=0,
+               help='Seconds before the first retry; each further retry '
+                    'waits twice as long (at most 64 s). Related: '
+                    'backup_swift_retry_attempts.'),
+    cfg.IntOpt('backup_swift_timeout', default=60, min=1,
+               help='Seconds to wait for Swift to accept a connection or '
+                    'answer, so a hung proxy fails a backup rather than '
+                    'stalling it forever.'),
+    cfg.StrOpt('backup_swift_ca_cert_file',
+               help='CA bundle to verify Swift and Keystone TLS certificates '
+                    'with. Unset: the system bundle. Related: '
+                    'backup_swift_auth_insecure.'),
+    cfg.BoolOpt('backup_swift_auth_insecure', default=False,
+                help='Do not verify TLS certificates of Swift and Keystone. '
+                     'For tests only; a man in the middle could read and '
+                     'alter backups.'),
+]
+
+# Failures swiftclient raises once its own retries are exhausted.
+_TRANSPORT_ERRORS = (swift_exceptions.ClientException,
+                     requests_exceptions.RequestException, OSError)
+
+
+def list_opts():
+    return [(None, OPTS)]
+
+
+class _Payload:
+    """A rewindable, zero-copy file view of a bytes-like object.
+
+    swiftclient re-sends a request body after a failure only if it can seek
+    back to the start; a plain ``bytes`` makes it give up on the first retry.
+    """
+
+    def __init__(self, data):
+        self._view = memoryview(data).cast('B')
+        self._pos = 0
+
+    def __len__(self):
+        return len(self._view)
+
+    def read(self, size=-1):
+        end = len(self._view) if size is None or size < 0 else self._pos + size
+        chunk = self._view[self._pos:end]
+        self._pos += len(chunk)
+        return chunk
+
+    def tell(self):
+        return self._pos
+
+    def seek(self, pos, whence=0):
+        self._pos = pos
+        return pos
+
+
+def _status(exc):
+    return getattr(exc, 'http_status', None)
+
+
+class SwiftBackupDriver(chunked.ChunkedBackupDriver):
+    """Backups as objects in a Swift container (see the module docstring)."""
+
+    def __init__(self, conf, *args, **kwargs):
+        conf.register_opts(OPTS)
+        super().__init__(conf, *args, **kwargs)
+        self._threads = utils.native_threading().local()
+
+    # --- connections ------------------------------------------------------
+
+    def _connection(self):
+        """This thread's swiftclient Connection."""
+        conn = getattr(self._threads, 'conn', None)
+        if conn is None:
+            conn = self._threads.conn = self._new_connection()
+        return conn
+
+    def _new_connection(self):
+        c = self.conf
+        kwargs = dict(retries=c.backup_swift_retry_attempts,
+                      starting_backoff=c.backup_swift_retry_backoff,
+                      timeout=c.backup_swift_timeout,
+                      cacert=c.backup_swift_ca_cert_file,
+                      insecure=c.backup_swift_auth_insecure,
+                      preauthurl=c.backup_swift_url)
+        if not c.backup_swift_auth_url:
+            if not (c.backup_swift_url and c.backup_swift_token):
+                raise exception.BackupDriverError(reason=(
+                    'Swift is not configured: set backup_swift_auth_url with '
+                    'backup_swift_user and backup_swift_key, or '
+                    'backup_swift_url with backup_swift_token.'))
+            return swift_client.Connection(
+                preauthtoken=c.backup_swift_token, **kwargs)
+        if c.backup_swift_auth_version == '3':
+            return swift_client.Connection(session=self._keystone_session(),
+                                           **kwargs)
+        return swift_client.Connection(
+            authurl=c.backup_swift_auth_url, user=c.backup_swift_user,
+            key=c.backup_swift_key, auth_version='1', **kwargs)
+
+    def _keystone_session(self):
+        # keystoneauth1 (not swiftclient's keystoneclient path): it is a
+        # runtime dependency already, and swiftclient calls
+        # session.invalidate() on a 401 to get a fresh token.
+        from keystoneauth1.identity import v3
+        from keystoneauth1 import session
+        c = self.conf
+        auth = v3.Password(auth_url=c.backup_swift_auth_url,
+                           username=c.backup_swift_user,
+                           password=c.backup_swift_key,
+                           user_domain_name=c.backup_swift_user_domain,
+                           project_name=c.backup_swift_project,
+                           project_domain_name=c.backup_swift_project_domain)
+        verify = (False if c.backup_swift_auth_insecure
+                  else c.backup_swift_ca_cert_file or True)
+        return session.Session(auth=auth, verify=verify,
+                               timeout=c.backup_swift_timeout)
+
+    def _failed(self, action, container, name, exc):
+        where = container if name is None else '%s/%s' % (container, name)
+        return exception.BackupDriverError(reason=(
+            'Swift %s of %s failed after %d attempt(s): %s. Check that Swift '
+            'at %s is reachable and the backup credentials are valid.'
+            % (action, where, self._connection().attempts or 1, exc,
+               self.conf.backup_swift_auth_url or self.conf.backup_swift_url)))
+
+    # --- storage primitives used by the engine --------------------------------
+
+    def put_container(self, container):
+        try:
+            self._connection().put_container(container)
+        except _TRANSPORT_ERRORS as exc:
+            raise self._failed('container PUT', container, None, exc) from exc
+
+    def put_object(self, container, name, data):
+        # Swift checks the body against the ETag we send (422 if it differs)
+        # and answers with the ETag of what it stored; both must be ours.
+        md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        payload = _Payload(data)
+        try:
+            etag = self._connection().put_object(
+                container, name, payload, content_length=len(payload),
+                etag=md5, content_type='application/octet-stream')
+        except _TRANSPORT_ERRORS as exc:
+            raise self._failed('PUT', container, name, exc) from exc
+        if (etag or '').strip('"') != md5:
+            raise exception.BackupDriverError(reason=(
+                'Swift stored %s/%s with ETag %s but the MD5 of the data sent '
+                'is %s: the object is corrupt; the backup fails rather than '
+                'keep it.' % (container, name, etag, md5)))
+
+    def get_object(self, container, name):
+        try:
+            return self._connection().get_object(container, name)[1]
+        except _TRANSPORT_ERRORS as exc:
+            if _status(exc) == 404:
+                raise exception.BackupObjectNotFound(
+                    name=name, container=container) from exc
+            raise self._failed('GET', container, name, exc) from exc
+
+    def head_object(self, container, name):
+        try:
+            headers = self._connection().head_object(container, name)
+        except _TRANSPORT_ERRORS as exc:
+            if _status(exc) == 404:
+                return None
+            raise self._failed('HEAD', container, name, exc) from exc
+        return int(headers['content-length'])
+
+    def delete_object(self, container, name):
+        try:
+            self._connection().delete_object(container, name)
+        except _TRANSPORT_ERRORS as exc:
+            if _status(exc) != 404:   # already gone is what we wanted
+                raise self._failed('DELETE', container, name, exc) from exc
+
+    def list_objects(self, container, prefix):
+        if not prefix:
+            # An empty prefix would list (and so let a caller delete) every
+            # backup in the container.
+            raise ValueError('list_objects needs a non-empty prefix')
+        try:
+            _, listing = self._connection().get_container(
+                container, prefix=prefix, full_listing=True)
+        except _TRANSPORT_ERRORS as exc:
+            if _status(exc) == 404:
+                return []
+            raise self._failed('listing', container, None, exc) from exc
+        return [entry['name'] for entry in listing]
+
+    def check_backend(self):
+        """Authenticate, then make sure the default container is usable."""
+        container = self.conf.backup_swift_container
+        conn = self._connection()
+        try:
+            conn.head_container(container)
+        except _TRANSPORT_ERRORS as exc:
+            if _status(exc) != 404:
+                raise self._failed('container HEAD', container, None,
+                                   exc) from exc
+            self.put_container(container)
