@@ -36,11 +36,13 @@ OPTS = [
                choices=[('auto', 'use reflinks when volumes_dir supports '
                                  'them, else sparse copies'),
                         ('always', 'refuse to start unless volumes_dir '
-                                   'supports reflinks'),
-                        ('never', 'always make sparse copies')],
-               help='Whether snapshots and clones of file volumes share '
-                    'extents with their source (reflink, FICLONE) or are '
-                    'sparse copies of the data. Related: volumes_dir.'),
+                                   'supports reflinks')],
+               help='Whether snapshots and clones of file volumes must share '
+                    'extents with their source (reflink, FICLONE), so they '
+                    'are instant and use no space until written. Sparse '
+                    'copies are the fallback; note that on XFS and btrfs '
+                    'the kernel\'s copy_file_range shares extents as well, '
+                    'so there is no "never". Related: volumes_dir.'),
 ]
 
 
@@ -80,11 +82,11 @@ class FileVolumeDriver(base.VolumeDriver):
                        'of volumes_dir %s cannot reflink (FICLONE); use XFS '
                        'with reflink=1 or btrfs, or set file_volume_reflink '
                        'to "auto".' % path)
-        self.reflink = supported and mode != 'never'
-        LOG.info('File volume driver: volumes in %s, reflink %s '
-                 '(filesystem %s it, file_volume_reflink=%s).',
-                 path, 'on' if self.reflink else 'off',
-                 'supports' if supported else 'does not support', mode)
+        self.reflink = supported
+        LOG.info('File volume driver: volumes in %s; reflink %s; snapshots '
+                 'and clones are %s.', path,
+                 'supported' if supported else 'not supported',
+                 'reflinks' if supported else 'sparse copies')
 
     def _probe(self, path):
         """Write, reflink and remove probe files; True if reflink works."""
