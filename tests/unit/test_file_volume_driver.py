@@ -229,7 +229,7 @@ class TestFileDriverOnLocalFs(FileDriverContract):
         return tmp_path / 'volumes'
 
 
-# -- setup, options and input checks -------------------------------------------
+# -- setup, options and input checks -----------------------------------------
 
 def test_do_setup_creates_nested_directory(tmp_path):
     driver = make_driver(tmp_path / 'a' / 'b')

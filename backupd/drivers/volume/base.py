@@ -8,30 +8,34 @@ is plain blocking code: the manager runs it in a native thread.
 
 Lifecycle::
 
-    driver = SomeDriver(conf, host)   # registers the driver's ``opts`` on conf
-    driver.do_setup()                 # create what the driver needs (dirs, ...)
-    driver.check_for_setup_error()    # raise if unusable; detect capabilities
+    driver = SomeDriver(conf, host)  # registers the driver's ``opts`` on conf
+    driver.do_setup()                # create what the driver needs (dirs)
+    driver.check_for_setup_error()   # raise if unusable; detect capabilities
 
-Operations (each raises ``backupd.exception.VolumeDriverError`` on failure,
-with a reason naming the volume/snapshot and what went wrong):
+Operations; each raises ``backupd.exception.VolumeDriverError`` on failure
+with a reason naming the volume or snapshot and what went wrong:
 
-==========================================================  ==================
-``create_volume(volume_id, size_gb)``                        empty volume
-``delete_volume(volume_id)``                                 already gone: ok
-``create_snapshot(snapshot_id, volume_id)``                  point-in-time copy
-``delete_snapshot(snapshot_id, volume_id)``                  already gone: ok
-``create_volume_from_snapshot(volume_id, size_gb,``          new volume with the
-``    snapshot_id, src_volume_id)``                          snapshot's data;
-                                                             ``size_gb`` >= its
-``create_cloned_volume(volume_id, size_gb, src_volume_id)``  same, from a volume
-``extend_volume(volume_id, new_size_gb)``                    grow only
-``local_path(volume_id) -> str``                             file/device path
-``snapshot_path(snapshot_id, volume_id) -> str``             only when
-                                                             ``snapshot_local_path``
-``attach_volume(volume_id, attachment_id, connector)``       bookkeeping
-``detach_volume(volume_id, attachment_id)``                  bookkeeping
-``get_stats() -> dict``                                      see below
-==========================================================  ==================
+``create_volume(volume_id, size_gb)``
+    An empty (zero-reading) volume of ``size_gb`` GiB.
+``delete_volume(volume_id)``, ``delete_snapshot(snapshot_id, volume_id)``
+    Remove it; one already gone counts as deleted.
+``create_snapshot(snapshot_id, volume_id)``
+    A point-in-time copy of the volume.
+``create_volume_from_snapshot(volume_id, size_gb, snapshot_id,
+src_volume_id)``, ``create_cloned_volume(volume_id, size_gb, src_volume_id)``
+    A new volume holding the source's data; ``size_gb`` at least the
+    source's size, the rest reads as zeros.
+``extend_volume(volume_id, new_size_gb)``
+    Grow, keeping the data; never shrinks.
+``local_path(volume_id) -> str``
+    The file or block device holding the volume on this host.
+``snapshot_path(snapshot_id, volume_id) -> str``
+    The same for a snapshot; only when ``snapshot_local_path``.
+``attach_volume(volume_id, attachment_id, connector)``,
+``detach_volume(volume_id, attachment_id)``
+    Bookkeeping; local drivers have nothing to export (no-ops here).
+``get_stats() -> dict``
+    See below.
 
 Capability flags are class attributes a caller reads without a call:
 
@@ -86,7 +90,8 @@ def snapshot_name(snapshot_id):
 
 def size_bytes(size_gb):
     """Bytes of a size in whole GiB; refuses what no volume can have."""
-    if isinstance(size_gb, bool) or not isinstance(size_gb, int) or size_gb < 1:
+    whole = isinstance(size_gb, int) and not isinstance(size_gb, bool)
+    if not whole or size_gb < 1:
         raise exception.VolumeDriverError(
             reason='Volume size must be a positive whole number of GiB, '
                    'got %r.' % (size_gb,))
