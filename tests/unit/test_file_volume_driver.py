@@ -323,3 +323,14 @@ def test_copy_of_large_file_keeps_memory_bounded(tmp_path, kernel_copy):
     peak_kib = int(out.stdout)
     assert peak_kib < 64 * 1024   # reading it whole would need > 256 MiB
     assert sha256(tmp_path / 'dst') == sha256(src)
+
+
+def test_loaded_by_name_from_entry_point():
+    """The volume manager loads drivers through stevedore by name."""
+    from stevedore import driver as stevedore_driver
+    manager = stevedore_driver.DriverManager(
+        'backupd.volume_drivers', 'file', invoke_on_load=True,
+        invoke_args=(cfg.ConfigOpts(),), invoke_kwds={'host': 'node1'})
+    assert isinstance(manager.driver, file_driver.FileVolumeDriver)
+    assert manager.driver.snapshot_local_path is True
+    assert manager.driver.host == 'node1'
