@@ -1,0 +1,1 @@
+"""A simulated lvm2 for tests; see lvm_sim.py."""
