@@ -139,6 +139,10 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
         super().__init__(conf, *args, **kwargs)
         self._threads = utils.native_threading().local()
 
+    @property
+    def default_container(self):
+        return self.conf.backup_swift_container
+
     # --- connections ------------------------------------------------------
 
     def _connection(self):
@@ -263,7 +267,7 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
 
     def check_backend(self):
         """Authenticate, then make sure the default container is usable."""
-        container = self.conf.backup_swift_container
+        container = self.default_container
         conn = self._connection()
         try:
             conn.head_container(container)

@@ -1,0 +1,213 @@
+"""The Swift driver's storage primitives against a real single-node Swift.
+
+Faults are real (servers stopped and started, tokens replaced) except the
+ETag mismatch, which a healthy Swift never produces: that one test mocks
+swiftclient's answer, and says so.
+"""
+import threading
+from unittest import mock
+
+import pytest
+
+from backupd import exception
+
+
+@pytest.fixture
+def driver(make_swift_driver):
+    return make_swift_driver()
+
+
+def test_objects_round_trip_and_land_in_the_container(driver, swift,
+                                                      swift_container):
+    driver.put_container(swift_container)
+    driver.put_container(swift_container)   # idempotent
+    driver.put_object(swift_container, 'b1/00001', memoryview(b'chunk-one'))
+    driver.put_object(swift_container, 'b1/00002', bytearray(b'\0' * 3))
+    driver.put_object(swift_container, 'b2/00001', b'')
+
+    assert swift.object_names(swift_container) == [
+        'b1/00001', 'b1/00002', 'b2/00001']
+    assert swift.read_object(swift_container, 'b1/00001') == b'chunk-one'
+    assert driver.get_object(swift_container, 'b1/00002') == b'\0' * 3
+    assert driver.head_object(swift_container, 'b1/00001') == 9
+    assert driver.head_object(swift_container, 'b2/00001') == 0
+    assert sorted(driver.list_objects(swift_container, 'b1/')) == [
+        'b1/00001', 'b1/00002']
+
+
+def test_missing_objects_and_containers(driver, swift_container):
+    driver.put_container(swift_container)
+    with pytest.raises(exception.BackupObjectNotFound) as err:
+        driver.get_object(swift_container, 'gone')
+    assert 'gone' in str(err.value) and swift_container in str(err.value)
+    assert driver.head_object(swift_container, 'gone') is None
+    driver.delete_object(swift_container, 'gone')            # idempotent
+    driver.delete_object(swift_container + '-none', 'gone')  # no container
+    assert driver.list_objects(swift_container + '-none', 'b') == []
+
+
+def test_empty_prefix_is_refused(driver, swift_container):
+    # An empty prefix would let a delete widen to every backup.
+    for prefix in ('', None):
+        with pytest.raises(ValueError):
+            driver.list_objects(swift_container, prefix)
+
+
+def test_listing_keeps_to_the_prefix(driver, swift_container):
+    driver.put_container(swift_container)
+    names = ['p/%03d' % i for i in range(50)]
+    for name in names + ['p0', 'q/001']:
+        driver.put_object(swift_container, name, b'x')
+    assert sorted(driver.list_objects(swift_container, 'p/')) == names
+
+
+def test_each_thread_has_its_own_connection(driver):
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(
+        driver._connection())) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(c) for c in seen + [driver._connection()]}) == 4
+    assert driver._connection() is driver._connection()
+
+
+def test_parallel_puts_from_native_threads(driver, swift, swift_container):
+    driver.put_container(swift_container)
+    errors = []
+
+    def writer(n):
+        try:
+            for i in range(10):
+                driver.put_object(swift_container, 'w/%d/%d' % (n, i),
+                                  bytes([n]) * 1000)
+        except Exception as exc:   # collected: a thread cannot fail a test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(swift.object_names(swift_container, 'w/')) == 40
+
+
+def test_expired_token_is_renewed(driver, swift, swift_container):
+    # A real expired token (see SwiftServer.expired_token): Swift answers
+    # 401, swiftclient authenticates again and repeats the request.
+    driver.put_container(swift_container)
+    conn = driver._connection()
+    expired = conn.token = swift.expired_token()
+    driver.put_object(swift_container, 'after-401', b'data')
+    assert conn.token != expired
+    assert driver.get_object(swift_container, 'after-401') == b'data'
+
+
+def test_static_token_cannot_be_renewed(make_swift_driver, swift,
+                                        swift_container):
+    driver = make_swift_driver(backup_swift_auth_url=None,
+                               backup_swift_url=swift.storage_url,
+                               backup_swift_token=swift.expired_token())
+    with pytest.raises(exception.BackupDriverError) as err:
+        driver.check_backend()
+    assert '401' in str(err.value)
+
+
+def test_storage_url_and_token(make_swift_driver, swift, swift_container):
+    token = swift.connection().get_auth()[1]
+    driver = make_swift_driver(backup_swift_auth_url=None,
+                               backup_swift_url=swift.storage_url,
+                               backup_swift_token=token)
+    driver.check_backend()
+    assert swift.object_names(swift_container) == []   # container exists
+
+
+def test_5xx_answers_are_retried(make_swift_driver, swift, swift_container):
+    # With the object server down the proxy answers 503; it comes back
+    # during swiftclient's backoff and the PUT goes through.
+    driver = make_swift_driver(backup_swift_retry_attempts=4,
+                               backup_swift_retry_backoff=1)
+    driver.put_container(swift_container)
+    swift.stop('object')
+    restart = threading.Timer(0.3, swift.start, args=('object',))
+    restart.start()
+    try:
+        driver.put_object(swift_container, 'retried', b'r' * 100000)
+    finally:
+        restart.join()
+    assert driver._connection().attempts >= 2
+    assert swift.read_object(swift_container, 'retried') == b'r' * 100000
+
+
+def test_5xx_without_retries_fails_clearly(make_swift_driver, swift,
+                                           swift_container):
+    driver = make_swift_driver(backup_swift_retry_attempts=0)
+    driver.put_container(swift_container)
+    swift.stop('object')
+    with pytest.raises(exception.BackupDriverError) as err:
+        driver.put_object(swift_container, 'lost', b'x')
+    message = str(err.value)
+    assert '503' in message and swift_container + '/lost' in message
+
+
+def test_connection_errors_are_retried_with_the_body_rewound(
+        make_swift_driver, swift, swift_container):
+    driver = make_swift_driver(backup_swift_retry_attempts=4,
+                               backup_swift_retry_backoff=1)
+    driver.put_container(swift_container)
+    body = bytes(range(256)) * 20000   # 5 MB: re-sent whole after a failure
+    swift.stop()
+    restart = threading.Timer(0.3, swift.start)
+    restart.start()
+    try:
+        driver.put_object(swift_container, 'rewound', body)
+    finally:
+        restart.join()
+    assert driver._connection().attempts >= 2
+    assert swift.read_object(swift_container, 'rewound') == body
+
+
+def test_swift_gone_fails_clearly(driver, swift, swift_container):
+    driver.put_container(swift_container)
+    swift.stop()
+    with pytest.raises(exception.BackupDriverError) as err:
+        driver.get_object(swift_container, 'x')
+    message = str(err.value)
+    assert 'Connection refused' in message
+    assert swift.auth_url in message and '4 attempt(s)' in message
+
+
+def test_etag_mismatch_fails_the_put(driver, swift_container):
+    # FAULT INJECTED BY MOCK: a real Swift rejects a body whose MD5 differs
+    # from the ETag we send (422) and otherwise returns that MD5, so a
+    # wrong ETag in a 201 answer cannot be produced for real.
+    driver.put_container(swift_container)
+    conn = driver._connection()
+    with mock.patch.object(conn, 'put_object',
+                           return_value='0' * 32) as put:
+        with pytest.raises(exception.BackupDriverError) as err:
+            driver.put_object(swift_container, 'bad-etag', b'payload')
+    assert put.call_args.kwargs['etag'] == '321c3cf486ed509164edec1e1981fec8'
+    assert 'bad-etag' in str(err.value) and '0' * 32 in str(err.value)
+
+
+def test_check_backend_creates_the_container(driver, swift, swift_container):
+    assert swift.object_names(swift_container) == []
+    driver.check_backend()
+    swift.connection().head_container(swift_container)   # no 404
+
+
+def test_check_backend_rejects_bad_credentials(make_swift_driver):
+    driver = make_swift_driver(backup_swift_key='wrong')
+    with pytest.raises(exception.BackupDriverError) as err:
+        driver.check_backend()
+    assert '401' in str(err.value)
+
+
+def test_check_backend_without_any_swift_settings(make_swift_driver):
+    driver = make_swift_driver(backup_swift_auth_url=None)
+    with pytest.raises(exception.BackupDriverError) as err:
+        driver.check_backend()
+    assert 'backup_swift_auth_url' in str(err.value)
