@@ -811,13 +811,13 @@ class RestoreRun:
         self.fd = None
 
     def run(self, target_path, ticker):
+        settings = self.driver.settings
         ticker.total = self.top.volume_size
         self.fd = os.open(target_path, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             if os.path.isfile(target_path) and \
                     device_size(self.fd) < self.top.volume_size:
                 os.ftruncate(self.fd, self.top.volume_size)
-            settings = self.driver.settings
             stages = [(self.fetch, settings.io_threads),
                       (self.rebuild, settings.worker_threads),
                       (self.write, settings.io_threads)]
@@ -992,7 +992,12 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
     def __init__(self, conf):
         super().__init__(conf)
         conf.register_opts(OPTS)
-        self.settings = EngineSettings.from_conf(conf)
+
+    @property
+    def settings(self):
+        """The engine options, read afresh for each operation (so a changed
+        option applies to the next one) and handed to its threads."""
+        return EngineSettings.from_conf(self.conf)
 
     # --- primitives a storage backend supplies ---
 
@@ -1029,6 +1034,7 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
     # --- the contract, on top of them ---
 
     def check_for_setup_error(self):
+        self.settings      # raises on inconsistent options
         self.check_backend()
 
     def backup(self, backup, device_path, progress=base._no_progress,
@@ -1135,8 +1141,9 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
         if not prefix or not prefix.endswith('/'):
             raise ValueError('refusing to delete under prefix %r' % prefix)
         names = self.list_objects(container, prefix)
-        stages = [(self._delete_one(container), self.settings.io_threads)]
-        with Pipeline(names, stages, self.settings.in_flight) as pipe:
+        settings = self.settings
+        stages = [(self._delete_one(container), settings.io_threads)]
+        with Pipeline(names, stages, settings.in_flight) as pipe:
             for _ in pipe.results(idle=lambda: None):
                 pass
 

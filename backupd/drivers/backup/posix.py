@@ -164,6 +164,9 @@ class PosixBackupDriver(chunked.ChunkedBackupDriver):
 
     def check_backend(self):
         root = self.root
+        if os.path.exists(root) and not os.path.isdir(root):
+            raise exception.BackupDriverError(
+                reason='backup_posix_path %s is not a directory.' % root)
         try:
             os.makedirs(root, exist_ok=True)
         except OSError as exc:
@@ -171,9 +174,6 @@ class PosixBackupDriver(chunked.ChunkedBackupDriver):
                 reason='backup_posix_path %s does not exist and cannot be '
                        'created (%s); create it or fix its parent\'s '
                        'permissions.' % (root, exc.strerror))
-        if not os.path.isdir(root):
-            raise exception.BackupDriverError(
-                reason='backup_posix_path %s is not a directory.' % root)
         probe = os.path.join(root, TEMP_PREFIX + 'probe-' + uuid.uuid4().hex)
         try:
             with open(probe, 'wb') as f:
