@@ -73,6 +73,18 @@ def test_each_thread_has_its_own_connection(driver):
     assert driver._connection() is driver._connection()
 
 
+def test_new_threads_reuse_the_token(driver, swift_container):
+    driver.check_backend()
+    token = driver._connection().token
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(
+        (driver._connection().token, driver.list_objects(swift_container,
+                                                         'x'))))
+    thread.start()
+    thread.join()
+    assert token and seen == [(token, [])]
+
+
 def test_parallel_puts_from_native_threads(driver, swift, swift_container):
     driver.put_container(swift_container)
     errors = []

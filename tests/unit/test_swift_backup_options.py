@@ -84,6 +84,18 @@ def test_keystone_v3_connection_uses_a_keystoneauth_session():
     assert session.verify == '/etc/ca.pem'
 
 
+def test_keystone_session_is_shared_by_threads():
+    import threading
+    driver = make_driver(backup_swift_auth_url='https://keystone:5000/v3',
+                         backup_swift_auth_version='3')
+    sessions = [driver._connection().session]
+    thread = threading.Thread(
+        target=lambda: sessions.append(driver._connection().session))
+    thread.start()
+    thread.join()
+    assert sessions[0] is sessions[1]
+
+
 def test_insecure_wins_over_a_ca_file():
     driver = make_driver(backup_swift_auth_url='https://keystone:5000/v3',
                          backup_swift_auth_version='3',

@@ -134,10 +134,17 @@ def _status(exc):
 class SwiftBackupDriver(chunked.ChunkedBackupDriver):
     """Backups as objects in a Swift container (see the module docstring)."""
 
-    def __init__(self, conf, *args, **kwargs):
+    def __init__(self, conf):
         conf.register_opts(OPTS)
-        super().__init__(conf, *args, **kwargs)
-        self._threads = utils.native_threading().local()
+        super().__init__(conf)
+        threading = utils.native_threading()
+        self._threads = threading.local()
+        self._lock = threading.Lock()
+        self._session = None
+        # (storage URL, token) of the latest successful request: the engine
+        # starts fresh threads for every backup, and handing them the token
+        # spares one authentication per thread.
+        self._shared_auth = (None, None)
 
     @property
     def default_container(self):
@@ -150,7 +157,17 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
         conn = getattr(self._threads, 'conn', None)
         if conn is None:
             conn = self._threads.conn = self._new_connection()
+            url, token = self._shared_auth
+            if token and not conn.token:
+                conn.url, conn.token = url, token
         return conn
+
+    def _request(self, method, *args, **kwargs):
+        """``Connection.<method>(...)`` on this thread's connection."""
+        conn = self._connection()
+        result = getattr(conn, method)(*args, **kwargs)
+        self._shared_auth = (conn.url, conn.token)
+        return result
 
     def _new_connection(self):
         c = self.conf
@@ -176,9 +193,16 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
             key=c.backup_swift_key, auth_version='1', **kwargs)
 
     def _keystone_session(self):
-        # keystoneauth1 (not swiftclient's keystoneclient path): it is a
-        # runtime dependency already, and swiftclient calls
-        # session.invalidate() on a 401 to get a fresh token.
+        """One keystoneauth1 session for all threads: it caches the token
+        (under its own lock) and swiftclient calls its invalidate() on a
+        401. keystoneauth1 rather than swiftclient's own v3 code, which
+        needs python-keystoneclient, not a dependency of backupd."""
+        with self._lock:
+            if self._session is None:
+                self._session = self._make_keystone_session()
+            return self._session
+
+    def _make_keystone_session(self):
         from keystoneauth1.identity import v3
         from keystoneauth1 import session
         c = self.conf
@@ -205,7 +229,7 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
 
     def put_container(self, container):
         try:
-            self._connection().put_container(container)
+            self._request('put_container', container)
         except _TRANSPORT_ERRORS as exc:
             raise self._failed('container PUT', container, None, exc) from exc
 
@@ -215,8 +239,9 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
         md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
         payload = _Payload(data)
         try:
-            etag = self._connection().put_object(
-                container, name, payload, content_length=len(payload),
+            etag = self._request(
+                'put_object', container, name, payload,
+                content_length=len(payload),
                 etag=md5, content_type='application/octet-stream')
         except _TRANSPORT_ERRORS as exc:
             raise self._failed('PUT', container, name, exc) from exc
@@ -228,7 +253,7 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
 
     def get_object(self, container, name):
         try:
-            return self._connection().get_object(container, name)[1]
+            return self._request('get_object', container, name)[1]
         except _TRANSPORT_ERRORS as exc:
             if _status(exc) == 404:
                 raise exception.BackupObjectNotFound(
@@ -237,7 +262,7 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
 
     def head_object(self, container, name):
         try:
-            headers = self._connection().head_object(container, name)
+            headers = self._request('head_object', container, name)
         except _TRANSPORT_ERRORS as exc:
             if _status(exc) == 404:
                 return None
@@ -246,7 +271,7 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
 
     def delete_object(self, container, name):
         try:
-            self._connection().delete_object(container, name)
+            self._request('delete_object', container, name)
         except _TRANSPORT_ERRORS as exc:
             if _status(exc) != 404:   # already gone is what we wanted
                 raise self._failed('DELETE', container, name, exc) from exc
@@ -257,8 +282,8 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
             # backup in the container.
             raise ValueError('list_objects needs a non-empty prefix')
         try:
-            _, listing = self._connection().get_container(
-                container, prefix=prefix, full_listing=True)
+            _, listing = self._request('get_container', container,
+                                       prefix=prefix, full_listing=True)
         except _TRANSPORT_ERRORS as exc:
             if _status(exc) == 404:
                 return []
@@ -268,9 +293,8 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
     def check_backend(self):
         """Authenticate, then make sure the default container is usable."""
         container = self.default_container
-        conn = self._connection()
         try:
-            conn.head_container(container)
+            self._request('head_container', container)
         except _TRANSPORT_ERRORS as exc:
             if _status(exc) != 404:
                 raise self._failed('container HEAD', container, None,
