@@ -20,7 +20,9 @@ import pytest
 
 from backupd import exception
 from backupd.drivers.volume import lvm_cmd
-from tests.fixtures.lvm import real_vg  # noqa: F401  (fixture)
+
+# Until tests/conftest.py lists it (then this line can go).
+pytest_plugins = ['tests.fixtures.lvm']
 
 GiB = 1024 ** 3
 MiB = 1024 ** 2
@@ -137,8 +139,8 @@ def test_missing_vg(real_vg):
 
 def _lv(name, extents, segment, status='"READ", "WRITE", "VISIBLE"'):
     lines = '\n'.join('\t\t\t\t%s' % line for line in segment)
-    return ('\t\t%s {\n\t\t\tid = "%s"\n\t\t\tstatus = [%s]\n\t\t\tflags = []\n'
-            '\t\t\tsegment_count = 1\n\t\t\tsegment1 {\n'
+    return ('\t\t%s {\n\t\t\tid = "%s"\n\t\t\tstatus = [%s]\n'
+            '\t\t\tflags = []\n\t\t\tsegment_count = 1\n\t\t\tsegment1 {\n'
             '\t\t\t\tstart_extent = 0\n\t\t\t\textent_count = %d\n%s\n'
             '\t\t\t}\n\t\t}\n'
             % (name, _lv_id(name), status, extents, lines))

@@ -328,7 +328,8 @@ def lvremove(args):
         raise Fail('Failed to find logical volume "%s/%s"' % (vg_name, name))
     # Removing an origin takes its thick snapshots with it, as lvm2 -f does.
     doomed = [name] + [n for n, lv in vg['lvs'].items()
-                       if lv.get('origin') == name and lv['kind'] == 'snapshot']
+                       if lv.get('origin') == name
+                       and lv['kind'] == 'snapshot']
     for lv_name in doomed:
         del vg['lvs'][lv_name]
         for path in (dev_path(vg_name, lv_name), cow_path(vg_name, lv_name)):

@@ -59,9 +59,9 @@ OPTS = [
                     'volume_clear is "zero"; 0 clears all of it.'),
     cfg.StrOpt('root_helper', default='sudo',
                help='Command put in front of every lvm2 and dd command: '
-                    '"sudo", "sudo backupd-rootwrap /etc/backupd/rootwrap.conf" '
-                    'or a privsep helper. Not used when the service runs as '
-                    'root.'),
+                    '"sudo", "sudo backupd-rootwrap '
+                    '/etc/backupd/rootwrap.conf" or a privsep helper. Not '
+                    'used when the service runs as root.'),
     cfg.StrOpt('lvm_conf_file', default='',
                help='Path of an lvm.conf (the file must be named lvm.conf) '
                     'for every lvm2 command, passed as LVM_SYSTEM_DIR; e.g. '
