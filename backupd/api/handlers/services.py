@@ -1,0 +1,35 @@
+"""GET /os-services: the services and whether they are up (admin)."""
+from oslo_config import cfg
+
+from backupd.api import wsgi
+from backupd import context as backupd_context
+from backupd.db import api as db
+from backupd import policies
+from backupd.policies import services as service_policies
+from backupd import servicegroup
+
+
+def _view(service):
+    conf = cfg.CONF
+    down_reason = servicegroup.why_down(service, conf)
+    return {
+        'binary': service.binary,
+        'host': service.host,
+        'zone': service.availability_zone,
+        'status': 'disabled' if service.disabled else 'enabled',
+        'state': 'down' if down_reason else 'up',
+        'updated_at': servicegroup.last_seen(service),
+        # Cinder shows only the admin's reason; a not-ready driver is the
+        # likelier cause of "down" here, so say that too.
+        'disabled_reason': service.disabled_reason or (
+            down_reason if service.ready is False and
+            servicegroup.is_alive(service, conf) else None),
+    }
+
+
+def index(req):
+    ctx = wsgi.context_of(req)
+    policies.authorize(ctx, service_policies.INDEX, {})
+    filters = {k: req.GET[k] for k in ('host', 'binary') if k in req.GET}
+    rows = db.service_get_all(backupd_context.get_admin_context(), filters)
+    return wsgi.json_response({'services': [_view(s) for s in rows]})

@@ -1,0 +1,82 @@
+"""Who is calling: builds the RequestContext for the rest of the pipeline.
+
+``noauth`` trusts headers exactly as cinderclient and openstacksdk send them
+without Keystone (../shared/docs/api-compat.md); ``keystone`` reads the
+headers keystonemiddleware's auth_token has validated and set.
+"""
+from oslo_config import cfg
+import webob.dec
+import webob.exc
+
+from backupd.api import wsgi
+from backupd import context as backupd_context
+
+# The project from the URL fills in for identities that carry none; the
+# router compares the two (a mismatch is a 400).
+URL_PROJECT_FILLS_IN = 'backupd.project_from_url'
+
+
+def _roles(req):
+    return [r.strip() for r in req.headers.get('X-Roles', '').split(',')
+            if r.strip()]
+
+
+def _context(req, user_id, project_id, roles, auth_token=None):
+    ctx = backupd_context.RequestContext(
+        user_id=user_id, project_id=project_id, roles=roles,
+        is_admin='admin' in roles, auth_token=auth_token,
+        request_id=req.environ.get('openstack.request_id'), overwrite=False)
+    req.environ[wsgi.CONTEXT_KEY] = ctx
+    return ctx
+
+
+class NoAuth:
+    """Identity from X-User-Id/X-Project-Id or a "user:project" token."""
+
+    def __init__(self, application, conf=None):
+        self.application = application
+        self.conf = conf or cfg.CONF
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        token = req.headers.get('X-Auth-Token')
+        user_id = req.headers.get('X-User-Id')
+        project_id = req.headers.get('X-Project-Id')
+        if token is None and user_id is None:
+            raise webob.exc.HTTPUnauthorized(
+                detail='Send X-Auth-Token ("user:project" with noauth) or '
+                       'X-User-Id and X-Project-Id.')
+        token_user, sep, token_project = (token or '').partition(':')
+        user_id = user_id or token_user or None
+        project_id = project_id or (token_project if sep else None) or None
+        roles = _roles(req)
+        if user_id in self.conf.noauth_admin_users and 'admin' not in roles:
+            roles.append('admin')
+        _context(req, user_id, project_id, roles, auth_token=token)
+        req.environ[URL_PROJECT_FILLS_IN] = project_id is None
+        return req.get_response(self.application)
+
+
+class KeystoneContext:
+    """Context from the headers keystonemiddleware auth_token validated."""
+
+    def __init__(self, application):
+        self.application = application
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        if req.headers.get('X-Identity-Status', 'Confirmed') != 'Confirmed':
+            raise webob.exc.HTTPUnauthorized(detail='Authentication required.')
+        _context(req, req.headers.get('X-User-Id'),
+                 req.headers.get('X-Project-Id'), _roles(req),
+                 auth_token=req.headers.get('X-Auth-Token'))
+        req.environ[URL_PROJECT_FILLS_IN] = False
+        return req.get_response(self.application)
+
+
+def noauth_filter_factory(global_conf, **local_conf):
+    return NoAuth
+
+
+def keystone_context_filter_factory(global_conf, **local_conf):
+    return KeystoneContext

@@ -1,0 +1,52 @@
+"""Every error leaves the API as Cinder's JSON fault body, never a traceback."""
+from oslo_log import log as logging
+import webob.dec
+import webob.exc
+
+from backupd.api import wsgi
+from backupd import exception
+
+LOG = logging.getLogger(__name__)
+
+# HTTP code -> error body key, as Cinder names them.
+_NAMES = {400: 'badRequest', 401: 'unauthorized', 403: 'forbidden',
+          404: 'itemNotFound', 405: 'badMethod', 406: 'notAcceptable',
+          409: 'conflictingRequest', 413: 'overLimit',
+          415: 'badMediaType', 501: 'notImplemented',
+          503: 'serviceUnavailable'}
+
+
+def error_response(exc):
+    """The JSON response for any exception raised while handling a request."""
+    if isinstance(exc, exception.BackupdException):
+        code, message = exc.code, exc.msg
+        name = _NAMES.get(code, exc.error_name)
+    elif isinstance(exc, webob.exc.HTTPException):
+        code, message = exc.code, exc.detail or exc.explanation
+        name = _NAMES.get(code, 'computeFault')
+    else:
+        LOG.exception('Unexpected error while handling a request')
+        code, name = 500, 'computeFault'
+        message = ('The server has either erred or is incapable of '
+                   'performing the requested operation.')
+    headers = None
+    if isinstance(exc, webob.exc.HTTPMethodNotAllowed):
+        headers = {'Allow': exc.headers.get('Allow', '')}
+    return wsgi.json_response({name: {'message': message, 'code': code}},
+                              status=code, headers=headers)
+
+
+class FaultWrapper:
+    def __init__(self, application):
+        self.application = application
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        try:
+            return req.get_response(self.application)
+        except Exception as e:
+            return error_response(e)
+
+
+def filter_factory(global_conf, **local_conf):
+    return FaultWrapper

@@ -1,0 +1,143 @@
+"""The API surface in one table, and the dispatcher around it.
+
+URLs arrive as ``/v3/{project_id}/<path>``, ``/v3/<path>`` (project from the
+identity) or ``/v2/{project_id}/<path>`` (behaves as microversion 3.0); the
+dispatcher strips that prefix, negotiates the microversion, checks the URL's
+project against the caller's, and routes ``<path>`` through ROUTES.
+"""
+import routes
+import webob.dec
+import webob.exc
+
+from backupd.api.handlers import services
+from backupd.api.middleware import auth
+from backupd.api.middleware import faults
+from backupd.api import microversions
+from backupd.api import versions
+from backupd.api import wsgi
+from backupd import exception
+
+# path -> {HTTP method: handler(req, **path_params)}
+ROUTES = {
+    '/os-services': {'GET': services.index},
+}
+
+# First path segments that are collections, so "/v3/<segment>/..." without a
+# project id can be told apart from "/v3/<project_id>/...".
+COLLECTIONS = frozenset(path.strip('/').split('/')[0] for path in ROUTES)
+
+URL_PREFIX_KEY = 'backupd.url_prefix'
+
+
+def base_url(req):
+    from oslo_config import cfg
+    return (cfg.CONF.public_endpoint or req.application_url).rstrip('/')
+
+
+def url_for(req, *parts):
+    """Absolute link to a resource in the same API version and project form."""
+    return '/'.join([req.environ[URL_PREFIX_KEY]] + [str(p) for p in parts])
+
+
+def split_path(path):
+    """(major, project_id or None, rest) of a request path; rest None = root."""
+    segments = [s for s in path.split('/') if s]
+    if not segments or segments[0] not in ('v2', 'v3'):
+        return None, None, None
+    major = int(segments[0][1])
+    rest = segments[1:]
+    if not rest:
+        return major, None, None
+    if major == 3 and rest[0] in COLLECTIONS:
+        return major, None, '/' + '/'.join(rest)
+    return major, rest[0], '/' + '/'.join(rest[1:])
+
+
+class VersionDocuments:
+    """Answers version discovery before authentication, as Cinder does."""
+
+    def __init__(self, application):
+        self.application = application
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        if req.method == 'GET':
+            if req.path_info in ('', '/'):
+                return versions.all_versions(base_url(req))
+            major, project, rest = split_path(req.path_info)
+            if major is not None and project is None and rest is None:
+                return versions.one_version(base_url(req), major)
+        return req.get_response(self.application)
+
+
+class APIRouter:
+    def __init__(self):
+        self.mapper = routes.Mapper()
+        for path in ROUTES:
+            # Routes keeps defaults as strings: route to the table's key.
+            self.mapper.connect(path, route=path)
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        major, url_project, rest = split_path(req.path_info)
+        if major is None or rest is None:
+            raise webob.exc.HTTPNotFound(
+                detail='No API at %s; try /v3/{project_id}/...' % req.path_info)
+        version = microversions.APIVersion(microversions.MIN_VERSION)
+        headers = {}
+        if major == 3:
+            headers = {microversions.HEADER: '%s %s' % (
+                           microversions.SERVICE_TYPE, version),
+                       'Vary': microversions.HEADER}
+        try:
+            if major == 3:
+                version = microversions.negotiate(
+                    req.headers.get(microversions.HEADER))
+                headers[microversions.HEADER] = '%s %s' % (
+                    microversions.SERVICE_TYPE, version)
+            req.environ[wsgi.VERSION_KEY] = version
+            self._check_project(req, url_project)
+            req.environ[URL_PREFIX_KEY] = '/'.join(
+                p for p in (base_url(req), 'v%d' % major, url_project) if p)
+            resp = self._dispatch(req, rest)
+        except Exception as e:
+            resp = faults.error_response(e)
+        resp.headers.update(headers)
+        return resp
+
+    @staticmethod
+    def _check_project(req, url_project):
+        ctx = wsgi.context_of(req)
+        if url_project is None:
+            if ctx.project_id is None:
+                raise exception.InvalidInput(
+                    reason='no project: put it in the URL '
+                           '(/v3/{project_id}/...) or send X-Project-Id')
+            return
+        if req.environ.get(auth.URL_PROJECT_FILLS_IN) and ctx.project_id is None:
+            ctx.project_id = url_project
+        elif ctx.project_id != url_project:
+            raise exception.InvalidInput(
+                reason='the project in the URL (%s) is not the project of '
+                       'your credentials (%s)' % (url_project, ctx.project_id))
+
+    def _dispatch(self, req, rest):
+        match = self.mapper.match(rest)
+        if match is None:
+            raise webob.exc.HTTPNotFound(
+                detail='The resource %s could not be found.' % rest)
+        handlers = ROUTES[match.pop('route')]
+        handler = handlers.get(req.method)
+        if handler is None:
+            raise webob.exc.HTTPMethodNotAllowed(
+                detail='%s is not allowed on %s' % (req.method, rest),
+                headers={'Allow': ', '.join(sorted(handlers))})
+        return handler(req, **match)
+
+
+def app_factory(global_conf, **local_conf):
+    return APIRouter()
+
+
+def versions_filter_factory(global_conf, **local_conf):
+    return VersionDocuments

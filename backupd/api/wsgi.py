@@ -1,0 +1,82 @@
+"""Request/response helpers the handlers share."""
+import datetime
+import json
+
+import jsonschema
+import webob
+
+from backupd import exception
+
+CONTEXT_KEY = 'backupd.context'
+VERSION_KEY = 'backupd.api_version'
+
+
+def context_of(req):
+    return req.environ[CONTEXT_KEY]
+
+
+def version_of(req):
+    return req.environ[VERSION_KEY]
+
+
+def at_least(req, version):
+    """True when the request's microversion is ``version`` or newer."""
+    from backupd.api.microversions import APIVersion
+    return version_of(req) >= APIVersion(version)
+
+
+def _default(value):
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    raise TypeError('%r is not JSON serializable' % (value,))
+
+
+def json_response(body, status=200, headers=None):
+    resp = webob.Response(status=status, content_type='application/json',
+                          charset='utf-8')
+    resp.headers.update(headers or {})
+    resp.text = json.dumps(body, default=_default)
+    return resp
+
+
+def empty_response(status=202):
+    resp = webob.Response(status=status)
+    resp.content_type = None
+    resp.body = b''
+    return resp
+
+
+def extract_json(req, schema=None):
+    """Parsed JSON body, validated against ``schema``; 400 with a readable message."""
+    try:
+        body = json.loads(req.body or b'null')
+    except ValueError as e:
+        raise exception.InvalidInput(reason='the body is not valid JSON: %s' % e)
+    if schema is not None:
+        validate(body, schema)
+    return body
+
+
+def validate(body, schema):
+    validator = jsonschema.Draft7Validator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+    if error is not None:
+        where = '/'.join(str(p) for p in error.absolute_path) or 'body'
+        raise exception.InvalidInput(reason='%s: %s' % (where, error.message))
+
+
+TRUE_STRINGS = ('1', 't', 'true', 'on', 'y', 'yes')
+FALSE_STRINGS = ('0', 'f', 'false', 'off', 'n', 'no')
+
+
+def bool_param(req, name, default=False):
+    """Query booleans as clients send them: 1, true, True, False ..."""
+    value = req.GET.get(name)
+    if value is None:
+        return default
+    if value.strip().lower() in TRUE_STRINGS:
+        return True
+    if value.strip().lower() in FALSE_STRINGS:
+        return False
+    raise exception.InvalidInput(reason='query parameter %s=%r is not a '
+                                        'boolean' % (name, value))

@@ -1,0 +1,41 @@
+"""backupd-all: the embedded default, everything in one process.
+
+API + volume service (file driver) + backup service (posix driver) on SQLite
+and oslo.messaging's in-process ``fake://`` transport, all under
+``state_path``. Starts with no config file at all: creates its state
+directory and schema, and serves on 127.0.0.1:8776 with noauth.
+"""
+import backupd.cmd  # noqa: F401  (monkey-patches first)
+
+import os
+
+from oslo_log import log as logging
+
+from backupd.cmd import api as api_cmd
+from backupd.cmd import backup as backup_cmd
+from backupd.cmd import common
+from backupd.cmd import volume as volume_cmd
+from backupd.db import api as db
+from backupd.db import migration
+
+LOG = logging.getLogger(__name__)
+
+EMBEDDED_DEFAULTS = {
+    'state_path': os.path.join(os.path.expanduser('~'), '.local', 'share',
+                               'backupd'),
+    'auth_strategy': 'noauth',
+    'volume_driver': 'file',
+    'backup_driver': 'posix',
+}
+
+
+def main():
+    conf = common.prepare('backupd-all', defaults=EMBEDDED_DEFAULTS,
+                          default_transport_url='fake://')
+    os.makedirs(conf.state_path, exist_ok=True)
+    migration.upgrade(db.get_engine())
+    LOG.info('backupd-all: state in %s, database %s', conf.state_path,
+             conf.database.connection)
+    # One process: the in-process transport can't cross API workers.
+    return common.launch([volume_cmd.build(conf), backup_cmd.build(conf),
+                          api_cmd.build(conf)])

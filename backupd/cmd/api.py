@@ -1,0 +1,17 @@
+"""backupd-api: the REST API on eventlet's WSGI server."""
+import backupd.cmd  # noqa: F401  (monkey-patches first)
+
+from backupd.api import app
+from backupd.cmd import common
+from backupd import service
+
+
+def build(conf):
+    return service.WSGIService(conf, lambda: app.load_app(conf),
+                               conf.osapi_volume_listen,
+                               conf.osapi_volume_listen_port)
+
+
+def main():
+    conf = common.prepare('backupd-api')
+    return common.launch([build(conf)], workers=conf.osapi_volume_workers)

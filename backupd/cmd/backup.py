@@ -1,0 +1,16 @@
+"""backupd-backup: the backup manager as an RPC service."""
+import backupd.cmd  # noqa: F401  (monkey-patches first)
+
+from backupd.cmd import common
+from backupd.manager.backup import manager
+from backupd import service
+
+
+def build(conf):
+    return service.Service(conf, 'backupd-backup', conf.backup_topic,
+                           manager.BackupManager(conf, conf.host))
+
+
+def main():
+    conf = common.prepare('backupd-backup')
+    return common.launch([build(conf)])

@@ -1,0 +1,69 @@
+"""What every console script does first: config, logging, database, bus."""
+import sys
+
+from oslo_config import cfg
+from oslo_log import log as logging
+import oslo_messaging
+from oslo_messaging import opts as messaging_opts
+from oslo_service import service as os_service
+
+from backupd.conf import CONF
+from backupd.conf import opts as conf_opts
+from backupd.db import api as db
+from backupd import rpc
+from backupd import version
+
+
+def register_messaging_opts(conf):
+    """Register oslo.messaging's [DEFAULT] options now, so defaults can be set."""
+    for group, opts in messaging_opts.list_opts():
+        if group in (None, 'DEFAULT'):
+            conf.register_opts(opts)
+
+
+def prepare(binary, argv=None, defaults=None, with_bus=True,
+            default_transport_url=None):
+    """Parse config and set up logging, database and (optionally) the bus.
+
+    ``defaults`` maps option names to defaults this binary prefers (the
+    embedded ``backupd-all`` uses it); config files still win. Likewise
+    ``default_transport_url`` is used unless transport_url is configured.
+    """
+    logging.register_options(CONF)
+    oslo_messaging.set_transport_defaults('backupd')
+    register_messaging_opts(CONF)
+    conf_opts.set_defaults(CONF)
+    for name, value in (defaults or {}).items():
+        CONF.set_default(name, value)
+    CONF(sys.argv[1:] if argv is None else argv, project='backupd',
+         prog=binary, version=version.VERSION)
+    logging.setup(CONF, 'backupd')
+    db.configure(CONF)
+    if with_bus:
+        url = None
+        if (default_transport_url and CONF.get_location('transport_url')
+                .location == cfg.Locations.opt_default):
+            url = default_transport_url
+        rpc.init(CONF, '%s.%s' % (binary, CONF.host), url=url)
+    return CONF
+
+
+def launch(services, workers=None):
+    """Run services until SIGTERM/SIGINT; returns the exit code."""
+    if workers and workers > 1:
+        launcher = os_service.ProcessLauncher(CONF, restart_method='mutate')
+        for svc in services:
+            launcher.launch_service(svc, workers=workers)
+    else:
+        launcher = os_service.ServiceLauncher(CONF, restart_method='mutate')
+        for svc in services:
+            launcher.launch_service(svc)
+    return launcher.wait() or 0
+
+
+def cfg_exit(message, code=2):
+    print(message, file=sys.stderr)
+    return code
+
+
+__all__ = ['CONF', 'cfg', 'prepare', 'launch']

@@ -1,0 +1,16 @@
+"""backupd-volume: the volume manager as an RPC service."""
+import backupd.cmd  # noqa: F401  (monkey-patches first)
+
+from backupd.cmd import common
+from backupd.manager.volume import manager
+from backupd import service
+
+
+def build(conf):
+    return service.Service(conf, 'backupd-volume', conf.volume_topic,
+                           manager.VolumeManager(conf, conf.host))
+
+
+def main():
+    conf = common.prepare('backupd-volume')
+    return common.launch([build(conf)])

@@ -1,0 +1,190 @@
+"""Database access: the enginefacade, generic queries, and THE conditional update.
+
+Every status change in backupd goes through :func:`conditional_update`
+(``UPDATE ... WHERE id = :id AND status IN (...)``), so two racing requests can
+never both win: the loser sees ``False`` and reports the current state.
+Calls nest: inside ``with writer.using(context)`` several calls share one
+transaction.
+"""
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import utils as sqlalchemyutils
+from oslo_utils import timeutils
+import sqlalchemy as sa
+
+from backupd import exception
+from backupd.db import models
+
+main_context_manager = enginefacade.transaction_context()
+reader = main_context_manager.reader
+writer = main_context_manager.writer
+
+_NOT_FOUND = {
+    models.Volume: lambda id_: exception.VolumeNotFound(volume_id=id_),
+    models.Snapshot: lambda id_: exception.SnapshotNotFound(snapshot_id=id_),
+    models.Backup: lambda id_: exception.BackupNotFound(backup_id=id_),
+    models.Service: lambda id_: exception.ServiceNotFound(service_id=id_),
+}
+
+
+def configure(conf):
+    """Point the engine facade at ``[database]`` options of ``conf``."""
+    main_context_manager.configure(**dict(conf.database.items()))
+
+
+def get_engine():
+    return main_context_manager.writer.get_engine()
+
+
+def dispose_engine():
+    """Drop pooled connections (after fork, or between test databases)."""
+    try:
+        main_context_manager.writer.get_engine().dispose()
+    except Exception:  # not started yet
+        pass
+
+
+# --- generic queries -------------------------------------------------------
+
+def _match(column, wanted):
+    if isinstance(wanted, (list, tuple, set, frozenset)):
+        return column.in_(list(wanted))
+    if wanted is None:
+        return column.is_(None)
+    return column == wanted
+
+
+def _where(model, filters):
+    clauses = [model.deleted.is_(False)]
+    for name, wanted in (filters or {}).items():
+        clauses.append(_match(getattr(model, name), wanted))
+    return clauses
+
+
+@writer
+def create(context, model, values):
+    row = model(**values)
+    context.session.add(row)
+    context.session.flush()
+    return row
+
+
+@reader
+def get(context, model, id_, project_id=None, include_deleted=False):
+    """One row by id; NotFound (404) when absent or another project's."""
+    query = context.session.query(model).filter(model.id == id_)
+    if not include_deleted:
+        query = query.filter(model.deleted.is_(False))
+    if project_id is not None:
+        query = query.filter(model.project_id == project_id)
+    row = query.first()
+    if row is None:
+        raise _NOT_FOUND.get(model, lambda i: exception.NotFound())(id_)
+    return row
+
+
+@reader
+def get_all(context, model, filters=None, sort_keys=None, sort_dirs=None,
+            marker=None, limit=None, offset=None):
+    """Filtered, sorted, paginated rows (marker = id of the last row seen)."""
+    query = context.session.query(model).filter(*_where(model, filters))
+    sort_keys = list(sort_keys or ['created_at'])
+    sort_dirs = list(sort_dirs or ['desc'] * len(sort_keys))
+    if 'id' not in sort_keys:  # a stable total order for marker paging
+        sort_keys.append('id')
+        sort_dirs.append(sort_dirs[-1])
+    marker_row = None
+    if marker is not None:
+        marker_row = context.session.query(model).filter(
+            model.id == marker).first()
+        if marker_row is None:
+            raise exception.InvalidInput(
+                reason='marker %s does not name an existing item' % marker)
+    try:
+        query = sqlalchemyutils.paginate_query(
+            query, model, limit, sort_keys, marker=marker_row,
+            sort_dirs=sort_dirs)
+    except db_exc.InvalidSortKey as e:
+        raise exception.InvalidInput(reason='invalid sort key: %s' % e)
+    if offset:
+        query = query.offset(offset)
+    return query.all()
+
+
+@reader
+def count(context, model, filters=None):
+    return context.session.query(sa.func.count(model.id)).filter(
+        *_where(model, filters)).scalar()
+
+
+@writer
+def update(context, model, id_, values):
+    """Update fields that are NOT a status (use conditional_update for those)."""
+    assert 'status' not in values, 'status changes use conditional_update'
+    return _update(context, model, id_, values, {}) == 1
+
+
+@writer
+def conditional_update(context, model, id_, values, expected):
+    """Compare-and-swap: set ``values`` only while the row matches ``expected``.
+
+    ``expected`` maps column names to a value or a collection of allowed
+    values, e.g. ``{'status': ('available', 'error')}``. Returns True when
+    the row matched and was changed, False when somebody else got there
+    first or the row is not in an allowed state.
+    """
+    return _update(context, model, id_, values, expected) == 1
+
+
+def _update(context, model, id_, values, expected):
+    values = dict(values)
+    values.setdefault('updated_at', timeutils.utcnow())
+    stmt = (sa.update(model)
+            .where(model.id == id_, *_where(model, expected))
+            .values(**values)
+            .execution_options(synchronize_session=False))
+    return context.session.execute(stmt).rowcount
+
+
+@writer
+def soft_delete(context, model, id_, expected=None, values=None):
+    """Mark a row deleted (conditionally); returns whether it matched."""
+    values = dict(values or {})
+    values.update(deleted=True, deleted_at=timeutils.utcnow())
+    return _update(context, model, id_, values, expected or {}) == 1
+
+
+# --- services --------------------------------------------------------------
+
+@writer
+def service_register(context, host, binary, topic, zone, rpc_version):
+    """Find or create the row of (host, binary); returns its id."""
+    row = context.session.query(models.Service).filter_by(
+        host=host, binary=binary, deleted=False).first()
+    if row is None:
+        row = models.Service(host=host, binary=binary, topic=topic,
+                             availability_zone=zone, rpc_version=rpc_version,
+                             report_count=0, ready=False)
+        context.session.add(row)
+    else:
+        row.topic, row.availability_zone = topic, zone
+        row.rpc_version = rpc_version
+    context.session.flush()
+    return row.id
+
+
+@writer
+def service_heartbeat(context, service_id, ready, not_ready_reason):
+    now = timeutils.utcnow()
+    stmt = (sa.update(models.Service)
+            .where(models.Service.id == service_id)
+            .values(heartbeat_at=now, updated_at=now, ready=ready,
+                    not_ready_reason=not_ready_reason,
+                    report_count=models.Service.report_count + 1))
+    return context.session.execute(stmt).rowcount == 1
+
+
+@reader
+def service_get_all(context, filters=None):
+    return context.session.query(models.Service).filter(
+        *_where(models.Service, filters)).order_by(models.Service.id).all()

@@ -1,0 +1,174 @@
+"""SQLAlchemy models. Alembic migrations must produce exactly this schema
+(tests/unit/test_migrations.py compares them on SQLite, MariaDB and PostgreSQL).
+
+Rows are soft-deleted (``deleted``/``deleted_at``) like Cinder's, so a deleted
+backup's record still explains what happened to it.
+"""
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from oslo_utils import timeutils
+
+UUID_LEN = 36
+
+
+class Base(orm.DeclarativeBase):
+    pass
+
+
+class TimestampMixin:
+    created_at = sa.Column(sa.DateTime, default=timeutils.utcnow, nullable=False)
+    updated_at = sa.Column(sa.DateTime, onupdate=timeutils.utcnow)
+    deleted_at = sa.Column(sa.DateTime)
+    deleted = sa.Column(sa.Boolean, default=False, nullable=False)
+
+
+class Service(TimestampMixin, Base):
+    """One running backupd service process (per binary and host)."""
+    __tablename__ = 'services'
+    __table_args__ = (sa.Index('services_host_binary_idx', 'host', 'binary'),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    host = sa.Column(sa.String(255), nullable=False)
+    binary = sa.Column(sa.String(255), nullable=False)
+    topic = sa.Column(sa.String(255), nullable=False)
+    availability_zone = sa.Column(sa.String(255))
+    report_count = sa.Column(sa.Integer, default=0, nullable=False)
+    # Last heartbeat; a service is up when this is recent AND it is ready.
+    heartbeat_at = sa.Column(sa.DateTime)
+    # The manager's own verdict (e.g. its driver initialized); reason if not.
+    ready = sa.Column(sa.Boolean, default=False, nullable=False)
+    not_ready_reason = sa.Column(sa.String(1024))
+    disabled = sa.Column(sa.Boolean, default=False, nullable=False)
+    disabled_reason = sa.Column(sa.String(255))
+    rpc_version = sa.Column(sa.String(36))
+
+
+class Volume(TimestampMixin, Base):
+    __tablename__ = 'volumes'
+    __table_args__ = (sa.Index('volumes_project_idx', 'project_id'),)
+
+    id = sa.Column(sa.String(UUID_LEN), primary_key=True)
+    user_id = sa.Column(sa.String(255))
+    project_id = sa.Column(sa.String(255))
+    host = sa.Column(sa.String(255))
+    size = sa.Column(sa.Integer, nullable=False)
+    availability_zone = sa.Column(sa.String(255))
+    status = sa.Column(sa.String(255), nullable=False)
+    previous_status = sa.Column(sa.String(255))
+    attach_status = sa.Column(sa.String(255), default='detached')
+    display_name = sa.Column(sa.String(255))
+    display_description = sa.Column(sa.String(255))
+    snapshot_id = sa.Column(sa.String(UUID_LEN))
+    source_volid = sa.Column(sa.String(UUID_LEN))
+    volume_type = sa.Column(sa.String(255))
+    bootable = sa.Column(sa.Boolean, default=False, nullable=False)
+    multiattach = sa.Column(sa.Boolean, default=False, nullable=False)
+    provider_location = sa.Column(sa.String(255))
+    launched_at = sa.Column(sa.DateTime)
+    terminated_at = sa.Column(sa.DateTime)
+
+
+class VolumeMetadata(TimestampMixin, Base):
+    __tablename__ = 'volume_metadata'
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    volume_id = sa.Column(sa.String(UUID_LEN), sa.ForeignKey('volumes.id'),
+                          nullable=False, index=True)
+    key = sa.Column(sa.String(255), nullable=False)
+    value = sa.Column(sa.String(255))
+
+
+class VolumeAttachment(TimestampMixin, Base):
+    __tablename__ = 'volume_attachment'
+
+    id = sa.Column(sa.String(UUID_LEN), primary_key=True)
+    volume_id = sa.Column(sa.String(UUID_LEN), sa.ForeignKey('volumes.id'),
+                          nullable=False, index=True)
+    instance_uuid = sa.Column(sa.String(UUID_LEN))
+    attached_host = sa.Column(sa.String(255))
+    mountpoint = sa.Column(sa.String(255))
+    attach_mode = sa.Column(sa.String(36))
+    attach_status = sa.Column(sa.String(255), nullable=False)
+    connector = sa.Column(sa.Text)
+    attach_time = sa.Column(sa.DateTime)
+    detach_time = sa.Column(sa.DateTime)
+
+
+class Snapshot(TimestampMixin, Base):
+    __tablename__ = 'snapshots'
+    __table_args__ = (sa.Index('snapshots_project_idx', 'project_id'),)
+
+    id = sa.Column(sa.String(UUID_LEN), primary_key=True)
+    volume_id = sa.Column(sa.String(UUID_LEN), sa.ForeignKey('volumes.id'),
+                          nullable=False, index=True)
+    user_id = sa.Column(sa.String(255))
+    project_id = sa.Column(sa.String(255))
+    status = sa.Column(sa.String(255), nullable=False)
+    progress = sa.Column(sa.String(255))
+    volume_size = sa.Column(sa.Integer)
+    display_name = sa.Column(sa.String(255))
+    display_description = sa.Column(sa.String(255))
+    provider_location = sa.Column(sa.String(255))
+    # True for temporary snapshots a backup takes of an in-use volume;
+    # they are hidden from the API and removed by cleanup.
+    is_temporary = sa.Column(sa.Boolean, default=False, nullable=False)
+
+
+class SnapshotMetadata(TimestampMixin, Base):
+    __tablename__ = 'snapshot_metadata'
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    snapshot_id = sa.Column(sa.String(UUID_LEN), sa.ForeignKey('snapshots.id'),
+                            nullable=False, index=True)
+    key = sa.Column(sa.String(255), nullable=False)
+    value = sa.Column(sa.String(255))
+
+
+class Backup(TimestampMixin, Base):
+    __tablename__ = 'backups'
+    __table_args__ = (
+        sa.Index('backups_project_idx', 'project_id'),
+        sa.Index('backups_volume_idx', 'volume_id'),
+        sa.Index('backups_status_idx', 'status'),
+    )
+
+    id = sa.Column(sa.String(UUID_LEN), primary_key=True)
+    volume_id = sa.Column(sa.String(UUID_LEN), nullable=False)
+    snapshot_id = sa.Column(sa.String(UUID_LEN))
+    user_id = sa.Column(sa.String(255))
+    project_id = sa.Column(sa.String(255))
+    host = sa.Column(sa.String(255))
+    availability_zone = sa.Column(sa.String(255))
+    display_name = sa.Column(sa.String(255))
+    display_description = sa.Column(sa.String(255))
+    container = sa.Column(sa.String(255))
+    status = sa.Column(sa.String(255), nullable=False)
+    previous_status = sa.Column(sa.String(255))
+    fail_reason = sa.Column(sa.String(1024))
+    # Backup driver name and what it returned (e.g. the manifest's name).
+    service = sa.Column(sa.String(255))
+    service_metadata = sa.Column(sa.Text)
+    size = sa.Column(sa.Integer)
+    object_count = sa.Column(sa.Integer)
+    stored_bytes = sa.Column(sa.BigInteger)
+    progress = sa.Column(sa.Integer, default=0, nullable=False)
+    parent_id = sa.Column(sa.String(UUID_LEN))
+    num_dependent_backups = sa.Column(sa.Integer, default=0, nullable=False)
+    temp_volume_id = sa.Column(sa.String(UUID_LEN))
+    temp_snapshot_id = sa.Column(sa.String(UUID_LEN))
+    restore_volume_id = sa.Column(sa.String(UUID_LEN))
+    data_timestamp = sa.Column(sa.DateTime)
+    encryption_key_id = sa.Column(sa.String(UUID_LEN))
+    # When a delayed delete was requested (status pending_delete).
+    pending_delete_at = sa.Column(sa.DateTime)
+
+
+class BackupMetadata(TimestampMixin, Base):
+    __tablename__ = 'backup_metadata'
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    backup_id = sa.Column(sa.String(UUID_LEN), sa.ForeignKey('backups.id'),
+                          nullable=False, index=True)
+    key = sa.Column(sa.String(255), nullable=False)
+    value = sa.Column(sa.String(255))

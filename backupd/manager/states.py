@@ -1,0 +1,99 @@
+"""The state table: every status and which states each transition starts from.
+
+Callers pass ``FROM[<transition>]`` as the ``expected`` of
+``db.api.conditional_update``; no status string is written anywhere else.
+See ../shared/docs/states.md for the prose version.
+"""
+
+
+class Backup:
+    CREATING = 'creating'
+    AVAILABLE = 'available'
+    DELETING = 'deleting'
+    ERROR = 'error'
+    ERROR_DELETING = 'error_deleting'
+    RESTORING = 'restoring'
+    PENDING_DELETE = 'pending_delete'
+    DELETED = 'deleted'
+
+    # transition -> statuses it may start from
+    FROM = {
+        'finish_create': (CREATING,),
+        'fail_create': (CREATING,),
+        'restore': (AVAILABLE,),
+        'finish_restore': (RESTORING,),
+        'delete': (AVAILABLE, ERROR),
+        'delayed_delete': (AVAILABLE, ERROR),
+        'force_delete': (CREATING, AVAILABLE, DELETING, ERROR, ERROR_DELETING,
+                         RESTORING, PENDING_DELETE),
+        'finish_delete': (DELETING,),
+        'fail_delete': (DELETING,),
+        'scrub': (PENDING_DELETE,),
+        'undelete': (PENDING_DELETE,),
+        'reset_to_available': (CREATING, RESTORING, AVAILABLE, ERROR,
+                               ERROR_DELETING, DELETING),
+        'reset_to_error': (CREATING, AVAILABLE, DELETING, ERROR,
+                           ERROR_DELETING, RESTORING, PENDING_DELETE),
+    }
+    # os-reset_status targets
+    RESET_TARGETS = (AVAILABLE, ERROR)
+
+
+class Volume:
+    CREATING = 'creating'
+    AVAILABLE = 'available'
+    IN_USE = 'in-use'
+    DELETING = 'deleting'
+    ERROR = 'error'
+    ERROR_DELETING = 'error_deleting'
+    BACKING_UP = 'backing-up'
+    RESTORING_BACKUP = 'restoring-backup'
+    ERROR_RESTORING = 'error_restoring'
+    EXTENDING = 'extending'
+    ERROR_EXTENDING = 'error_extending'
+    ALL = (CREATING, AVAILABLE, IN_USE, DELETING, ERROR, ERROR_DELETING,
+           BACKING_UP, RESTORING_BACKUP, ERROR_RESTORING, EXTENDING,
+           ERROR_EXTENDING)
+
+    FROM = {
+        'finish_create': (CREATING,),
+        'fail_create': (CREATING,),
+        'delete': (AVAILABLE, ERROR, ERROR_RESTORING, ERROR_EXTENDING),
+        'force_delete': tuple(s for s in ALL if s != DELETING) + (DELETING,),
+        'finish_delete': (DELETING,),
+        'fail_delete': (DELETING,),
+        'attach': (AVAILABLE,),
+        'detach': (IN_USE,),
+        'backup': (AVAILABLE,),
+        'backup_forced': (AVAILABLE, IN_USE),
+        'finish_backup': (BACKING_UP,),
+        'restore_target': (AVAILABLE,),
+        'finish_restore': (RESTORING_BACKUP,),
+        'extend': (AVAILABLE,),
+        'finish_extend': (EXTENDING,),
+        'snapshot': (AVAILABLE,),
+        'snapshot_forced': (AVAILABLE, IN_USE),
+    }
+    RESET_TARGETS = ALL
+
+
+class Snapshot:
+    CREATING = 'creating'
+    AVAILABLE = 'available'
+    DELETING = 'deleting'
+    ERROR = 'error'
+    ERROR_DELETING = 'error_deleting'
+    BACKING_UP = 'backing-up'
+    ALL = (CREATING, AVAILABLE, DELETING, ERROR, ERROR_DELETING, BACKING_UP)
+
+    FROM = {
+        'finish_create': (CREATING,),
+        'fail_create': (CREATING,),
+        'delete': (AVAILABLE, ERROR),
+        'force_delete': ALL,
+        'finish_delete': (DELETING,),
+        'fail_delete': (DELETING,),
+        'backup': (AVAILABLE,),
+        'finish_backup': (BACKING_UP,),
+    }
+    RESET_TARGETS = (AVAILABLE, ERROR, CREATING, DELETING, ERROR_DELETING)

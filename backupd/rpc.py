@@ -1,0 +1,67 @@
+"""oslo.messaging plumbing: transports, RPC servers/clients, the notifier.
+
+``transport_url`` decides the bus: ``rabbit://`` in production, ``fake://``
+(oslo.messaging's in-process driver) for the embedded ``backupd-all``.
+"""
+import oslo_messaging as messaging
+
+from backupd import context as backupd_context
+
+_TRANSPORT = None
+_NOTIFIER = None
+
+
+class ContextSerializer(messaging.Serializer):
+    """Carries RequestContext across the bus as a dict."""
+
+    def serialize_entity(self, ctxt, entity):
+        return entity
+
+    def deserialize_entity(self, ctxt, entity):
+        return entity
+
+    def serialize_context(self, ctxt):
+        return ctxt.to_dict()
+
+    def deserialize_context(self, ctxt):
+        return backupd_context.RequestContext.from_dict(ctxt)
+
+
+def init(conf, publisher_id, url=None):
+    """Create the transports and notifier for this process (once).
+
+    ``url`` overrides transport_url (the embedded default's ``fake://``).
+    """
+    global _TRANSPORT, _NOTIFIER
+    _TRANSPORT = messaging.get_rpc_transport(conf, url=url)
+    # [oslo_messaging_notifications] transport_url, else transport_url.
+    notification_transport = messaging.get_notification_transport(conf,
+                                                                   url=url)
+    _NOTIFIER = messaging.Notifier(
+        notification_transport,
+        publisher_id=conf.notification_publisher_id or publisher_id,
+        serializer=ContextSerializer())
+
+
+def cleanup():
+    global _TRANSPORT, _NOTIFIER
+    if _TRANSPORT is not None:
+        _TRANSPORT.cleanup()
+    _TRANSPORT = _NOTIFIER = None
+
+
+def get_server(target, endpoints):
+    return messaging.get_rpc_server(
+        _TRANSPORT, target, endpoints, executor='eventlet',
+        serializer=ContextSerializer(),
+        access_policy=messaging.DefaultRPCAccessPolicy)
+
+
+def get_client(target, version_cap=None):
+    return messaging.get_rpc_client(_TRANSPORT, target,
+                                    version_cap=version_cap,
+                                    serializer=ContextSerializer())
+
+
+def get_notifier():
+    return _NOTIFIER
