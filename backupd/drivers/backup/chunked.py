@@ -12,8 +12,12 @@ check_backend); everything else lives here, once:
   At most ``backup_max_chunks_in_flight`` chunks exist in memory at once,
   so memory stays flat whatever the volume size.
 * All-zero chunks and holes are recorded in the manifest, never stored.
-* Each chunk's sha256 is in the manifest, and so is the sha256 of each
-  stored object's payload; restore checks both before writing anything.
+* Checksums are sha256 hash lists: the sha256 of the concatenated sha256
+  digests of each ``backup_sha_block_size_bytes`` block (as strong as a
+  plain sha256, and the block digests are needed for incrementals anyway,
+  so the data is hashed once). Each chunk's checksum is in the manifest,
+  and so is that of each stored object's payload; restore checks both
+  before writing anything.
 * Incrementals: a sha256 per ``backup_sha_block_size_bytes`` block of the
   volume is kept in "block hash" objects next to the manifest. Against its
   parent a chunk is unchanged (nothing stored), new (whole chunk stored) or
@@ -245,10 +249,21 @@ def block_digests(data, block_size):
                     for off in range(0, len(view), block_size))
 
 
+def list_checksum(digests):
+    """The checksum of data whose block digests are ``digests``."""
+    return hashlib.sha256(digests).hexdigest()
+
+
+def checksum(data, block_size):
+    """CHECKSUM_ALGORITHM of ``data``: sha256 of its block sha256 list."""
+    return list_checksum(block_digests(data, block_size))
+
+
 # --- manifest -----------------------------------------------------------------
 
 MANIFEST_FORMAT = 'backupd-chunked'
 MANIFEST_VERSION = 1
+CHECKSUM_ALGORITHM = 'sha256-of-block-sha256'
 
 
 @dataclasses.dataclass
@@ -259,9 +274,10 @@ class ChunkEntry:
     "parent" (unchanged: the parent's chunk at the same offset).
     ``runs``: None when ``object`` holds the whole chunk; else the
     ``[start, length]`` ranges (relative to ``offset``) that ``object``
-    holds, laid over the parent's chunk. ``sha256``: of the chunk's bytes
-    as restored (None for zero chunks); ``object_sha256``: of the object's
-    uncompressed payload.
+    holds, laid over the parent's chunk. ``sha256``: checksum (see
+    CHECKSUM_ALGORITHM) of the chunk's bytes as restored (None for zero
+    chunks); ``object_sha256``: checksum of the object's uncompressed
+    payload.
     """
 
     offset: int
@@ -315,6 +331,7 @@ class Manifest:
             'backup_id': self.backup_id, 'volume_id': self.volume_id,
             'created_at': self.created_at, 'volume_size': self.volume_size,
             'chunk_size': self.chunk_size, 'block_size': self.block_size,
+            'checksum_algorithm': CHECKSUM_ALGORITHM,
             'compression': self.compression, 'parent': self.parent,
             'chunks_per_hash_segment': CHUNKS_PER_HASH_SEGMENT,
             'block_hashes': [dataclasses.asdict(o) for o in self.block_hashes],
@@ -339,8 +356,10 @@ class Manifest:
         if body.get('version') != MANIFEST_VERSION:
             raise bad('version %r is not supported (this engine reads %d)'
                       % (body.get('version'), MANIFEST_VERSION))
-        checksum = body.pop('checksum', None)
-        if checksum != _body_checksum(body):
+        if body.get('checksum_algorithm') != CHECKSUM_ALGORITHM:
+            raise bad('checksum algorithm %r is not supported'
+                      % body.get('checksum_algorithm'))
+        if body.pop('checksum', None) != _body_checksum(body):
             raise bad('checksum mismatch (corrupted)')
         return cls(
             backup_id=body['backup_id'], volume_id=body['volume_id'],
@@ -592,17 +611,18 @@ class BlockHashReader:
                 stored = self._driver.get_object(self._container, obj.name)
                 payload = checked_payload(
                     self._codecs.get(), stored, obj.compression,
-                    obj.payload_size, obj.sha256, self._container, obj.name)
+                    obj.payload_size, obj.sha256, self._manifest.block_size,
+                    self._container, obj.name)
                 if len(self._segments) >= 2:
                     del self._segments[min(self._segments)]
                 self._segments[segment] = payload
             return self._segments[segment]
 
 
-def checked_payload(codec, stored, compression, payload_size, sha256,
-                    container, name):
+def checked_payload(codec, stored, compression, payload_size, expected,
+                    block_size, container, name):
     """Uncompressed payload of an object, or BackupChecksumMismatch naming
-    the object when it does not decompress to the recorded sha256."""
+    the object when it does not decompress to the recorded checksum."""
     try:
         payload = codec.decompress(stored, compression, payload_size)
     except Exception as exc:        # any codec error means corrupted data
@@ -610,12 +630,12 @@ def checked_payload(codec, stored, compression, payload_size, sha256,
             reason='Object %s in container %s is corrupted: it does not '
                    'decompress (%s: %s).' % (name, container, compression,
                                               exc))
-    actual = hashlib.sha256(payload).hexdigest()
-    if len(payload) != payload_size or actual != sha256:
+    actual = checksum(payload, block_size)
+    if len(payload) != payload_size or actual != expected:
         raise exception.BackupChecksumMismatch(
-            reason='Object %s in container %s is corrupted: sha256 %s (%d '
+            reason='Object %s in container %s is corrupted: checksum %s (%d '
                    'bytes), the manifest says %s (%d bytes).'
-                   % (name, container, actual, len(payload), sha256,
+                   % (name, container, actual, len(payload), expected,
                       payload_size))
     return payload
 
@@ -703,8 +723,8 @@ class BackupRun:
                                     hole=task.hole)
             task.digests = zero_block_digests(length, self.block_size)
             return task
-        sha256 = hashlib.sha256(data).hexdigest()
         task.digests = block_digests(data, self.block_size)
+        sha256 = list_checksum(task.digests)
         task.entry = ChunkEntry(task.offset, length, sha256=sha256)
         runs = self._changed_runs(task, sha256)
         if runs == []:
@@ -721,7 +741,7 @@ class BackupRun:
         task.entry.stored_size = len(stored)
         task.entry.compression = compression
         task.entry.object_sha256 = (sha256 if runs is None else
-                                    hashlib.sha256(payload).hexdigest())
+                                    checksum(payload, self.block_size))
         task.changed_bytes = len(payload)
         task.stored = stored
         return task
@@ -780,7 +800,7 @@ class BackupRun:
         return StoredObject(name=name, stored_size=len(stored),
                             compression=compression,
                             payload_size=len(payload),
-                            sha256=hashlib.sha256(payload).hexdigest())
+                            sha256=checksum(payload, self.block_size))
 
     def _put(self, name, data):
         self.driver.put_object(self.container, name, data)
@@ -859,7 +879,8 @@ class RestoreRun:
             entry = layer.entry
             payload = checked_payload(
                 codec, layer.stored, entry.compression, entry.payload_size,
-                entry.object_sha256, layer.container, entry.object)
+                entry.object_sha256, self.top.block_size, layer.container,
+                entry.object)
             if entry.runs is None:
                 data = payload
                 continue
@@ -868,16 +889,26 @@ class RestoreRun:
             for start, size in entry.runs:
                 data[start:start + size] = view[:size]
                 view = view[size:]
-        actual = hashlib.sha256(data or b'').hexdigest()
+        if self._is_checked_whole(layers, wanted):
+            task.data = data
+            return task
+        actual = checksum(data or b'', self.top.block_size)
         if actual != wanted.sha256:
             raise exception.BackupChecksumMismatch(
                 reason='Chunk at offset %d of backup %s rebuilt from %s has '
-                       'sha256 %s, the manifest says %s; nothing written for '
-                       'it.' % (task.offset, self.top.backup_id,
+                       'checksum %s, the manifest says %s; nothing written '
+                       'for it.' % (task.offset, self.top.backup_id,
                                 ', '.join(l.entry.object for l in layers)
                                 or 'no object', actual, wanted.sha256))
         task.data = data
         return task
+
+    @staticmethod
+    def _is_checked_whole(layers, wanted):
+        """The chunk is one whole object whose checksum, already checked,
+        is the chunk's: checking it again would only burn CPU."""
+        return (len(layers) == 1 and layers[0].entry.runs is None
+                and layers[0].entry.object_sha256 == wanted.sha256)
 
     # Stage 3 (io threads): write; a zero chunk stays a hole where it is one.
     def write(self, task):
@@ -904,6 +935,7 @@ class VerifyItem:
     compression: str
     payload_size: int
     sha256: str
+    block_size: int
     stored: typing.Any = None
     problem: typing.Optional[str] = None
 
@@ -921,13 +953,14 @@ class VerifyRun:
             for obj in manifest.block_hashes:
                 yield VerifyItem(manifest.backup_id, container, obj.name,
                                  obj.stored_size, obj.compression,
-                                 obj.payload_size, obj.sha256)
+                                 obj.payload_size, obj.sha256,
+                                 manifest.block_size)
             for entry in manifest.chunks:
                 if entry.object and entry.source == 'self':
                     yield VerifyItem(manifest.backup_id, container,
                                      entry.object, entry.stored_size,
                                      entry.compression, entry.payload_size,
-                                     entry.object_sha256)
+                                     entry.object_sha256, manifest.block_size)
 
     def run(self, report):
         settings = self.driver.settings
@@ -965,7 +998,7 @@ class VerifyRun:
             try:
                 checked_payload(self.codecs.get(), stored, item.compression,
                                 item.payload_size, item.sha256,
-                                item.container, item.name)
+                                item.block_size, item.container, item.name)
             except exception.BackupChecksumMismatch as exc:
                 item.problem = str(exc)
         return item
