@@ -139,8 +139,9 @@ class LVMVolumeDriver(base.VolumeDriver):
                 raise exception.VolumeDriverError(
                     reason='lvm_type is "thin" but volume group %s has no '
                            'thin pool %s; do_setup() creates it, or create it '
-                           'with "lvcreate -T -l 95%%FREE %s/%s".'
-                           % (lvm.vg_name, self.pool_name, lvm.vg_name,
+                           'with "lvcreate -T -l %d%%FREE %s/%s".'
+                           % (lvm.vg_name, self.pool_name,
+                              THIN_POOL_PERCENT_OF_FREE, lvm.vg_name,
                               self.pool_name))
 
     def _require_vg(self, lvm):
