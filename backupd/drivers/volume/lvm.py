@@ -332,17 +332,13 @@ class LVMVolumeDriver(base.VolumeDriver):
         """A thin snapshot of ``src`` as a new volume, grown to size_mib."""
         lvm.create_snapshot(name, src.name)
         if size_mib * MiB > src.size:
-            lvm.extend_lv(name, size_mib)
+            with _removed_on_failure(lvm, name):
+                lvm.extend_lv(name, size_mib)
 
     def _copy_into_new_lv(self, lvm, name, size_mib, src_path):
         self._create_empty_lv(lvm, name, size_mib)
-        try:
+        with _removed_on_failure(lvm, name):
             lvm.copy_device(src_path, self._dev_path(name))
-        except Exception:
-            # A half-copied volume must not stay behind looking complete.
-            with contextlib.suppress(exception.VolumeDriverError):
-                lvm.remove_lv(name)
-            raise
 
     def _cow_mib(self, origin):
         return max(1, _mib(origin.size * self.conf.lvm_snapshot_size_ratio))
@@ -363,3 +359,15 @@ class LVMVolumeDriver(base.VolumeDriver):
         if self.conf.volume_clear_size:
             size_mib = min(size_mib, self.conf.volume_clear_size)
         lvm.zero_device(path, size_mib)
+
+
+@contextlib.contextmanager
+def _removed_on_failure(lvm, lv_name):
+    """Remove a just-made LV if filling it fails: a half-made volume must
+    not stay behind looking complete. The first error is the one raised."""
+    try:
+        yield
+    except Exception:
+        with contextlib.suppress(exception.VolumeDriverError):
+            lvm.remove_lv(lv_name)
+        raise
