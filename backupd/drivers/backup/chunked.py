@@ -395,6 +395,9 @@ def changed_runs(digests, parent_digests, block_size, length):
 
 # --- the pipeline ---------------------------------------------------------------
 
+_END = object()
+
+
 class Pipeline:
     """Items from ``source`` through stages of native threads, bounded.
 
@@ -440,13 +443,19 @@ class Pipeline:
 
     def _feed(self):
         count = 0
+        items = iter(self._source)
         try:
-            for item in self._source:
+            while True:
+                # A slot first, then the item: the source (the volume
+                # reader) never holds a chunk that has no slot.
                 while not self._slots.acquire(timeout=0.1):
                     if self._stopping.is_set():
                         return
                 if self._stopping.is_set():
                     return
+                item = next(items, _END)
+                if item is _END:
+                    break
                 self._queues[0].put(item)
                 count += 1
         except BaseException as exc:    # noqa: B902 - handed to the caller

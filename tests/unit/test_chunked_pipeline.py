@@ -1,0 +1,82 @@
+"""The bounded native-thread pipeline and the callback ticker."""
+import threading
+
+import pytest
+
+from backupd import exception
+from backupd.drivers.backup import chunked
+
+
+class Counting:
+    """A source that records how many items were out at most at once."""
+
+    def __init__(self, count):
+        self.count = count
+        self.out = 0
+        self.most_out = 0
+        self.lock = threading.Lock()
+
+    def __iter__(self):
+        for n in range(self.count):
+            with self.lock:
+                self.out += 1
+                self.most_out = max(self.most_out, self.out)
+            yield n
+
+    def done(self):
+        with self.lock:
+            self.out -= 1
+
+
+def double(n):
+    return n * 2
+
+
+def test_every_item_comes_out_once_and_in_flight_stays_bounded():
+    source = Counting(500)
+    stages = [(double, 3), (double, 2)]
+    got = []
+    with chunked.Pipeline(source, stages, in_flight=4) as pipe:
+        for item in pipe.results(idle=lambda: None):
+            got.append(item)
+            source.done()
+    assert sorted(got) == [n * 4 for n in range(500)]
+    assert source.most_out <= 4
+
+
+def test_an_error_in_a_stage_stops_everything_and_is_raised():
+    def explode(n):
+        if n == 7:
+            raise RuntimeError('chunk 7 failed')
+        return n
+    before = threading.active_count()
+    with pytest.raises(RuntimeError, match='chunk 7'):
+        with chunked.Pipeline(iter(range(10 ** 6)), [(explode, 2)],
+                              in_flight=8) as pipe:
+            for _ in pipe.results(idle=lambda: None):
+                pass
+    assert threading.active_count() == before
+
+
+def test_an_error_in_the_source_is_raised():
+    def source():
+        yield 1
+        raise OSError('read error at offset 4096')
+    with pytest.raises(OSError, match='offset 4096'):
+        with chunked.Pipeline(source(), [(double, 1)], in_flight=2) as pipe:
+            list(pipe.results(idle=lambda: None))
+
+
+def test_ticker_throttles_callbacks_and_raises_on_cancel():
+    calls = []
+    cancelled = [False]
+    ticker = chunked.Ticker('b1', 100, lambda d, t: calls.append(d),
+                            lambda: cancelled[0])
+    for _ in range(50):
+        ticker.add(1)
+    assert calls == [1]             # first chunk, then at most every 0.25 s
+    cancelled[0] = True
+    ticker.add(1)                   # throttled: not asked yet
+    with pytest.raises(exception.BackupCancelled, match='b1'):
+        ticker.tick(force=True)
+    assert calls[-1] == 51
