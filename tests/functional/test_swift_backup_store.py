@@ -223,3 +223,15 @@ def test_check_backend_without_any_swift_settings(make_swift_driver):
     with pytest.raises(exception.BackupDriverError) as err:
         driver.check_backend()
     assert 'backup_swift_auth_url' in str(err.value)
+
+
+def test_fixture_deletes_a_container_with_its_objects(swift, swift_container):
+    conn = swift.connection()
+    conn.put_container(swift_container)
+    for name in ('a', 'b/c', 'd e%'):
+        conn.put_object(swift_container, name, b'x')
+    swift.delete_container(swift_container)
+    swift.delete_container(swift_container)    # already gone
+    assert swift.object_names(swift_container) == []
+    assert swift_container not in [
+        c['name'] for c in conn.get_account(full_listing=True)[1]]
