@@ -1,0 +1,185 @@
+"""List machinery every collection shares: filters, sorting, paging, links.
+
+A list handler does::
+
+    params = common.list_params(req, FILTERS, SORT_KEYS)
+    project = common.project_filter(ctx, req)
+    rows = <db query>(ctx, project, params.filters, params.sort_keys,
+                      params.sort_dirs, params.marker, params.limit,
+                      params.offset)
+    body = common.collection_body(req, 'volumes', ('volumes', 'detail'),
+                                  items, rows, params, count=...)
+
+``FILTERS`` maps a query parameter to the column it filters (``name`` ->
+``display_name``); ``SORT_KEYS`` does the same for sort keys. Unknown query
+parameters are ignored, as Cinder ignores them; bad values of known ones are
+a 400 naming the parameter and what it accepts.
+"""
+import ast
+import collections
+import json
+import urllib.parse
+
+from oslo_config import cfg
+
+from backupd.api import router
+from backupd.api import wsgi
+from backupd import exception
+
+# Query parameters whose value is a dict ("{'k': 'v'}" as cinderclient sends
+# it, or JSON).
+DICT_FILTERS = ('metadata',)
+SORT_DIRS = ('asc', 'desc')
+DEFAULT_SORT_KEY = 'created_at'
+DEFAULT_SORT_DIR = 'desc'
+COUNT_VERSION = '3.45'
+
+ListParams = collections.namedtuple(
+    'ListParams', 'filters sort_keys sort_dirs marker limit offset with_count')
+
+
+def list_params(req, allowed_filters, allowed_sort_keys):
+    """The filters, sort, marker, limit, offset and with_count of a list call.
+
+    ``allowed_filters`` and ``allowed_sort_keys`` map API names to column
+    names. ``limit`` is capped at ``osapi_max_limit``.
+    """
+    sort_keys, sort_dirs = _sort(req, allowed_sort_keys)
+    return ListParams(
+        filters=_filters(req, allowed_filters),
+        sort_keys=sort_keys, sort_dirs=sort_dirs,
+        marker=req.GET.get('marker') or None,
+        limit=_limit(req),
+        offset=_non_negative(req, 'offset'),
+        with_count=(wsgi.at_least(req, COUNT_VERSION)
+                    and wsgi.bool_param(req, 'with_count')))
+
+
+def project_filter(ctx, req):
+    """Project whose rows a list shows; None = every project.
+
+    Admins see every project with ``all_tenants`` (optionally narrowed by
+    ``project_id``); for everybody else ``all_tenants`` is ignored, not
+    rejected, because cinderclient sends it on every name lookup.
+    """
+    if ctx.is_admin and wsgi.bool_param(req, 'all_tenants'):
+        return req.GET.get('project_id') or None
+    return ctx.project_id
+
+
+def owner_filter(ctx):
+    """Project a single-object lookup is limited to; None for admins."""
+    return None if ctx.is_admin else ctx.project_id
+
+
+def next_link(req, parts, rows, limit):
+    """``[{"rel": "next", "href": ...}]`` when a page is full, else ``[]``.
+
+    The link repeats the request's query with ``marker`` set to the last
+    row's id, so a client follows it to the next page.
+    """
+    max_limit = cfg.CONF.osapi_max_limit
+    page = min(limit, max_limit) if limit is not None else max_limit
+    if not rows or len(rows) < page:
+        return []
+    query = [(k, v) for k, v in req.GET.items() if k != 'marker']
+    query.append(('marker', rows[-1].id))
+    href = '%s?%s' % (router.url_for(req, *parts),
+                      urllib.parse.urlencode(query))
+    return [{'rel': 'next', 'href': href}]
+
+
+def collection_body(req, key, parts, items, rows, params, count=None):
+    """``{key: items}`` plus ``<key>_links`` when there is a next page and
+    ``count`` when the microversion and ``with_count`` ask for it."""
+    body = {key: items}
+    links = next_link(req, parts, rows, params.limit)
+    if links:
+        body['%s_links' % key] = links
+    if params.with_count and count is not None:
+        body['count'] = count
+    return body
+
+
+def parse_dict(name, value):
+    """A dict query value: JSON or the Python literal cinderclient sends."""
+    if isinstance(value, dict):
+        return value
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            parsed = parse(value)
+        except (ValueError, SyntaxError):
+            continue
+        if isinstance(parsed, dict):
+            return {str(k): str(v) for k, v in parsed.items()}
+    raise exception.InvalidInput(
+        reason='query parameter %s=%r is not a dictionary; send it as '
+               '{"key": "value"}' % (name, value))
+
+
+# --- helpers ---------------------------------------------------------------
+
+def _filters(req, allowed):
+    filters = {}
+    for name, column in allowed.items():
+        if name not in req.GET:
+            continue
+        value = req.GET[name]
+        filters[column] = (parse_dict(name, value) if name in DICT_FILTERS
+                           else value)
+    return filters
+
+
+def _sort(req, allowed):
+    """Cinder's sort syntax: ``sort=k1:dir,k2`` or ``sort_key``/``sort_dir``."""
+    sort = req.GET.get('sort')
+    if sort and ('sort_key' in req.GET or 'sort_dir' in req.GET):
+        raise exception.InvalidInput(
+            reason='use either sort=key:dir,... or sort_key/sort_dir, not '
+                   'both')
+    if sort:
+        pairs = [part.strip().partition(':') for part in sort.split(',')
+                 if part.strip()]
+        keys = [k.strip() for k, _, _ in pairs]
+        dirs = [d.strip() or DEFAULT_SORT_DIR for _, _, d in pairs]
+    else:
+        keys = [k.strip() for k in
+                req.GET.get('sort_key', DEFAULT_SORT_KEY).split(',')]
+        dirs = [d.strip() for d in
+                req.GET.get('sort_dir', DEFAULT_SORT_DIR).split(',')]
+        dirs += [dirs[-1]] * (len(keys) - len(dirs))
+    columns = []
+    for key in keys:
+        if key not in allowed:
+            raise exception.InvalidInput(
+                reason='sort key %r is not supported; use one of %s'
+                       % (key, ', '.join(sorted(allowed))))
+        columns.append(allowed[key])
+    for direction in dirs:
+        if direction.lower() not in SORT_DIRS:
+            raise exception.InvalidInput(
+                reason='sort direction %r is not supported; use asc or desc'
+                       % direction)
+    return columns, [d.lower() for d in dirs[:len(keys)]]
+
+
+def _limit(req):
+    limit = _non_negative(req, 'limit')
+    if limit is None:
+        return None
+    return min(limit, cfg.CONF.osapi_max_limit)
+
+
+def _non_negative(req, name):
+    value = req.GET.get(name)
+    if value is None or value == '':
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise exception.InvalidInput(
+            reason='query parameter %s=%r must be a non-negative integer'
+                   % (name, value))
+    return number
