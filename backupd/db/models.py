@@ -67,6 +67,10 @@ class Volume(TimestampMixin, Base):
     provider_location = sa.Column(sa.String(255))
     launched_at = sa.Column(sa.DateTime)
     terminated_at = sa.Column(sa.DateTime)
+    # True for temporary clones a backup reads from (drivers without
+    # snapshot local paths); hidden from the API and removed by cleanup.
+    is_temporary = sa.Column(sa.Boolean, default=False, nullable=False,
+                             server_default=sa.false())
 
 
 class VolumeMetadata(TimestampMixin, Base):
