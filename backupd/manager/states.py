@@ -59,7 +59,11 @@ class Volume:
         'finish_create': (CREATING,),
         'fail_create': (CREATING,),
         'delete': (AVAILABLE, ERROR, ERROR_RESTORING, ERROR_EXTENDING),
-        'force_delete': tuple(s for s in ALL if s != DELETING) + (DELETING,),
+        # Not while a backup reads it or a restore writes it: the backup
+        # service owns the volume then (force-delete the backup instead).
+        'force_delete': (CREATING, AVAILABLE, IN_USE, DELETING, ERROR,
+                         ERROR_DELETING, ERROR_RESTORING, EXTENDING,
+                         ERROR_EXTENDING),
         'finish_delete': (DELETING,),
         'fail_delete': (DELETING,),
         'attach': (AVAILABLE,),
@@ -71,8 +75,12 @@ class Volume:
         'finish_restore': (RESTORING_BACKUP,),
         'extend': (AVAILABLE,),
         'finish_extend': (EXTENDING,),
+        'fail_extend': (EXTENDING,),
         'snapshot': (AVAILABLE,),
         'snapshot_forced': (AVAILABLE, IN_USE),
+        'reset_status': ALL,
+        # a backup's temporary clone, whatever state a crash left it in
+        'remove_temporary': ALL,
     }
     RESET_TARGETS = ALL
 
@@ -90,10 +98,15 @@ class Snapshot:
         'finish_create': (CREATING,),
         'fail_create': (CREATING,),
         'delete': (AVAILABLE, ERROR),
-        'force_delete': ALL,
+        # with its volume (DELETE /volumes/{id}?cascade=True)
+        'cascade_delete': (AVAILABLE, ERROR),
+        'force_delete': (CREATING, AVAILABLE, DELETING, ERROR,
+                         ERROR_DELETING),
         'finish_delete': (DELETING,),
         'fail_delete': (DELETING,),
         'backup': (AVAILABLE,),
         'finish_backup': (BACKING_UP,),
+        'reset_status': ALL,
+        'remove_temporary': ALL,
     }
     RESET_TARGETS = (AVAILABLE, ERROR, CREATING, DELETING, ERROR_DELETING)

@@ -1,0 +1,63 @@
+"""Key/value metadata rows of volumes and snapshots (one shape, two tables)."""
+from oslo_utils import timeutils
+
+from backupd.db import api
+from backupd.db import models
+
+# resource model -> (metadata model, its foreign key column name)
+_TABLES = {
+    models.Volume: (models.VolumeMetadata, 'volume_id'),
+    models.Snapshot: (models.SnapshotMetadata, 'snapshot_id'),
+}
+
+
+def _table(model):
+    meta_model, fk = _TABLES[model]
+    return meta_model, getattr(meta_model, fk), fk
+
+
+@api.writer
+def add(context, model, owner_id, metadata):
+    meta_model, _, fk = _table(model)
+    for key, value in (metadata or {}).items():
+        context.session.add(meta_model(**{fk: owner_id, 'key': key,
+                                          'value': value}))
+    context.session.flush()
+
+
+@api.writer
+def replace(context, model, owner_id, metadata):
+    """Make the metadata of ``owner_id`` exactly ``metadata``."""
+    meta_model, fk_column, _ = _table(model)
+    context.session.query(meta_model).filter(
+        fk_column == owner_id, meta_model.deleted.is_(False)).update(
+        {'deleted': True, 'deleted_at': timeutils.utcnow()},
+        synchronize_session=False)
+    add(context, model, owner_id, metadata)
+
+
+@api.reader
+def of(context, model, owner_ids):
+    """{owner id: {key: value}} for every id in ``owner_ids``."""
+    meta_model, fk_column, fk = _table(model)
+    result = {owner_id: {} for owner_id in owner_ids}
+    if not owner_ids:
+        return result
+    rows = context.session.query(meta_model).filter(
+        fk_column.in_(list(owner_ids)), meta_model.deleted.is_(False)).all()
+    for row in rows:
+        result[getattr(row, fk)][row.key] = row.value
+    return result
+
+
+@api.reader
+def owners_matching(context, model, metadata):
+    """Ids of rows whose metadata holds every key/value of ``metadata``."""
+    meta_model, fk_column, _ = _table(model)
+    matching = None
+    for key, value in metadata.items():
+        ids = {r[0] for r in context.session.query(fk_column).filter(
+            meta_model.key == key, meta_model.value == value,
+            meta_model.deleted.is_(False))}
+        matching = ids if matching is None else matching & ids
+    return sorted(matching or ())
