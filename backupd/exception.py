@@ -42,6 +42,12 @@ class InvalidState(Invalid):
     message = "%(reason)s"
 
 
+class NotAuthenticated(BackupdException):
+    message = "Authentication required: %(reason)s"
+    code = 401
+    error_name = "unauthorized"
+
+
 class Forbidden(BackupdException):
     message = "Policy doesn't allow %(action)s to be performed."
     code = 403

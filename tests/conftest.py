@@ -11,6 +11,7 @@ pytest_plugins = [
     'tests.fixtures.swift',
     'tests.fixtures.xfs',
     'tests.fixtures.services',
+    'tests.fixtures.lvm',
 ]
 
 IN_CI = os.environ.get('CI', '').lower() in ('1', 'true', 'yes')

@@ -12,7 +12,8 @@ def paste_config_path(conf):
     name = conf.api_paste_config
     if os.path.isabs(name):
         return name
-    for config_dir in [os.path.dirname(f) for f in conf.config_file or []]:
+    files = (conf.config_file if 'config_file' in conf else None) or []
+    for config_dir in [os.path.dirname(f) for f in files]:
         candidate = os.path.join(config_dir, name)
         if os.path.exists(candidate):
             return candidate

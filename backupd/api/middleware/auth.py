@@ -6,10 +6,10 @@ headers keystonemiddleware's auth_token has validated and set.
 """
 from oslo_config import cfg
 import webob.dec
-import webob.exc
 
 from backupd.api import wsgi
 from backupd import context as backupd_context
+from backupd import exception
 
 # The project from the URL fills in for identities that carry none; the
 # router compares the two (a mismatch is a 400).
@@ -43,8 +43,8 @@ class NoAuth:
         user_id = req.headers.get('X-User-Id')
         project_id = req.headers.get('X-Project-Id')
         if token is None and user_id is None:
-            raise webob.exc.HTTPUnauthorized(
-                detail='Send X-Auth-Token ("user:project" with noauth) or '
+            raise exception.NotAuthenticated(
+                reason='send X-Auth-Token ("user:project" with noauth) or '
                        'X-User-Id and X-Project-Id.')
         token_user, sep, token_project = (token or '').partition(':')
         user_id = user_id or token_user or None
@@ -66,7 +66,7 @@ class KeystoneContext:
     @webob.dec.wsgify
     def __call__(self, req):
         if req.headers.get('X-Identity-Status', 'Confirmed') != 'Confirmed':
-            raise webob.exc.HTTPUnauthorized(detail='Authentication required.')
+            raise exception.NotAuthenticated(reason='invalid or no token.')
         _context(req, req.headers.get('X-User-Id'),
                  req.headers.get('X-Project-Id'), _roles(req),
                  auth_token=req.headers.get('X-Auth-Token'))

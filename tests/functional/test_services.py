@@ -1,0 +1,89 @@
+"""Services up and down, over HTTP, with real processes.
+
+Separate backupd-api/-volume/-backup processes on the machine's RabbitMQ
+(a fresh vhost) and MariaDB or PostgreSQL (a fresh database), and the
+embedded backupd-all from an empty state directory.
+"""
+import os
+import time
+
+import pytest
+
+from tests.fixtures.services import wait_for
+
+SERVICE_KEYS = {'binary', 'host', 'zone', 'status', 'state', 'updated_at',
+                'disabled_reason'}
+
+
+def test_cluster_services_up_then_down_after_kill(backupd_cluster):
+    dep = backupd_cluster
+    services = dep.services()
+    assert {s['binary'] for s in services} == {'backupd-volume',
+                                               'backupd-backup'}
+    for svc in services:
+        assert set(svc) == SERVICE_KEYS
+        assert (svc['state'], svc['status'], svc['host']) == (
+            'up', 'enabled', dep.host)
+        assert svc['updated_at']
+
+    dep.kill('backupd-backup')
+    killed_at = time.monotonic()
+    down_within = 4 + 1 + 1  # service_down_time + one report + slack
+    wait_for(lambda: 'backupd-backup' not in dep.up_services(), down_within,
+             what='backupd-backup shown down')
+    assert time.monotonic() - killed_at <= down_within
+    assert 'backupd-volume' in dep.up_services()
+
+    dep.start('backupd-backup')
+    assert dep.up_services() == {'backupd-volume', 'backupd-backup'}
+
+
+def test_cinder_cli_service_list_on_cluster(backupd_cluster):
+    out = backupd_cluster.cinder('service-list').stdout
+    assert 'backupd-volume' in out and 'backupd-backup' in out
+    assert out.count(' up ') == 2
+
+
+def test_backupd_all_from_empty_state(backupd_all_factory):
+    dep = backupd_all_factory()
+    assert os.path.exists(os.path.join(dep.state_path, 'backupd.sqlite'))
+    out = dep.cinder('service-list').stdout
+    assert 'backupd-volume' in out and 'backupd-backup' in out
+    assert out.count(' up ') == 2
+    # SIGTERM stops it cleanly.
+    proc = dep.procs['backupd-all']
+    dep.stop()
+    assert proc.returncode == 0, dep.log()[-3000:]
+
+
+def test_service_with_broken_driver_is_down_with_reason(backupd_all_factory,
+                                                        tmp_path):
+    # A backup path that is a regular file can never be a backup store.
+    blocker = tmp_path / 'not-a-dir'
+    blocker.write_text('x')
+    dep = backupd_all_factory(
+        conf={'DEFAULT': {'backup_posix_path': str(blocker)}}, start=False)
+    dep.start(wait=False)
+    wait_for(lambda: _state(dep, 'backupd-volume') == 'up', 60,
+             what='volume service up')
+    backup = [s for s in dep.services() if s['binary'] == 'backupd-backup'][0]
+    assert backup['state'] == 'down'
+    assert 'posix' in backup['disabled_reason']
+
+
+def _state(dep, binary):
+    try:
+        for svc in dep.services():
+            if svc['binary'] == binary:
+                return svc['state']
+    except Exception:
+        return None
+
+
+def test_manage_db_version_and_service_list(backupd_cluster):
+    from tests.fixtures.services import BIN, _run
+    manage = [os.path.join(BIN, 'backupd-manage'), '--config-file',
+              backupd_cluster.conf_path]
+    assert _run(manage + ['db', 'version'], True).stdout.strip() != 'None'
+    out = _run(manage + ['service', 'list'], True).stdout
+    assert 'backupd-backup' in out and 'backupd-volume' in out
