@@ -1,4 +1,4 @@
-"""Key/value metadata rows of volumes and snapshots (one shape, two tables)."""
+"""Key/value metadata rows of volumes, snapshots and backups (one shape)."""
 from oslo_utils import timeutils
 
 from backupd.db import api
@@ -8,6 +8,7 @@ from backupd.db import models
 _TABLES = {
     models.Volume: (models.VolumeMetadata, 'volume_id'),
     models.Snapshot: (models.SnapshotMetadata, 'snapshot_id'),
+    models.Backup: (models.BackupMetadata, 'backup_id'),
 }
 
 

@@ -1,9 +1,24 @@
 """Backup manager: the RPC endpoint of backupd-backup.
 
-Thin: each RPC method calls a named operation; backup operations arrive with
-the lifecycle issue.
+Thin: each RPC method hands its work to a named operation module. Long work
+(create, restore, delete, import) arrives as casts and runs in its own green
+thread; quick questions (reset-status verdict, export) are calls.
 """
+import eventlet
+from oslo_log import log as logging
+
+from backupd import exception
 from backupd.manager import base
+from backupd.manager.backup import cleanup
+from backupd.manager.backup import create
+from backupd.manager.backup import delete
+from backupd.manager.backup import records
+from backupd.manager.backup import reset
+from backupd.manager.backup import restore
+from backupd.manager.backup import work
+from backupd.manager.volume import rpcapi as volume_rpcapi
+
+LOG = logging.getLogger(__name__)
 
 
 class BackupManager(base.Manager):
@@ -11,5 +26,57 @@ class BackupManager(base.Manager):
     service_name = 'backupd-backup'
     driver_namespace = 'backupd.backup_drivers'
 
+    def __init__(self, conf, host, volume_rpc=None):
+        super().__init__(conf, host)
+        self.runs = work.Runs(conf.backup_max_operations)
+        self._volume_rpc = volume_rpc
+
     def driver_name(self):
         return self.conf.backup_driver
+
+    @property
+    def volume_rpc(self):
+        if self._volume_rpc is None:
+            self._volume_rpc = volume_rpcapi.VolumeAPI(self.conf)
+        return self._volume_rpc
+
+    def require_ready(self):
+        if not self.ready:
+            raise exception.DriverNotInitialized(
+                driver=self.driver_name(), host=self.host,
+                reason=self.not_ready_reason)
+
+    # --- service hooks -----------------------------------------------------
+    def cleanup(self, context):
+        cleanup.run(self, context)
+
+    def periodic_tasks(self, context):
+        super().periodic_tasks(context)
+        if self.ready:
+            cleanup.retry_temp_resources(self, context)
+
+    # --- RPC API 1.0 -------------------------------------------------------
+    def create_backup(self, context, backup_id):
+        eventlet.spawn_n(create.run, self, context, backup_id)
+
+    def restore_backup(self, context, backup_id, volume_id):
+        eventlet.spawn_n(restore.run, self, context, backup_id, volume_id)
+
+    def delete_backup(self, context, backup_id, force=False):
+        if force and self.runs.cancel(backup_id):
+            return   # the run sees the cancel and completes the delete
+        eventlet.spawn_n(delete.run, self, context, backup_id, force)
+
+    def reset_status(self, context, backup_id, status):
+        """-> {'ok': bool, 'reason': str or None} (a call)."""
+        if status == reset.B.ERROR:
+            return {'ok': reset.to_error(context, backup_id), 'reason': None}
+        ok, reason = reset.to_available(self, context, backup_id)
+        return {'ok': ok, 'reason': reason}
+
+    def export_record(self, context, backup_id):
+        return records.export(self, context, backup_id)
+
+    def import_record(self, context, backup_id, backup_service, record):
+        eventlet.spawn_n(records.import_, self, context, backup_id,
+                         backup_service, record)

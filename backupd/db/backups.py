@@ -1,0 +1,110 @@
+"""Backup-specific queries: the few that the generic ones in api.py can't say.
+
+Status changes still go through ``api.conditional_update`` with allowed
+source states from ``backupd.manager.states`` (passed in by the caller, so
+this module stays below the manager layer).
+
+Dependents: ``num_dependent_backups`` of a backup counts the non-deleted
+backups whose ``parent_id`` is it. It is raised in the transaction that
+creates (or imports) the child and lowered in the one that soft-deletes the
+child, so "may I delete this backup" is a single compare-and-swap on
+``num_dependent_backups = 0``.
+"""
+from oslo_utils import timeutils
+import sqlalchemy as sa
+
+from backupd.db import api
+from backupd.db import models
+
+Backup = models.Backup
+
+
+@api.reader
+def latest_available(context, volume_id, available_status):
+    """The newest backup of ``volume_id`` in ``available_status``, or None."""
+    return (context.session.query(Backup)
+            .filter(Backup.volume_id == volume_id,
+                    Backup.deleted.is_(False),
+                    Backup.status == available_status)
+            .order_by(Backup.data_timestamp.desc(),
+                      Backup.created_at.desc())
+            .first())
+
+
+@api.writer
+def add_dependent(context, parent_id, parent_statuses):
+    """One more child of ``parent_id`` while it is in an allowed status."""
+    stmt = (sa.update(Backup)
+            .where(Backup.id == parent_id, Backup.deleted.is_(False),
+                   Backup.status.in_(list(parent_statuses)))
+            .values(num_dependent_backups=Backup.num_dependent_backups + 1,
+                    updated_at=timeutils.utcnow())
+            .execution_options(synchronize_session=False))
+    return context.session.execute(stmt).rowcount == 1
+
+
+@api.writer
+def drop_dependent(context, parent_id):
+    stmt = (sa.update(Backup)
+            .where(Backup.id == parent_id,
+                   Backup.num_dependent_backups > 0)
+            .values(num_dependent_backups=Backup.num_dependent_backups - 1,
+                    updated_at=timeutils.utcnow())
+            .execution_options(synchronize_session=False))
+    context.session.execute(stmt)
+
+
+@api.writer
+def soft_delete(context, backup_id, expected_statuses, deleted_status):
+    """Mark the row deleted (only from ``expected_statuses``) and release its
+    parent, in one transaction. Returns whether this call deleted it."""
+    row = api.get(context, Backup, backup_id)
+    done = api.soft_delete(context, Backup, backup_id,
+                           expected={'status': expected_statuses},
+                           values={'status': deleted_status})
+    if done and row.parent_id:
+        drop_dependent(context, row.parent_id)
+    return done
+
+
+@api.writer
+def revive(context, backup_id, values):
+    """Reuse the soft-deleted row ``backup_id`` for an imported record.
+
+    The primary key of a deleted backup stays taken, so importing its
+    exported record brings that row back instead of inserting a new one.
+    Returns whether a deleted row was revived.
+    """
+    values = dict(values, deleted=False, deleted_at=None,
+                  updated_at=timeutils.utcnow())
+    stmt = (sa.update(Backup)
+            .where(Backup.id == backup_id, Backup.deleted.is_(True))
+            .values(**values)
+            .execution_options(synchronize_session=False))
+    return context.session.execute(stmt).rowcount == 1
+
+
+@api.reader
+def get_any(context, backup_id):
+    """The row whether deleted or not, or None."""
+    return context.session.query(Backup).filter(
+        Backup.id == backup_id).first()
+
+
+@api.reader
+def on_host(context, host, statuses):
+    """Non-deleted backups of ``host`` in ``statuses`` (cleanup's queue)."""
+    return (context.session.query(Backup)
+            .filter(Backup.host == host, Backup.deleted.is_(False),
+                    Backup.status.in_(list(statuses)))
+            .order_by(Backup.created_at).all())
+
+
+@api.reader
+def with_temp_resources(context, host):
+    """Backups of ``host`` (deleted or not) still naming a temp resource."""
+    return (context.session.query(Backup)
+            .filter(Backup.host == host,
+                    sa.or_(Backup.temp_snapshot_id.isnot(None),
+                           Backup.temp_volume_id.isnot(None)))
+            .all())

@@ -1,0 +1,92 @@
+"""Create a backup: device, driver run, finish; every way out returns the
+source volume or snapshot and removes temp resources.
+
+The API already moved the volume (or snapshot) to ``backing-up`` and
+inserted the row ``creating``. This run *owns* the source once it has
+claimed the row (a compare-and-swap that still finds ``creating``); a run
+that finds the row gone or changed before its claim touches nothing.
+"""
+from oslo_log import log as logging
+
+from backupd.db import api as db
+from backupd.db import models
+from backupd import exception
+from backupd.manager.backup import common
+from backupd.manager.backup import settle
+from backupd.manager.backup import work
+
+LOG = logging.getLogger(__name__)
+B = common.B
+
+
+def run(mgr, context, backup_id):
+    job = work.Run(backup_id, 'create', B.CREATING)
+    with mgr.runs.registered(job):
+        with mgr.runs.slot(job):
+            if not _claim(context, backup_id):
+                return
+            row = common.backup_row(context, backup_id)
+            common.notify(context, row, 'create', 'start')
+            result, error = None, None
+            try:
+                result = _back_up(mgr, context, job, row)
+            except Exception as e:
+                error = e
+        _end(mgr, context, row, result, error)
+
+
+def _claim(context, backup_id):
+    claimed = db.conditional_update(context, models.Backup, backup_id,
+                                    {'progress': 0}, {'status': B.CREATING})
+    if not claimed:
+        LOG.info('Backup %s is no longer creating (deleted or reset before '
+                 'its turn); nothing to do.', backup_id)
+    return claimed
+
+
+def _back_up(mgr, context, job, row):
+    mgr.require_ready()
+    path = common.acquire_device(context, mgr.volume_rpc, row)
+    if job.is_cancelled():
+        raise exception.BackupCancelled(backup_id=row.id)
+    ref = common.ref_of(context, row, with_parent=True)
+    return work.execute(context, job, mgr.driver.backup, ref, path)
+
+
+def _end(mgr, context, row, result, error):
+    common.release_device(context, mgr.volume_rpc, row.id)
+    common.return_source(context, row)
+    if error is None and _finish(mgr, context, row, result):
+        return
+    reason = _reason(row, error)
+    if error is not None and not isinstance(error, exception.BackupCancelled):
+        LOG.error('Backup %s failed: %s', row.id, reason)
+    settle.after_run(mgr, context, row.id, B.FROM['fail_create'],
+                     {'status': B.ERROR, 'fail_reason': reason[:1024]},
+                     'create')
+
+
+def _finish(mgr, context, row, result):
+    done = db.conditional_update(context, models.Backup, row.id, {
+        'status': B.AVAILABLE, 'fail_reason': None, 'progress': 100,
+        'container': result.container,
+        'service_metadata': result.service_metadata,
+        'service': mgr.driver_name(),
+        'object_count': result.object_count,
+        'stored_bytes': result.stored_bytes,
+    }, {'status': B.FROM['finish_create']})
+    if done:
+        LOG.info('Backup %s of volume %s is available: %d objects, %d bytes '
+                 'stored.', row.id, row.volume_id, result.object_count,
+                 result.stored_bytes)
+        common.notify(context, common.backup_row(context, row.id),
+                      'create', 'end')
+    return done
+
+
+def _reason(row, error):
+    if error is None:
+        return 'backup %s was changed while it was being created' % row.id
+    if isinstance(error, exception.BackupdException):
+        return error.msg
+    return '%s: %s' % (type(error).__name__, error)

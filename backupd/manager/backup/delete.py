@@ -1,0 +1,74 @@
+"""Delete a backup whose row the API (or a settling run) moved to ``deleting``.
+
+Storage first, the row last: the row becomes ``deleted`` only when every
+object is gone (the driver's delete is idempotent, so a resumed delete is
+safe). A force-delete of a backup no run on this service owns also puts
+back what its interrupted operation held: the source volume or snapshot of
+a ``creating`` backup, the target volume of a ``restoring`` one.
+"""
+from oslo_log import log as logging
+
+from backupd.db import api as db
+from backupd.db import backups as backup_db
+from backupd.db import models
+from backupd.manager.backup import common
+from backupd.manager.backup import work
+from backupd.manager import states
+
+LOG = logging.getLogger(__name__)
+B = common.B
+V = common.V
+
+
+def run(mgr, context, backup_id, force=False, source_done=False):
+    row = common.backup_row(context, backup_id, include_deleted=True)
+    if row.deleted or row.status != B.DELETING:
+        LOG.info('Backup %s is %s, not deleting; nothing to delete.',
+                 backup_id, row.status)
+        return
+    common.notify(context, row, 'delete', 'start', force=force)
+    try:
+        mgr.require_ready()
+        work.in_thread(mgr.driver.delete_backup, common.ref_of(context, row))
+    except Exception as e:
+        _failed(context, row, e, force)
+        return
+    common.release_device(context, mgr.volume_rpc, backup_id)
+    if not source_done:
+        _put_back_what_it_held(context, row)
+    if backup_db.soft_delete(context, backup_id, B.FROM['finish_delete'],
+                             B.DELETED):
+        LOG.info('Backup %s deleted (force=%s).', backup_id, force)
+        common.notify(context, common.backup_row(
+            context, backup_id, include_deleted=True), 'delete', 'end',
+            force=force)
+
+
+def _put_back_what_it_held(context, row):
+    if row.previous_status == B.CREATING:
+        common.return_source(context, row)
+    elif row.previous_status == B.RESTORING and row.restore_volume_id:
+        fail_restore_target(context, row.restore_volume_id)
+
+
+def fail_restore_target(context, volume_id):
+    """A restore target that will not get its data: restoring-backup ->
+    error_restoring, or a new volume still creating -> error."""
+    if not db.conditional_update(
+            context, models.Volume, volume_id, {'status': V.ERROR_RESTORING},
+            {'status': V.FROM['finish_restore']}):
+        db.conditional_update(context, models.Volume, volume_id,
+                              {'status': V.ERROR},
+                              {'status': states.Volume.FROM['fail_create']})
+
+
+def _failed(context, row, error, force):
+    reason = getattr(error, 'msg', None) or '%s: %s' % (
+        type(error).__name__, error)
+    LOG.error('Deleting backup %s failed: %s', row.id, reason)
+    if db.conditional_update(
+            context, models.Backup, row.id,
+            {'status': B.ERROR_DELETING, 'fail_reason': reason[:1024]},
+            {'status': B.FROM['fail_delete']}):
+        common.notify(context, common.backup_row(context, row.id),
+                      'delete', 'error', force=force)

@@ -1,0 +1,61 @@
+"""os-reset_status on the backup service: to ``available`` only through
+verification of what the backend holds.
+
+A backup that was ``creating`` or ``restoring`` when its service died may be
+whole or not; the admin's word is checked against storage: every manifest
+and object present with the right size and checksum (the driver's
+``verify``). Success makes it ``available`` (filling in what the dead run
+never recorded); failure makes it ``error`` with the problems as
+``fail_reason``, and the API answers 400 with them.
+"""
+from oslo_log import log as logging
+
+from backupd.db import api as db
+from backupd.db import models
+from backupd.manager.backup import common
+from backupd.manager.backup import work
+
+LOG = logging.getLogger(__name__)
+B = common.B
+
+
+def to_error(context, backup_id):
+    """Any status -> error; returns whether it changed."""
+    return db.conditional_update(context, models.Backup, backup_id,
+                                 {'status': B.ERROR},
+                                 {'status': B.FROM['reset_to_error']})
+
+
+def to_available(mgr, context, backup_id):
+    """Verify, then available; returns (ok, reason)."""
+    row = common.backup_row(context, backup_id)
+    if row.status == B.AVAILABLE:
+        return True, None
+    mgr.require_ready()
+    ref = common.ref_of(context, row)
+    report = work.in_thread(mgr.driver.verify, ref)
+    if not report.ok:
+        reason = 'verification failed: %s' % report.summary()
+        LOG.warning('Reset of backup %s to available refused: %s',
+                    backup_id, reason)
+        db.conditional_update(context, models.Backup, backup_id,
+                              {'status': B.ERROR,
+                               'fail_reason': reason[:1024]},
+                              {'status': B.FROM['reset_to_error']})
+        return False, reason
+    values = {'status': B.AVAILABLE, 'fail_reason': None,
+              'service': row.service or mgr.driver_name()}
+    record = work.in_thread(mgr.driver.export_record, ref)
+    values['container'] = row.container or record.get('container')
+    values['service_metadata'] = (row.service_metadata or
+                                  record.get('service_metadata'))
+    if row.object_count is None:
+        values['object_count'] = report.checked_objects
+    if not db.conditional_update(context, models.Backup, backup_id, values,
+                                 {'status': B.FROM['reset_to_available']}):
+        now = common.backup_row(context, backup_id, include_deleted=True)
+        return False, ('backup %s became %s during verification; try '
+                       'again' % (backup_id, now.status))
+    LOG.info('Backup %s reset to available after verification: %s',
+             backup_id, report.summary())
+    return True, None

@@ -1,0 +1,146 @@
+"""Running driver work: native threads, progress, cancel, the concurrency cap.
+
+A :class:`Run` is what a driver sees of the manager while it works: its
+``progress``/``is_cancelled`` callbacks touch plain attributes only (they
+are called from the driver's native thread). A green thread next to it
+persists the percentage to the backup row with a compare-and-swap on the
+operation's status and emits ``backup.<op>progress``; when that CAS finds
+another status (os-force_delete or os-reset_status changed the row), it
+cancels the run, and the driver stops at its next chunk.
+"""
+import contextlib
+
+import eventlet
+from eventlet import semaphore
+from eventlet import tpool
+from oslo_log import log as logging
+
+from backupd.db import api as db
+from backupd.db import models
+from backupd import notifications
+
+LOG = logging.getLogger(__name__)
+
+#: Seconds between two progress writes of one run.
+PROGRESS_INTERVAL = 1.0
+
+
+class Run:
+    """One backup or restore in progress on this service."""
+
+    def __init__(self, backup_id, kind, status):
+        self.backup_id = backup_id
+        self.kind = kind            # 'create' or 'restore'
+        self.status = status        # the row's status while it runs
+        self.done_bytes = 0
+        self.total_bytes = 0
+        self.cancelled = False
+
+    # Called from the driver's native thread: plain attribute access only.
+    def progress(self, done_bytes, total_bytes):
+        self.done_bytes, self.total_bytes = done_bytes, total_bytes
+
+    def is_cancelled(self):
+        return self.cancelled
+
+    def cancel(self):
+        self.cancelled = True
+
+    @property
+    def percent(self):
+        if not self.total_bytes:
+            return 0
+        return min(100, int(100 * self.done_bytes / self.total_bytes))
+
+
+class Runs:
+    """The runs of this service by backup id, and the concurrency cap."""
+
+    def __init__(self, max_operations):
+        self._runs = {}
+        self._slots = (semaphore.Semaphore(max_operations)
+                       if max_operations else None)
+
+    def get(self, backup_id):
+        return self._runs.get(backup_id)
+
+    def cancel(self, backup_id):
+        """Cancel the run of ``backup_id``; False when none is running."""
+        run = self._runs.get(backup_id)
+        if run is None:
+            return False
+        LOG.info('Cancelling the %s of backup %s at its next chunk.',
+                 run.kind, backup_id)
+        run.cancel()
+        return True
+
+    @contextlib.contextmanager
+    def registered(self, run):
+        self._runs[run.backup_id] = run
+        try:
+            yield run
+        finally:
+            self._runs.pop(run.backup_id, None)
+
+    @contextlib.contextmanager
+    def slot(self, run):
+        """Wait for a free slot of backup_max_operations."""
+        if self._slots is None:
+            yield
+            return
+        if not self._slots.acquire(blocking=False):
+            LOG.info('Backup %s waits for one of the running backup/restore '
+                     'operations to end (backup_max_operations).',
+                     run.backup_id)
+            self._slots.acquire()
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    def __len__(self):
+        return len(self._runs)
+
+
+def execute(context, run, function, *args):
+    """``function(*args, progress=, is_cancelled=)`` in a native thread,
+    while a green thread persists the run's progress."""
+    watcher = eventlet.spawn(_watch, context, run)
+    try:
+        result = tpool.execute(function, *args, progress=run.progress,
+                               is_cancelled=run.is_cancelled)
+    finally:
+        watcher.kill()
+    _persist(context, run, final=True)
+    return result
+
+
+def in_thread(function, *args, **kwargs):
+    """A blocking driver call (verify, delete, import) in a native thread."""
+    return tpool.execute(function, *args, **kwargs)
+
+
+def _watch(context, run):
+    while True:
+        eventlet.sleep(PROGRESS_INTERVAL)
+        try:
+            _persist(context, run)
+        except Exception:   # a DB blip must not end the watcher
+            LOG.exception('Could not record progress of backup %s',
+                          run.backup_id)
+
+
+def _persist(context, run, final=False):
+    percent = 100 if final else run.percent
+    still_ours = db.conditional_update(
+        context, models.Backup, run.backup_id, {'progress': percent},
+        {'status': run.status})
+    if not still_ours:
+        if not run.cancelled:
+            LOG.info('Backup %s left status %s while its %s ran; stopping '
+                     'it.', run.backup_id, run.status, run.kind)
+        run.cancel()
+        return
+    notifications.notify(context, 'backup', run.kind + 'progress', None, {
+        'backup_id': run.backup_id, 'progress': percent,
+        'done_bytes': run.done_bytes, 'total_bytes': run.total_bytes})
