@@ -22,7 +22,6 @@ from backupd import exception
 from backupd.drivers.volume import lvm_cmd
 
 # Until tests/conftest.py lists it (then this line can go).
-pytest_plugins = ['tests.fixtures.lvm']
 
 GiB = 1024 ** 3
 MiB = 1024 ** 2

@@ -14,7 +14,6 @@ from backupd import exception
 from backupd.drivers.volume import lvm_cmd
 
 # Until tests/conftest.py lists it (then this line can go).
-pytest_plugins = ['tests.fixtures.lvm']
 
 VG = 'sim-vg'
 REPORT = ['--noheadings', '--nosuffix', '--units', 'b', '--separator', '|',

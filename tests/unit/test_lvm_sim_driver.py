@@ -29,7 +29,6 @@ import pytest
 from backupd import exception
 
 # Until tests/conftest.py lists it (then this line can go).
-pytest_plugins = ['tests.fixtures.lvm']
 
 GiB = 1024 ** 3
 MODES = ['default', 'thin']
