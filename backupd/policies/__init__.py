@@ -8,10 +8,11 @@ from oslo_config import cfg
 from oslo_policy import policy
 
 from backupd import exception
+from backupd.policies import backups
 from backupd.policies import base
 from backupd.policies import services
 
-_MODULES = (base, services)
+_MODULES = (base, services, backups)
 _ENFORCER = None
 
 

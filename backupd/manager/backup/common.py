@@ -18,11 +18,6 @@ V = states.Volume
 S = states.Snapshot
 
 
-def service_host(host):
-    """The service host of a volume's ``host@backend#pool``."""
-    return (host or '').split('#')[0].split('@')[0] or None
-
-
 def backup_row(context, backup_id, include_deleted=False):
     return db.get(context, models.Backup, backup_id,
                   include_deleted=include_deleted)
@@ -70,7 +65,7 @@ def acquire_device(context, volume_rpc, row):
     creates it, so a crash in between still names it for cleanup.
     """
     volume = source_volume(context, row)
-    host = service_host(volume.host)
+    host = volume.host
     if row.snapshot_id:
         return volume_rpc.get_backup_device(
             context, host, volume.id, snapshot_id=row.snapshot_id)['path']
@@ -100,7 +95,7 @@ def release_device(context, volume_rpc, backup_id):
         return True
     volume = source_volume(context, row)
     try:
-        volume_rpc.remove_backup_device(context, service_host(volume.host),
+        volume_rpc.remove_backup_device(context, volume.host,
                                         **temps)
     except Exception as e:
         LOG.warning('Could not remove %s of backup %s yet (%s); will retry.',

@@ -45,7 +45,7 @@ def run(mgr, context, backup_id, volume_id):
 def _restore(mgr, context, job, row, volume_id):
     mgr.require_ready()
     volume = db.get(context, models.Volume, volume_id)
-    host = common.service_host(volume.host)
+    host = volume.host
     if volume.status == V.CREATING:
         mgr.volume_rpc.create_volume_sync(context, host, volume_id)
         if not db.conditional_update(
