@@ -127,10 +127,17 @@ def timed(function):
     return time.perf_counter() - start, dropped
 
 
-def cp_seconds(volume, scratch):
+def cp_seconds(volume, scratch, then_sync=False):
+    """Plain ``cp`` (its writes may still sit in the page cache when it
+    ends), or ``cp`` followed by ``sync`` (durable, like the engine's
+    fsync'd objects) when ``then_sync``."""
     target = os.path.join(scratch, 'cp-copy')
-    seconds, dropped = timed(lambda: subprocess.run(
-        ['cp', '--sparse=auto', volume, target], check=True))
+
+    def copy():
+        subprocess.run(['cp', '--sparse=auto', volume, target], check=True)
+        if then_sync:
+            os.sync()
+    seconds, dropped = timed(copy)
     os.unlink(target)
     return seconds, dropped
 
@@ -241,6 +248,7 @@ def one_run(args, run, scratch):
     build_volume(volume, args.size, args.sparse_data or args.size, args.seed)
     figures = {}
     figures['cp'], dropped = cp_seconds(volume, scratch)
+    figures['cp_sync'], _ = cp_seconds(volume, scratch, then_sync=True)
     figures['sha256'], _ = sha256_seconds(volume)
     full_id, incr_id = 'bench-full-%d' % run, 'bench-incr-%d' % run
     full = run_phase(args, 'backup', full_id, volume=volume)
@@ -285,6 +293,8 @@ def summarize(args, runs):
         'data_bytes': data, 'cpus': os.cpu_count(),
         'caches_dropped': all(r['caches_dropped'] for r in runs),
         'cp': {'seconds': round(cp, 3), 'MBps': mbps(cp)},
+        'cp_then_sync': {'seconds': round(median(lambda r: r['cp_sync']), 3),
+                         'MBps': mbps(median(lambda r: r['cp_sync']))},
         'read_sha256': {'seconds': round(median(lambda r: r['sha256']), 3),
                         'MBps': mbps(median(lambda r: r['sha256']))},
     }
