@@ -9,6 +9,7 @@ import routes
 import webob.dec
 import webob.exc
 
+from backupd.api.handlers import backups
 from backupd.api.handlers import services
 from backupd.api.middleware import auth
 from backupd.api.middleware import faults
@@ -20,6 +21,14 @@ from backupd import exception
 # path -> {HTTP method: handler(req, **path_params)}
 ROUTES = {
     '/os-services': {'GET': services.index},
+    '/backups': {'GET': backups.index, 'POST': backups.create},
+    '/backups/detail': {'GET': backups.detail},
+    '/backups/import_record': {'POST': backups.import_record},
+    '/backups/{backup_id}': {'GET': backups.show, 'PUT': backups.update,
+                             'DELETE': backups.delete},
+    '/backups/{backup_id}/action': {'POST': backups.action},
+    '/backups/{backup_id}/restore': {'POST': backups.restore},
+    '/backups/{backup_id}/export_record': {'GET': backups.export_record},
 }
 
 # First path segments that are collections, so "/v3/<segment>/..." without a

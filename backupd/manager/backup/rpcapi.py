@@ -4,11 +4,58 @@ History:
   1.0 - initial version: create_backup, restore_backup, delete_backup
         (casts), reset_status, export_record (calls), import_record (cast)
 """
+import base64
+import json
+
+from oslo_utils import timeutils
+
+from backupd import exception
 from backupd.manager import rpcapi
 
 #: Seconds a reset-status verification may take before the API gives up
 #: waiting (verification re-reads every stored object).
 VERIFY_TIMEOUT = 3600
+
+
+# --- the record format of export/import (public: the API decodes it) ----
+
+#: Row fields a record carries.
+FIELDS = ('id', 'volume_id', 'snapshot_id', 'display_name',
+          'display_description', 'container', 'size', 'object_count',
+          'stored_bytes', 'parent_id', 'availability_zone',
+          'service_metadata', 'service', 'encryption_key_id')
+DATE_FIELDS = ('data_timestamp', 'created_at')
+
+
+def encode_record(record):
+    return base64.b64encode(json.dumps(record).encode()).decode()
+
+
+def decode_record(backup_url):
+    """The record dict of a ``backup_url``; InvalidInput when it isn't one."""
+    try:
+        record = json.loads(base64.b64decode(backup_url.encode(),
+                                             validate=True))
+    except (ValueError, TypeError, AttributeError) as e:
+        raise exception.InvalidInput(
+            reason='backup_url is not a backup record exported by '
+                   'backupd (base64 of JSON): %s' % e)
+    if not isinstance(record, dict) or not record.get('id') or \
+            not record.get('volume_id'):
+        raise exception.InvalidInput(
+            reason='backup_url lacks the backup\'s "id" and "volume_id"; '
+                   'export the record again with backup-export')
+    return record
+
+
+def record_row_values(record):
+    """Backup row values for an imported ``record``."""
+    values = {name: record.get(name) for name in FIELDS}
+    for name in DATE_FIELDS:
+        if record.get(name):
+            values[name] = timeutils.parse_isotime(
+                record[name]).replace(tzinfo=None)
+    return values
 
 
 class BackupAPI(rpcapi.RPCClient):

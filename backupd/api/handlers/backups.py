@@ -1,0 +1,576 @@
+"""Backups: /backups, /backups/detail, /backups/{id}, restore, export/import
+and the os-force_delete / os-reset_status actions.
+
+Checks come before the transaction (nothing half-changed when a request is
+refused); status changes are compare-and-swap updates from the state table;
+long work is cast to the backup service on the volume's host.
+"""
+import uuid
+
+from oslo_config import cfg
+import oslo_messaging as messaging
+from oslo_utils import timeutils
+
+from backupd.api import common
+from backupd.api.schemas import backups as schemas
+from backupd.api.views import backups as views
+from backupd.api import wsgi
+from backupd import context as backupd_context
+from backupd.db import api as db
+from backupd.db import backups as backup_db
+from backupd.db import metadata
+from backupd.db import models
+from backupd.db import resources
+from backupd import exception
+from backupd.manager.backup import rpcapi as backup_rpcapi
+from backupd.manager import states
+from backupd import notifications
+from backupd import policies
+from backupd.policies import backups as policy
+from backupd import servicegroup
+
+B = states.Backup
+V = states.Volume
+S = states.Snapshot
+
+FILTERS = {'name': 'display_name', 'status': 'status',
+           'volume_id': 'volume_id'}
+SORT_KEYS = {'id': 'id', 'name': 'display_name', 'status': 'status',
+             'size': 'size', 'volume_id': 'volume_id',
+             'created_at': 'created_at', 'updated_at': 'updated_at',
+             'data_timestamp': 'data_timestamp',
+             'object_count': 'object_count'}
+
+_RPC = None
+
+
+def rpc():
+    global _RPC
+    if _RPC is None:
+        _RPC = backup_rpcapi.BackupAPI(cfg.CONF)
+    return _RPC
+
+
+# --- reads -----------------------------------------------------------------
+
+def index(req):
+    return _list(req, detailed=False)
+
+
+def detail(req):
+    return _list(req, detailed=True)
+
+
+def _list(req, detailed):
+    ctx = wsgi.context_of(req)
+    policies.authorize(ctx, policy.GET_ALL)
+    params = common.list_params(req, FILTERS, SORT_KEYS)
+    filters = dict(params.filters)
+    project = common.project_filter(ctx, req)
+    if project is not None:
+        filters['project_id'] = project
+    if params.marker is not None:
+        _get(ctx, params.marker)
+    rows = db.get_all(ctx, models.Backup, filters, params.sort_keys,
+                      params.sort_dirs, params.marker, params.limit,
+                      params.offset)
+    if detailed:
+        items = _details(req, ctx, rows)
+    else:
+        items = [views.summary(req, row) for row in rows]
+    count = (db.count(ctx, models.Backup, filters)
+             if params.with_count else None)
+    parts = ('backups', 'detail') if detailed else ('backups',)
+    return wsgi.json_response(common.collection_body(
+        req, 'backups', parts, items, rows, params, count=count))
+
+
+def show(req, backup_id):
+    ctx = wsgi.context_of(req)
+    row = _get(ctx, backup_id)
+    _authorize(ctx, policy.GET, row)
+    return wsgi.json_response({'backup': _details(req, ctx, [row])[0]})
+
+
+def _details(req, ctx, rows):
+    show_owner = _allowed(ctx, policy.PROJECT_ATTRIBUTE)
+    metas = metadata.of(ctx, models.Backup, [r.id for r in rows])
+    return [views.detail(req, row, metas[row.id], show_owner)
+            for row in rows]
+
+
+# --- create ----------------------------------------------------------------
+
+def create(req):
+    ctx = wsgi.context_of(req)
+    schema = (schemas.CREATE_V351 if wsgi.at_least(req, '3.51') else
+              schemas.CREATE_V343 if wsgi.at_least(req, '3.43') else
+              schemas.CREATE)
+    body = wsgi.extract_json(req, schema)['backup']
+    policies.authorize(ctx, policy.CREATE)
+    volume = resources.get(ctx, models.Volume, body['volume_id'],
+                           project_id=common.owner_filter(ctx))
+    snapshot = _snapshot_of(ctx, volume, body.get('snapshot_id'))
+    force = _flag(body, 'force')
+    if snapshot is None:
+        _check_volume_can_be_backed_up(volume, force)
+    parent = None
+    if _flag(body, 'incremental'):
+        parent = _parent_of(ctx, volume)
+    _require_service(volume.host, 'backupd-backup',
+                     'back up volume %s' % volume.id)
+    values = {
+        'id': str(uuid.uuid4()), 'volume_id': volume.id,
+        'snapshot_id': snapshot.id if snapshot else None,
+        'user_id': ctx.user_id, 'project_id': ctx.project_id,
+        'host': volume.host, 'status': B.CREATING,
+        'availability_zone': (body.get('availability_zone') or
+                              volume.availability_zone),
+        'display_name': body.get('name'),
+        'display_description': body.get('description'),
+        'container': body.get('container'), 'size': volume.size,
+        'parent_id': parent.id if parent else None,
+        'data_timestamp': (snapshot.created_at if snapshot
+                           else timeutils.utcnow()),
+    }
+    with db.writer.using(ctx):
+        _claim_source(ctx, volume, snapshot)
+        if parent is not None and not backup_db.add_dependent(
+                ctx, parent.id, (B.AVAILABLE,)):
+            raise exception.Conflict(
+                reason='Backup %s, the parent of this incremental backup, '
+                       'changed status meanwhile; try again.' % parent.id)
+        row = db.create(ctx, models.Backup, values)
+        metadata.add(ctx, models.Backup, row.id, body.get('metadata'))
+    _cast(lambda: rpc().create_backup(ctx, row.host, row.id),
+          lambda: _undo_create(ctx, row, volume, snapshot))
+    return wsgi.json_response({'backup': views.summary(req, row)},
+                              status=202)
+
+
+def _snapshot_of(ctx, volume, snapshot_id):
+    if not snapshot_id:
+        return None
+    snapshot = resources.get(ctx, models.Snapshot, snapshot_id,
+                             project_id=common.owner_filter(ctx))
+    if snapshot.volume_id != volume.id:
+        raise exception.InvalidInput(
+            reason='Snapshot %s is of volume %s, not of volume %s; pass the '
+                   'snapshot\'s own volume_id.' % (
+                       snapshot.id, snapshot.volume_id, volume.id))
+    if snapshot.status not in S.FROM['backup']:
+        raise exception.InvalidState(
+            reason='Snapshot %s is \'%s\'; only an \'available\' snapshot '
+                   'can be backed up.' % (snapshot.id, snapshot.status))
+    return snapshot
+
+
+def _check_volume_can_be_backed_up(volume, force):
+    if volume.status == V.IN_USE and not force:
+        raise exception.InvalidState(
+            reason='Volume %s is \'in-use\'; backing up an attached volume '
+                   'must use the force flag (force=true, cinder '
+                   'backup-create --force).' % volume.id)
+    allowed = V.FROM['backup_forced'] if force else V.FROM['backup']
+    if volume.status not in allowed:
+        raise exception.InvalidState(
+            reason='Volume %s is \'%s\'; only an \'available\' volume (or an '
+                   '\'in-use\' one with force=true) can be backed up.'
+                   % (volume.id, volume.status))
+
+
+def _parent_of(ctx, volume):
+    parent = backup_db.latest_available(ctx, volume.id, B.AVAILABLE)
+    if parent is None:
+        raise exception.InvalidInput(
+            reason='Volume %s has no \'available\' backup to base an '
+                   'incremental backup on; create a full backup first (omit '
+                   'incremental).' % volume.id)
+    return parent
+
+
+def _claim_source(ctx, volume, snapshot):
+    """Volume (or snapshot) -> backing-up; Conflict when it changed since
+    the checks (rolls the transaction back)."""
+    if snapshot is not None:
+        if not db.conditional_update(ctx, models.Snapshot, snapshot.id,
+                                     {'status': S.BACKING_UP},
+                                     {'status': S.FROM['backup']}):
+            raise exception.Conflict(
+                reason='Snapshot %s changed status meanwhile; try again.'
+                       % snapshot.id)
+        return
+    if not db.conditional_update(
+            ctx, models.Volume, volume.id,
+            {'status': V.BACKING_UP, 'previous_status': volume.status},
+            {'status': volume.status}):
+        raise exception.Conflict(
+            reason='Volume %s changed status meanwhile (it was \'%s\'); try '
+                   'again.' % (volume.id, volume.status))
+
+
+def _undo_create(ctx, row, volume, snapshot):
+    with db.writer.using(ctx):
+        db.conditional_update(ctx, models.Backup, row.id,
+                              {'status': B.ERROR, 'fail_reason':
+                               'the backup service could not be reached'},
+                              {'status': B.FROM['fail_create']})
+        if snapshot is not None:
+            db.conditional_update(ctx, models.Snapshot, snapshot.id,
+                                  {'status': S.AVAILABLE},
+                                  {'status': S.FROM['finish_backup']})
+        else:
+            db.conditional_update(ctx, models.Volume, volume.id,
+                                  {'status': volume.status,
+                                   'previous_status': None},
+                                  {'status': V.FROM['finish_backup']})
+
+
+# --- update ----------------------------------------------------------------
+
+def update(req, backup_id):
+    if not wsgi.at_least(req, '3.9'):
+        raise exception.NotFound(
+            message='Updating a backup needs microversion 3.9 or later.')
+    ctx = wsgi.context_of(req)
+    schema = (schemas.UPDATE_V343 if wsgi.at_least(req, '3.43')
+              else schemas.UPDATE_V309)
+    body = wsgi.extract_json(req, schema)['backup']
+    row = _get(ctx, backup_id)
+    _authorize(ctx, policy.UPDATE, row)
+    changes = {column: body[key] for key, column in
+               (('name', 'display_name'),
+                ('description', 'display_description')) if key in body}
+    with db.writer.using(ctx):
+        if changes:
+            db.update(ctx, models.Backup, row.id, changes)
+        if 'metadata' in body:
+            metadata.replace(ctx, models.Backup, row.id, body['metadata'])
+    return wsgi.json_response(
+        {'backup': views.summary(req, _get(ctx, backup_id))})
+
+
+# --- delete and the admin actions -------------------------------------------
+
+def delete(req, backup_id):
+    ctx = wsgi.context_of(req)
+    row = _get(ctx, backup_id)
+    _authorize(ctx, policy.DELETE, row)
+    _check_deletable(row, B.FROM['delete'], force=False)
+    _require_service(row.host, 'backupd-backup', 'delete backup %s' % row.id)
+    if not db.conditional_update(
+            ctx, models.Backup, row.id,
+            {'status': B.DELETING, 'previous_status': row.status},
+            {'status': B.FROM['delete'], 'num_dependent_backups': 0}):
+        _check_deletable(_get(ctx, backup_id), B.FROM['delete'], False)
+        raise _changed(row)
+    _cast(lambda: rpc().delete_backup(ctx, row.host, row.id),
+          lambda: db.conditional_update(
+              ctx, models.Backup, row.id, {'status': row.status},
+              {'status': B.FROM['finish_delete']}))
+    return wsgi.empty_response(202)
+
+
+def action(req, backup_id):
+    ctx = wsgi.context_of(req)
+    body = wsgi.extract_json(req)
+    if isinstance(body, dict) and 'os-force_delete' in body:
+        wsgi.validate(body, schemas.FORCE_DELETE)
+        return _force_delete(ctx, backup_id)
+    if isinstance(body, dict) and 'os-reset_status' in body:
+        reset = body['os-reset_status']
+        if not isinstance(reset, dict) or not reset.get('status'):
+            raise exception.InvalidInput(
+                reason='os-reset_status needs a status: {"os-reset_status": '
+                       '{"status": "available"}} or "error".')
+        wsgi.validate(body, schemas.RESET_STATUS)
+        return _reset_status(ctx, backup_id, reset['status'])
+    raise exception.InvalidInput(
+        reason='unknown backup action; send {"os-force_delete": {}} or '
+               '{"os-reset_status": {"status": "available"|"error"}}')
+
+
+def _force_delete(ctx, backup_id):
+    policies.authorize(ctx, policy.FORCE_DELETE)
+    row = _get(ctx, backup_id)
+    _check_deletable(row, B.FROM['force_delete'], force=True)
+    _require_service(row.host, 'backupd-backup',
+                     'force-delete backup %s' % row.id)
+    if not _cas_to_deleting(ctx, row):
+        _check_deletable(_get(ctx, backup_id), B.FROM['force_delete'], True)
+        raise _changed(row)
+    _cast(lambda: rpc().delete_backup(ctx, row.host, row.id, force=True))
+    return wsgi.empty_response(202)
+
+
+def _cas_to_deleting(ctx, row):
+    """Any status -> deleting; previous_status keeps what the backup was
+    doing (a creating/restoring one), unless it already was deleting."""
+    for status in B.FROM['force_delete']:
+        values = {'status': B.DELETING}
+        if status not in (B.DELETING, B.ERROR_DELETING):
+            values['previous_status'] = status
+        if db.conditional_update(ctx, models.Backup, row.id, values,
+                                 {'status': status,
+                                  'num_dependent_backups': 0}):
+            return True
+    return False
+
+
+def _check_deletable(row, allowed, force):
+    if row.num_dependent_backups:
+        raise exception.InvalidState(
+            reason='Backup %s has %d dependent incremental backup(s); delete '
+                   'them first.' % (row.id, row.num_dependent_backups))
+    if row.status not in allowed:
+        hint = ('' if force else ' Use os-force_delete as an admin '
+                '(cinder backup-delete --force).')
+        raise exception.InvalidState(
+            reason='Backup %s is \'%s\'; only %s backups can be deleted.%s'
+                   % (row.id, row.status,
+                      ' or '.join("'%s'" % s for s in allowed), hint))
+
+
+def _reset_status(ctx, backup_id, status):
+    policies.authorize(ctx, policy.RESET_STATUS)
+    row = _get(ctx, backup_id)
+    payload = {'backup_id': row.id, 'status': row.status,
+               'new_status': status}
+    notifications.notify(ctx, 'backup', 'reset_status', 'start', payload)
+    if status == B.ERROR:
+        if not db.conditional_update(ctx, models.Backup, row.id,
+                                     {'status': B.ERROR},
+                                     {'status': B.FROM['reset_to_error']}):
+            raise _changed(row)
+    else:
+        _require_service(row.host, 'backupd-backup',
+                         'verify backup %s' % row.id)
+        outcome = _call(lambda: rpc().reset_status(ctx, row.host, row.id,
+                                                   status))
+        if not outcome['ok']:
+            raise exception.InvalidState(
+                reason='Backup %s was not reset to available: %s. It is now '
+                       '\'error\'.' % (row.id, outcome['reason']))
+    notifications.notify(ctx, 'backup', 'reset_status', 'end', payload)
+    return wsgi.empty_response(202)
+
+
+# --- restore ---------------------------------------------------------------
+
+def restore(req, backup_id):
+    ctx = wsgi.context_of(req)
+    body = wsgi.extract_json(req, schemas.RESTORE)['restore']
+    row = _get(ctx, backup_id)
+    _authorize(ctx, policy.RESTORE, row)
+    if row.status != B.AVAILABLE:
+        raise exception.InvalidState(
+            reason='Backup %s is \'%s\'; only an \'available\' backup can be '
+                   'restored.' % (row.id, row.status))
+    target = None
+    if body.get('volume_id'):
+        target = resources.get(ctx, models.Volume, body['volume_id'],
+                               project_id=common.owner_filter(ctx))
+        _check_restore_target(row, target)
+    _require_service(row.host, 'backupd-backup', 'restore backup %s' % row.id)
+    volume_host = target.host if target else row.host
+    _require_service(volume_host, 'backupd-volume',
+                     'write the restore of backup %s' % row.id)
+    with db.writer.using(ctx):
+        volume = target or _new_volume(ctx, row, body.get('name'))
+        if not db.conditional_update(
+                ctx, models.Backup, row.id,
+                {'status': B.RESTORING, 'restore_volume_id': volume.id},
+                {'status': B.FROM['restore']}):
+            raise _changed(row)
+        if target is not None and not db.conditional_update(
+                ctx, models.Volume, target.id,
+                {'status': V.RESTORING_BACKUP},
+                {'status': V.FROM['restore_target']}):
+            raise exception.Conflict(
+                reason='Volume %s changed status meanwhile; try again.'
+                       % target.id)
+    _cast(lambda: rpc().restore_backup(ctx, row.host, row.id, volume.id),
+          lambda: _undo_restore(ctx, row, volume, target is None))
+    return wsgi.json_response(views.restore(row, volume), status=202)
+
+
+def _undo_restore(ctx, row, volume, new):
+    with db.writer.using(ctx):
+        db.conditional_update(ctx, models.Backup, row.id,
+                              {'status': B.AVAILABLE,
+                               'restore_volume_id': None},
+                              {'status': B.FROM['finish_restore']})
+        db.conditional_update(
+            ctx, models.Volume, volume.id,
+            {'status': V.ERROR if new else V.AVAILABLE},
+            {'status': (V.CREATING,) if new else V.FROM['finish_restore']})
+
+
+def _check_restore_target(row, volume):
+    if volume.status not in V.FROM['restore_target']:
+        raise exception.InvalidState(
+            reason='Volume %s is \'%s\'; a backup can only be restored to an '
+                   '\'available\' volume.' % (volume.id, volume.status))
+    if volume.size < (row.size or 0):
+        raise exception.InvalidInput(
+            reason='Volume %s (%d GiB) is smaller than backup %s (%d GiB); '
+                   'restore to a volume of at least %d GiB or omit volume_id '
+                   'to create one.' % (volume.id, volume.size, row.id,
+                                       row.size, row.size))
+
+
+def _new_volume(ctx, row, name):
+    return db.create(ctx, models.Volume, {
+        'id': str(uuid.uuid4()), 'user_id': ctx.user_id,
+        'project_id': ctx.project_id, 'host': row.host,
+        'size': row.size, 'availability_zone': row.availability_zone,
+        'status': V.CREATING, 'attach_status': 'detached',
+        'display_name': name or 'restore_backup_%s' % row.id,
+    })
+
+
+# --- export / import ---------------------------------------------------------
+
+def export_record(req, backup_id):
+    ctx = wsgi.context_of(req)
+    policies.authorize(ctx, policy.EXPORT)
+    row = _get(ctx, backup_id)
+    if row.status != B.AVAILABLE:
+        raise exception.InvalidState(
+            reason='Backup %s is \'%s\'; only an \'available\' backup can be '
+                   'exported.' % (row.id, row.status))
+    _require_service(row.host, 'backupd-backup', 'export backup %s' % row.id)
+    exported = _call(lambda: rpc().export_record(ctx, row.host, row.id))
+    return wsgi.json_response(views.record(exported))
+
+
+def import_record(req):
+    ctx = wsgi.context_of(req)
+    policies.authorize(ctx, policy.IMPORT)
+    body = wsgi.extract_json(req, schemas.IMPORT)['backup-record']
+    record = backup_rpcapi.decode_record(body['backup_url'])
+    existing = backup_db.get_any(ctx, record['id'])
+    if existing is not None and not existing.deleted:
+        raise exception.InvalidState(
+            reason='Backup %s already exists (\'%s\'); delete it before '
+                   'importing its record again.' % (existing.id,
+                                                    existing.status))
+    host = _import_host(existing)
+    values = dict(backup_rpcapi.record_row_values(record),
+                  user_id=ctx.user_id, project_id=ctx.project_id,
+                  host=host, status=B.CREATING, previous_status=None,
+                  fail_reason=None, progress=0, num_dependent_backups=0,
+                  temp_volume_id=None, temp_snapshot_id=None,
+                  restore_volume_id=None, pending_delete_at=None)
+    with db.writer.using(ctx):
+        if existing is None:
+            db.create(ctx, models.Backup, values)
+        else:
+            backup_db.revive(ctx, existing.id, values)
+        metadata.replace(ctx, models.Backup, record['id'],
+                         record.get('metadata') or {})
+        if values.get('parent_id'):
+            backup_db.add_dependent(ctx, values['parent_id'], B.FROM['delete'])
+    row = _get(ctx, record['id'])
+    _cast(lambda: rpc().import_record(ctx, host, row.id,
+                                      body['backup_service'], record))
+    return wsgi.json_response({'backup': views.summary(req, row)},
+                              status=201)
+
+
+def _import_host(existing):
+    """The old row's host when its backup service is up, else any up one."""
+    services = db.service_get_all(backupd_context.get_admin_context(),
+                                  {'binary': 'backupd-backup'})
+    up = [s for s in services if servicegroup.is_up(s, cfg.CONF)
+          and not s.disabled]
+    for service in up:
+        if existing is not None and service.host == existing.host:
+            return service.host
+    if not up:
+        raise exception.ServiceUnavailable(
+            reason='No backup service (backupd-backup) is up to import the '
+                   'record; start one and try again.')
+    return up[0].host
+
+
+# --- helpers ---------------------------------------------------------------
+
+def _get(ctx, backup_id):
+    return db.get(ctx, models.Backup, backup_id,
+                  project_id=common.owner_filter(ctx))
+
+
+def _authorize(ctx, action, row):
+    policies.authorize(ctx, action, {'project_id': row.project_id,
+                                     'user_id': row.user_id})
+
+
+def _allowed(ctx, action):
+    try:
+        policies.authorize(ctx, action)
+    except exception.Forbidden:
+        return False
+    return True
+
+
+def _flag(body, key):
+    value = body.get(key)
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered not in wsgi.TRUE_STRINGS + wsgi.FALSE_STRINGS:
+            raise exception.InvalidInput(
+                reason='backup/%s=%r is not a boolean' % (key, value))
+        return lowered in wsgi.TRUE_STRINGS
+    return bool(value)
+
+
+def _changed(row):
+    return exception.Conflict(
+        reason='Backup %s changed status meanwhile (it was \'%s\'); look at '
+               'it again and retry.' % (row.id, row.status))
+
+
+def _require_service(host, binary, purpose):
+    """503 naming the host and the problem unless ``binary`` on ``host`` is
+    up and enabled."""
+    rows = db.service_get_all(backupd_context.get_admin_context(),
+                              {'host': host, 'binary': binary})
+    if not rows:
+        raise exception.ServiceUnavailable(
+            reason='Cannot %s: no %s service is registered on host %s; start '
+                   'it there.' % (purpose, binary, host))
+    service = rows[0]
+    reason = servicegroup.why_down(service, cfg.CONF)
+    if reason is None and service.disabled:
+        reason = 'it is disabled (%s)' % (service.disabled_reason or
+                                          'no reason given')
+    if reason is not None:
+        raise exception.ServiceUnavailable(
+            reason='Cannot %s: the %s service on host %s is not available: '
+                   '%s. Try again once it is up (GET /os-services).'
+                   % (purpose, binary, host, reason))
+
+
+def _cast(send, undo=None):
+    try:
+        send()
+    except messaging.MessagingException as e:
+        if undo is not None:
+            undo()
+        raise exception.ServiceUnavailable(
+            reason='The backup service could not be reached over the message '
+                   'bus: %s' % e)
+
+
+def _call(send):
+    try:
+        return send()
+    except messaging.MessagingTimeout:
+        raise exception.ServiceUnavailable(
+            reason='The backup service did not answer in time; look at '
+                   'GET /os-services and try again.')
+    except messaging.MessagingException as e:
+        raise exception.ServiceUnavailable(
+            reason='The backup service could not be reached over the message '
+                   'bus: %s' % e)

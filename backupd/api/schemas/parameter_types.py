@@ -1,0 +1,50 @@
+"""Building blocks of the request-body schemas (shared by every resource).
+
+Fields clients send as null are accepted as null
+(../shared/docs/api-compat.md).
+"""
+import copy
+
+NAME = {'type': ['string', 'null'], 'maxLength': 255}
+UUID = {'type': 'string', 'minLength': 1, 'maxLength': 36}
+NULLABLE_UUID = {'type': ['string', 'null'], 'maxLength': 36}
+NULL_ONLY = {'type': 'null'}
+BOOL = {'type': ['boolean', 'string', 'null']}
+# A size in GiB: an integer, or digits as a string (cinderclient may send
+# either); the upper bound is an option, checked by the handler.
+SIZE = {'type': ['integer', 'string'], 'pattern': '^[0-9]+$', 'minimum': 1}
+METADATA = {'type': 'object',
+            'patternProperties': {'^.{1,255}$': {'type': ['string', 'null'],
+                                                 'maxLength': 255}},
+            'additionalProperties': False}
+
+
+def wrapped(key, properties, required=()):
+    """``{key: {properties}}`` with no other keys at either level."""
+    return {
+        'type': 'object',
+        'properties': {key: {'type': 'object', 'properties': properties,
+                             'required': list(required),
+                             'additionalProperties': False}},
+        'required': [key],
+        'additionalProperties': False,
+    }
+
+
+def derived(schema, key, **properties):
+    """A copy of ``schema`` whose ``key`` object accepts more properties."""
+    result = copy.deepcopy(schema)
+    result['properties'][key]['properties'].update(properties)
+    return result
+
+
+def action(name, body, nullable=False):
+    """``{name: body}`` of a POST .../action request."""
+    inner = copy.deepcopy(body)
+    if nullable:
+        inner['type'] = [inner['type'], 'null']
+    return {'type': 'object', 'properties': {name: inner},
+            'required': [name], 'additionalProperties': False}
+
+
+EMPTY_ACTION = {'type': 'object', 'additionalProperties': True}

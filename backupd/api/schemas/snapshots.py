@@ -1,0 +1,22 @@
+"""Request bodies of the snapshot API, one schema per body and microversion."""
+from backupd.api.schemas import parameter_types as types
+
+CREATE = types.wrapped('snapshot', {
+    'volume_id': types.UUID, 'force': types.BOOL,
+    'name': types.NAME, 'description': types.NAME,
+    'display_name': types.NAME, 'display_description': types.NAME,
+    'metadata': types.METADATA,
+}, required=['volume_id'])
+
+UPDATE = types.wrapped('snapshot', {
+    'name': types.NAME, 'description': types.NAME,
+    'display_name': types.NAME, 'display_description': types.NAME,
+})
+
+RESET_STATUS = types.action('os-reset_status', {
+    'type': 'object',
+    'properties': {'status': {'type': 'string'}},
+    'additionalProperties': False,
+})
+FORCE_DELETE = types.action('os-force_delete', {'type': 'object'},
+                            nullable=True)

@@ -1,0 +1,67 @@
+"""Request bodies of the volume API, one schema per body and microversion."""
+from backupd.api.schemas import parameter_types as types
+
+_VOLUME_FIELDS = {
+    'size': types.SIZE,
+    'name': types.NAME, 'description': types.NAME,
+    'display_name': types.NAME, 'display_description': types.NAME,
+    'snapshot_id': types.NULLABLE_UUID, 'source_volid': types.NULLABLE_UUID,
+    'volume_type': types.NAME, 'availability_zone': types.NAME,
+    'metadata': types.METADATA, 'multiattach': types.BOOL,
+    # Sent as null by clients; a value is refused by the handler with a
+    # message (images, backups and groups are not volume sources here).
+    'imageRef': types.NAME, 'image_id': types.NAME,
+    'consistencygroup_id': types.NULLABLE_UUID,
+    'source_replica': types.NULLABLE_UUID,
+    'scheduler_hints': {'type': ['object', 'null']},
+}
+
+CREATE = types.wrapped('volume', _VOLUME_FIELDS)
+CREATE['properties']['OS-SCH-HNT:scheduler_hints'] = {
+    'type': ['object', 'null']}
+# 3.13: volumes can belong to a group; 3.47: created from a backup.
+CREATE_V313 = types.derived(CREATE, 'volume', group_id=types.NULLABLE_UUID)
+CREATE_V347 = types.derived(CREATE_V313, 'volume',
+                            backup_id=types.NULLABLE_UUID)
+
+UPDATE = types.wrapped('volume', {
+    'name': types.NAME, 'description': types.NAME,
+    'display_name': types.NAME, 'display_description': types.NAME,
+    'metadata': types.METADATA,
+})
+
+ATTACH = types.action('os-attach', {
+    'type': 'object',
+    'properties': {
+        'instance_uuid': types.NULLABLE_UUID,
+        'mountpoint': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+        'host_name': types.NAME,
+        'mode': {'type': 'string', 'enum': ['rw', 'ro']},
+        'connector': {'type': ['object', 'null']},
+    },
+    'required': ['mountpoint'],
+    'additionalProperties': False,
+})
+DETACH = types.action('os-detach', {
+    'type': 'object',
+    'properties': {'attachment_id': types.NULLABLE_UUID},
+    'additionalProperties': False,
+}, nullable=True)
+EXTEND = types.action('os-extend', {
+    'type': 'object',
+    'properties': {'new_size': types.SIZE},
+    'required': ['new_size'],
+    'additionalProperties': False,
+})
+RESET_STATUS = types.action('os-reset_status', {
+    'type': 'object',
+    'properties': {
+        'status': {'type': 'string'},
+        'attach_status': {'type': ['string', 'null'],
+                          'enum': ['attached', 'detached', None]},
+        'migration_status': {'type': ['string', 'null']},
+    },
+    'additionalProperties': False,
+})
+FORCE_DELETE = types.action('os-force_delete', {'type': 'object'},
+                            nullable=True)
