@@ -11,8 +11,10 @@ from backupd import exception
 from backupd.policies import backups
 from backupd.policies import base
 from backupd.policies import services
+from backupd.policies import snapshots
+from backupd.policies import volumes
 
-_MODULES = (base, services, backups)
+_MODULES = (base, services, backups, volumes, snapshots)
 _ENFORCER = None
 
 

@@ -1,0 +1,65 @@
+"""Rules for volumes and their actions (Cinder's rule names)."""
+from oslo_policy import policy
+
+from backupd.policies import base
+
+CREATE = 'volume:create'
+GET = 'volume:get'
+GET_ALL = 'volume:get_all'
+UPDATE = 'volume:update'
+DELETE = 'volume:delete'
+# DELETE /volumes/{id}?force=True
+FORCE_DELETE = 'volume:force_delete'
+EXTEND = 'volume:extend'
+ATTACH = 'volume_extension:volume_actions:attach'
+DETACH = 'volume_extension:volume_actions:detach'
+RESET_STATUS = 'volume_extension:volume_admin_actions:reset_status'
+ADMIN_FORCE_DELETE = 'volume_extension:volume_admin_actions:force_delete'
+# Who sees the extension keys of show/detail.
+HOST_ATTRIBUTE = 'volume_extension:volume_host_attribute'
+TENANT_ATTRIBUTE = 'volume_extension:volume_tenant_attribute'
+MIG_ATTRIBUTE = 'volume_extension:volume_mig_status_attribute'
+
+_V = '/volumes/{volume_id}'
+_ACTION = _V + '/action'
+
+
+def rule(name, check, description, method, path):
+    """A documented default for one operation."""
+    return policy.DocumentedRuleDefault(
+        name=name, check_str=check, description=description,
+        operations=[{'method': method, 'path': path}])
+
+
+RULES = [
+    rule(CREATE, base.ADMIN_OR_OWNER, 'Create a volume.', 'POST',
+          '/volumes'),
+    rule(GET, base.ADMIN_OR_OWNER, 'Show a volume.', 'GET', _V),
+    rule(GET_ALL, base.ADMIN_OR_OWNER, 'List volumes (all projects only '
+          'for admins, with all_tenants).', 'GET', '/volumes/detail'),
+    rule(UPDATE, base.ADMIN_OR_OWNER, 'Rename a volume or replace its '
+          'metadata.', 'PUT', _V),
+    rule(DELETE, base.ADMIN_OR_OWNER, 'Delete a volume.', 'DELETE', _V),
+    rule(FORCE_DELETE, base.ADMIN, 'Delete a volume with force=True, '
+          'whatever its status.', 'DELETE', _V),
+    rule(EXTEND, base.ADMIN_OR_OWNER, 'Extend a volume (os-extend).',
+          'POST', _ACTION),
+    rule(ATTACH, base.ADMIN_OR_OWNER, 'Record an attachment (os-attach).',
+          'POST', _ACTION),
+    rule(DETACH, base.ADMIN_OR_OWNER, 'End an attachment (os-detach).',
+          'POST', _ACTION),
+    rule(RESET_STATUS, base.ADMIN, 'Set a volume\'s status '
+          '(os-reset_status).', 'POST', _ACTION),
+    rule(ADMIN_FORCE_DELETE, base.ADMIN, 'Delete a volume whatever its '
+          'status (os-force_delete).', 'POST', _ACTION),
+    rule(HOST_ATTRIBUTE, base.ADMIN, 'See os-vol-host-attr:host.', 'GET',
+          _V),
+    rule(TENANT_ATTRIBUTE, base.ADMIN_OR_OWNER,
+          'See os-vol-tenant-attr:tenant_id.', 'GET', _V),
+    rule(MIG_ATTRIBUTE, base.ADMIN, 'See os-vol-mig-status-attr:*.', 'GET',
+          _V),
+]
+
+
+def list_rules():
+    return RULES
