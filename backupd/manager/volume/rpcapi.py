@@ -1,11 +1,85 @@
 """Client of the volume manager's RPC API.
 
+Every method goes to the manager on the volume's ``host`` (the plain
+service host stored in ``volumes.host``). Long work is a ``cast``; the
+backup service's questions and its temp resources are ``call``s.
+
 History:
   1.0 - initial version
+  1.1 - create_volume, delete_volume (cascade), create_snapshot,
+        delete_snapshot, extend_volume, attach_volume, detach_volume
+        (casts)
+  1.2 - capabilities, get_backup_device, remove_backup_device,
+        get_volume_path, create_volume_sync (calls, for the backup service)
 """
 from backupd.manager import rpcapi
+
+# Calls that copy data (a temporary snapshot or clone on a filesystem
+# without reflinks, a new volume) may take minutes for large volumes.
+DATA_CALL_TIMEOUT = 3600
 
 
 class VolumeAPI(rpcapi.RPCClient):
     TOPIC_OPT = 'volume_topic'
-    VERSION = '1.0'
+    VERSION = '1.2'
+
+    # --- casts (API flows) ---------------------------------------------------
+    def create_volume(self, ctxt, host, volume_id):
+        self.prepare(host, '1.1').cast(ctxt, 'create_volume',
+                                       volume_id=volume_id)
+
+    def delete_volume(self, ctxt, host, volume_id, cascade=False):
+        self.prepare(host, '1.1').cast(ctxt, 'delete_volume',
+                                       volume_id=volume_id, cascade=cascade)
+
+    def create_snapshot(self, ctxt, host, snapshot_id):
+        self.prepare(host, '1.1').cast(ctxt, 'create_snapshot',
+                                       snapshot_id=snapshot_id)
+
+    def delete_snapshot(self, ctxt, host, snapshot_id):
+        self.prepare(host, '1.1').cast(ctxt, 'delete_snapshot',
+                                       snapshot_id=snapshot_id)
+
+    def extend_volume(self, ctxt, host, volume_id, new_size):
+        self.prepare(host, '1.1').cast(ctxt, 'extend_volume',
+                                       volume_id=volume_id, new_size=new_size)
+
+    def attach_volume(self, ctxt, host, volume_id, attachment_id, connector):
+        self.prepare(host, '1.1').cast(
+            ctxt, 'attach_volume', volume_id=volume_id,
+            attachment_id=attachment_id, connector=connector)
+
+    def detach_volume(self, ctxt, host, volume_id, attachment_id=None):
+        self.prepare(host, '1.1').cast(ctxt, 'detach_volume',
+                                       volume_id=volume_id,
+                                       attachment_id=attachment_id)
+
+    # --- calls (the backup service) ------------------------------------------
+    def capabilities(self, ctxt, host):
+        """``{'snapshot_local_path': bool, 'reflink': bool}``."""
+        return self.prepare(host, '1.2').call(ctxt, 'capabilities')
+
+    def get_backup_device(self, ctxt, host, volume_id, snapshot_id=None,
+                          temp_snapshot_id=None, temp_volume_id=None):
+        """``{'path': str}`` a backup reads from; see the manager."""
+        return self.prepare(host, '1.2', timeout=DATA_CALL_TIMEOUT).call(
+            ctxt, 'get_backup_device', volume_id=volume_id,
+            snapshot_id=snapshot_id, temp_snapshot_id=temp_snapshot_id,
+            temp_volume_id=temp_volume_id)
+
+    def remove_backup_device(self, ctxt, host, temp_snapshot_id=None,
+                             temp_volume_id=None):
+        """Remove a backup's temporary snapshot/clone; already gone is fine."""
+        return self.prepare(host, '1.2', timeout=DATA_CALL_TIMEOUT).call(
+            ctxt, 'remove_backup_device', temp_snapshot_id=temp_snapshot_id,
+            temp_volume_id=temp_volume_id)
+
+    def get_volume_path(self, ctxt, host, volume_id):
+        return self.prepare(host, '1.2').call(ctxt, 'get_volume_path',
+                                              volume_id=volume_id)
+
+    def create_volume_sync(self, ctxt, host, volume_id):
+        """Create the volume of a ``creating`` row; returns once it is
+        ``available``, raises (row left ``error``) on failure."""
+        return self.prepare(host, '1.2', timeout=DATA_CALL_TIMEOUT).call(
+            ctxt, 'create_volume_sync', volume_id=volume_id)

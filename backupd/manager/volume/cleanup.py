@@ -1,0 +1,48 @@
+"""Repair at start what a crash of this host's volume service left behind.
+
+``creating`` volumes and snapshots go to ``error`` (their data may be
+partial); ``extending`` volumes go to ``error_extending``; ``deleting`` ones
+are deleted again (driver deletes are idempotent). Running it twice
+changes nothing more.
+"""
+from oslo_log import log as logging
+
+from backupd.db import snapshots as snapshot_db
+from backupd.db import volumes as volume_db
+from backupd.db import models
+from backupd.manager.volume import common
+from backupd.manager.volume import snapshots
+from backupd.manager.volume import volumes
+from backupd.manager import states
+
+LOG = logging.getLogger(__name__)
+V = states.Volume
+S = states.Snapshot
+INTERRUPTED = 'interrupted by a restart of the volume service'
+
+
+def run(manager, ctxt):
+    for volume in volume_db.on_host(ctxt, manager.host,
+                                    (V.CREATING, V.EXTENDING)):
+        _reset(ctxt, models.Volume, volume, volume.status)
+    for snap in snapshot_db.on_host(ctxt, manager.host, (S.CREATING,)):
+        _reset(ctxt, models.Snapshot, snap, snap.status)
+    for snap in snapshot_db.on_host(ctxt, manager.host, (S.DELETING,)):
+        LOG.info('Cleanup: resuming the delete of snapshot %s.', snap.id)
+        snapshots.delete(manager, ctxt, snap.id)
+    for volume in volume_db.on_host(ctxt, manager.host, (V.DELETING,)):
+        LOG.info('Cleanup: resuming the delete of volume %s.', volume.id)
+        volumes.delete(manager, ctxt, volume.id, cascade=True)
+
+
+_RESETS = {
+    V.CREATING: ('fail_create', V.ERROR),
+    V.EXTENDING: ('fail_extend', V.ERROR_EXTENDING),
+}
+
+
+def _reset(ctxt, model, row, status):
+    transition, to = _RESETS[status]
+    what = '%s %s was %s' % (model.__tablename__[:-1], row.id, status)
+    common.fail(ctxt, model, row.id, transition, to, INTERRUPTED, what)
+    LOG.warning('Cleanup: %s; now %s.', what, to)

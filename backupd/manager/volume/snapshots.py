@@ -1,0 +1,70 @@
+"""Snapshot operations of the volume manager: create and delete."""
+from oslo_log import log as logging
+
+from backupd.db import api as db
+from backupd.db import models
+from backupd.db import snapshots as snapshot_db
+from backupd import exception
+from backupd.manager.volume import common
+from backupd.manager import states
+
+LOG = logging.getLogger(__name__)
+S = states.Snapshot
+
+
+def create(manager, ctxt, snapshot_id):
+    """Take the point-in-time copy of a ``creating`` snapshot row; returns
+    the error message on failure, None on success."""
+    snap = db.get(ctxt, models.Snapshot, snapshot_id)
+    with common.volume_lock(snap.volume_id):
+        what = 'Creating snapshot %s of volume %s' % (snapshot_id,
+                                                       snap.volume_id)
+        common.notify(ctxt, 'snapshot', 'create', 'start',
+                      common.snapshot_payload(snap))
+        try:
+            common.run_native(common.require_driver(manager).create_snapshot,
+                              snapshot_id, snap.volume_id)
+        except Exception as e:
+            common.fail(ctxt, models.Snapshot, snapshot_id, 'fail_create',
+                        S.ERROR, e, what)
+            common.notify(ctxt, 'snapshot', 'create', 'error',
+                          common.snapshot_payload(snap, reason=str(e)))
+            return '%s failed: %s' % (what, e)
+        if not common.change(ctxt, models.Snapshot, snapshot_id,
+                             'finish_create', S.AVAILABLE, progress='100%'):
+            LOG.warning('%s: the snapshot left "creating" meanwhile '
+                        '(deleted?); its pending delete removes the data.',
+                        what)
+            return None
+        common.notify(ctxt, 'snapshot', 'create', 'end',
+                      common.snapshot_payload(snap, status=S.AVAILABLE))
+        return None
+
+
+def delete(manager, ctxt, snapshot_id):
+    """Remove a ``deleting`` snapshot's data, then its row."""
+    try:
+        snap = db.get(ctxt, models.Snapshot, snapshot_id)
+    except exception.SnapshotNotFound:
+        LOG.info('Snapshot %s is already deleted.', snapshot_id)
+        return
+    with common.volume_lock(snap.volume_id):
+        what = 'Deleting snapshot %s of volume %s' % (snapshot_id,
+                                                       snap.volume_id)
+        common.notify(ctxt, 'snapshot', 'delete', 'start',
+                      common.snapshot_payload(snap))
+        try:
+            common.run_native(common.require_driver(manager).delete_snapshot,
+                              snapshot_id, snap.volume_id)
+        except Exception as e:
+            common.fail(ctxt, models.Snapshot, snapshot_id, 'fail_delete',
+                        S.ERROR_DELETING, e, what)
+            common.notify(ctxt, 'snapshot', 'delete', 'error',
+                          common.snapshot_payload(snap, reason=str(e)))
+            return
+        if not snapshot_db.destroy(ctxt, snapshot_id, S.FROM['finish_delete']):
+            LOG.warning('%s: the snapshot left "deleting" meanwhile; row '
+                        'kept.', what)
+            return
+        common.notify(ctxt, 'snapshot', 'delete', 'end',
+                      common.snapshot_payload(snap, status='deleted'))
