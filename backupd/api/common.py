@@ -21,10 +21,12 @@ import json
 import urllib.parse
 
 from oslo_config import cfg
+import oslo_messaging as messaging
 
 from backupd.api import router
 from backupd.api import wsgi
 from backupd import exception
+from backupd import policies
 
 # Query parameters whose value is a dict ("{'k': 'v'}" as cinderclient sends
 # it, or JSON).
@@ -183,3 +185,68 @@ def _non_negative(req, name):
             reason='query parameter %s=%r must be a non-negative integer'
                    % (name, value))
     return number
+
+
+# --- request bodies and authorization --------------------------------------
+
+def flag(body, key, where):
+    """A boolean body field as clients send it (true, "True", "1", null)."""
+    value = body.get(key)
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered not in wsgi.TRUE_STRINGS + wsgi.FALSE_STRINGS:
+            raise exception.InvalidInput(
+                reason='%s/%s=%r is not a boolean' % (where, key, value))
+        return lowered in wsgi.TRUE_STRINGS
+    return bool(value)
+
+
+def size_gb(value, where, minimum=1):
+    """A size in whole GiB from a body (int or digit string), checked
+    against ``minimum`` and the ``max_volume_size`` option."""
+    size = int(value)
+    maximum = cfg.CONF.max_volume_size
+    if not minimum <= size <= maximum:
+        raise exception.InvalidInput(
+            reason='%s=%s GiB is out of range: it must be at least %d and at '
+                   'most max_volume_size (%d GiB).'
+                   % (where, value, minimum, maximum))
+    return size
+
+
+def allowed(ctx, action, target=None):
+    """True when policy allows ``action`` (no exception)."""
+    try:
+        policies.authorize(ctx, action, target)
+    except exception.Forbidden:
+        return False
+    return True
+
+
+def action_of(req, handlers):
+    """(name, handler) of a POST .../action body ``{name: {...}}``."""
+    body = wsgi.extract_json(req)
+    if not isinstance(body, dict) or len(body) != 1:
+        raise exception.InvalidInput(
+            reason='an action body is one object with exactly one key, the '
+                   'action, e.g. {"os-force_delete": {}}; supported: %s'
+                   % ', '.join(sorted(handlers)))
+    name = next(iter(body))
+    if name not in handlers:
+        raise exception.InvalidInput(
+            reason='action %r is not supported here; supported: %s'
+                   % (name, ', '.join(sorted(handlers))))
+    return name, handlers[name]
+
+
+def cast(send, service, undo=None):
+    """Send an RPC cast; when the bus fails, ``undo`` what the request
+    changed and answer 503 naming ``service``."""
+    try:
+        send()
+    except messaging.MessagingException as e:
+        if undo is not None:
+            undo()
+        raise exception.ServiceUnavailable(
+            reason='The %s service could not be reached over the message '
+                   'bus: %s. Nothing was changed; try again.' % (service, e))
