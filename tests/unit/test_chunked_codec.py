@@ -6,30 +6,31 @@ import pytest
 
 from backupd import exception
 from backupd.drivers.backup import chunked
+from backupd.drivers.backup.engine import codec
 
 TEXT = b'2026-11-21 INFO backupd chunk stored\n' * 10000
 
 
-@pytest.mark.parametrize('algorithm', chunked.COMPRESSIONS)
+@pytest.mark.parametrize('algorithm', codec.COMPRESSIONS)
 def test_every_algorithm_round_trips(algorithm):
-    codec = chunked.Codec(algorithm, None)
-    stored, used = codec.compress(TEXT)
+    coder = codec.Codec(algorithm, None)
+    stored, used = coder.compress(TEXT)
     assert used == algorithm
     assert (len(stored) < len(TEXT)) == (algorithm != 'none')
-    assert codec.decompress(stored, used, len(TEXT)) == TEXT
+    assert coder.decompress(stored, used, len(TEXT)) == TEXT
 
 
 @pytest.mark.parametrize('algorithm', ['zstd', 'zlib', 'bz2'])
 def test_data_that_does_not_shrink_is_stored_raw(algorithm):
     data = os.urandom(64 * 1024)
-    stored, used = chunked.Codec(algorithm, None).compress(data)
+    stored, used = codec.Codec(algorithm, None).compress(data)
     assert (stored, used) == (data, 'none')
 
 
 def test_levels_default_per_algorithm():
-    assert chunked.Codec('zstd', None).level == 3
-    assert chunked.Codec('zlib', None).level == 6
-    assert chunked.Codec('zlib', 1).level == 1
+    assert codec.Codec('zstd', None).level == 3
+    assert codec.Codec('zlib', None).level == 6
+    assert codec.Codec('zlib', 1).level == 1
 
 
 def settings(**overrides):

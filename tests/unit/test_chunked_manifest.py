@@ -4,7 +4,8 @@ import json
 import pytest
 
 from backupd import exception
-from backupd.drivers.backup import chunked
+from backupd.drivers.backup.engine import checksums
+from backupd.drivers.backup.engine import manifest
 
 BLOCK = 4096
 
@@ -15,26 +16,26 @@ def a_manifest(**changes):
         backup_id='b1', volume_id='v1', volume_size=5 * BLOCK,
         chunk_size=4 * BLOCK, block_size=BLOCK, compression='zstd',
         parent={'id': 'b0', 'container': 'c', 'manifest': 'backup_b0/manifest'},
-        chunks=[chunked.ChunkEntry(0, 4 * BLOCK, sha256='aa',
+        chunks=[manifest.ChunkEntry(0, 4 * BLOCK, sha256='aa',
                                    object='backup_b1/chunk_00000000',
                                    stored_size=10, compression='zstd',
-                                   object_sha256=chunked.checksum(data, BLOCK),
+                                   object_sha256=checksums.checksum(data, BLOCK),
                                    runs=[[0, BLOCK], [2 * BLOCK, 2 * BLOCK]]),
-                chunked.ChunkEntry(4 * BLOCK, BLOCK, zero=True, hole=True)],
-        block_hashes=[chunked.StoredObject('backup_b1/block_sha256_00000', 60,
+                manifest.ChunkEntry(4 * BLOCK, BLOCK, zero=True, hole=True)],
+        block_hashes=[manifest.StoredObject('backup_b1/block_sha256_00000', 60,
                                            'zstd', 160, 'cc')])
     fields.update(changes)
-    return chunked.Manifest(**fields)
+    return manifest.Manifest(**fields)
 
 
 def test_manifest_round_trip():
-    manifest = a_manifest()
-    loaded = chunked.Manifest.from_bytes(manifest.to_bytes(), 'c', 'm')
-    assert loaded == manifest
+    original = a_manifest()
+    loaded = manifest.Manifest.from_bytes(original.to_bytes(), 'c', 'm')
+    assert loaded == original
     assert loaded.chunks[0].payload_size == 3 * BLOCK
-    body = json.loads(manifest.to_bytes())
-    assert body['format'] == chunked.MANIFEST_FORMAT
-    assert body['version'] == chunked.MANIFEST_VERSION
+    body = json.loads(original.to_bytes())
+    assert body['format'] == manifest.MANIFEST_FORMAT
+    assert body['version'] == manifest.MANIFEST_VERSION
     assert set(body['chunks'][1]) >= {'offset', 'length', 'object',
                                       'stored_size', 'sha256', 'zero',
                                       'hole'}
@@ -50,18 +51,18 @@ def test_a_damaged_manifest_is_refused_by_name(edit, message):
     data = edit(a_manifest().to_bytes())
     with pytest.raises(exception.BackupChecksumMismatch,
                        match='Manifest m in container c.*' + message):
-        chunked.Manifest.from_bytes(data, 'c', 'm')
+        manifest.Manifest.from_bytes(data, 'c', 'm')
 
 
 def test_checksum_is_a_sha256_list_of_blocks():
     data = bytes(range(256)) * 40     # 10240 bytes: 2 full blocks + a part
-    digests = chunked.block_digests(data, BLOCK)
-    assert len(digests) == 3 * chunked.DIGEST_SIZE
-    assert chunked.checksum(data, BLOCK) == chunked.list_checksum(digests)
-    assert chunked.checksum(data[:-1] + b'!', BLOCK) != \
-        chunked.checksum(data, BLOCK)
-    assert chunked.zero_block_digests(len(data), BLOCK) == \
-        chunked.block_digests(bytes(len(data)), BLOCK)
+    digests = checksums.block_digests(data, BLOCK)
+    assert len(digests) == 3 * checksums.DIGEST_SIZE
+    assert checksums.checksum(data, BLOCK) == checksums.list_checksum(digests)
+    assert checksums.checksum(data[:-1] + b'!', BLOCK) != \
+        checksums.checksum(data, BLOCK)
+    assert checksums.zero_block_digests(len(data), BLOCK) == \
+        checksums.block_digests(bytes(len(data)), BLOCK)
 
 
 def test_changed_runs_merge_neighbours_and_cut_the_last_block():
@@ -70,16 +71,16 @@ def test_changed_runs_merge_neighbours_and_cut_the_last_block():
     after = bytearray(length)
     for block in (1, 2, 4):
         after[block * BLOCK] = 1
-    runs = chunked.changed_runs(chunked.block_digests(after, BLOCK),
-                                chunked.block_digests(before, BLOCK),
+    runs = checksums.changed_runs(checksums.block_digests(after, BLOCK),
+                                checksums.block_digests(before, BLOCK),
                                 BLOCK, length)
     assert runs == [[BLOCK, 2 * BLOCK], [4 * BLOCK, BLOCK - 100]]
 
 
 def test_object_names_stay_under_the_backup_prefix():
-    names = chunked.ObjectNames('1')
+    names = manifest.ObjectNames('1')
     assert names.prefix == 'backup_1/'
-    assert not chunked.ObjectNames('10').prefix.startswith(names.prefix)
+    assert not manifest.ObjectNames('10').prefix.startswith(names.prefix)
     for name in (names.manifest, names.chunk(7), names.block_hashes(0)):
         assert name.startswith(names.prefix)
 
@@ -87,4 +88,4 @@ def test_object_names_stay_under_the_backup_prefix():
 @pytest.mark.parametrize('bad_id', ['', None, '../x', 'a/b', '.hidden'])
 def test_object_names_refuse_ids_that_could_widen_a_prefix(bad_id):
     with pytest.raises(exception.BackupDriverError):
-        chunked.ObjectNames(bad_id)
+        manifest.ObjectNames(bad_id)

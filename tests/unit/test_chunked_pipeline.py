@@ -4,7 +4,7 @@ import threading
 import pytest
 
 from backupd import exception
-from backupd.drivers.backup import chunked
+from backupd.drivers.backup.engine import pipeline
 
 
 class Counting:
@@ -36,7 +36,7 @@ def test_every_item_comes_out_once_and_in_flight_stays_bounded():
     source = Counting(500)
     stages = [(double, 3), (double, 2)]
     got = []
-    with chunked.Pipeline(source, stages, in_flight=4) as pipe:
+    with pipeline.Pipeline(source, stages, in_flight=4) as pipe:
         for item in pipe.results(idle=lambda: None):
             got.append(item)
             source.done()
@@ -51,7 +51,7 @@ def test_an_error_in_a_stage_stops_everything_and_is_raised():
         return n
     before = threading.active_count()
     with pytest.raises(RuntimeError, match='chunk 7'):
-        with chunked.Pipeline(iter(range(10 ** 6)), [(explode, 2)],
+        with pipeline.Pipeline(iter(range(10 ** 6)), [(explode, 2)],
                               in_flight=8) as pipe:
             for _ in pipe.results(idle=lambda: None):
                 pass
@@ -63,14 +63,14 @@ def test_an_error_in_the_source_is_raised():
         yield 1
         raise OSError('read error at offset 4096')
     with pytest.raises(OSError, match='offset 4096'):
-        with chunked.Pipeline(source(), [(double, 1)], in_flight=2) as pipe:
+        with pipeline.Pipeline(source(), [(double, 1)], in_flight=2) as pipe:
             list(pipe.results(idle=lambda: None))
 
 
 def test_ticker_throttles_callbacks_and_raises_on_cancel():
     calls = []
     cancelled = [False]
-    ticker = chunked.Ticker('b1', 100, lambda d, t: calls.append(d),
+    ticker = pipeline.Ticker('b1', 100, lambda d, t: calls.append(d),
                             lambda: cancelled[0])
     for _ in range(50):
         ticker.add(1)

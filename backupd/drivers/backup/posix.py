@@ -16,6 +16,7 @@ from oslo_config import cfg
 
 from backupd import exception
 from backupd.drivers.backup import chunked
+from backupd.drivers.backup.engine import volume
 
 OPTS = [
     cfg.StrOpt('backup_posix_path', default='$state_path/backup',
@@ -92,7 +93,7 @@ class PosixBackupDriver(chunked.ChunkedBackupDriver):
         temp = os.path.join(directory, TEMP_PREFIX + uuid.uuid4().hex)
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            chunked.write_all(fd, data, 0)
+            volume.write_all(fd, data, 0)
             os.fsync(fd)
         except BaseException:
             os.close(fd)

@@ -1,0 +1,231 @@
+"""One backup: hash and compare with the parent, compress, store."""
+import dataclasses
+import os
+import time
+
+from backupd import utils
+from backupd.drivers.backup import base
+from backupd.drivers.backup.engine import checksums
+from backupd.drivers.backup.engine import codec
+from backupd.drivers.backup.engine import manifest
+from backupd.drivers.backup.engine import pipeline
+from backupd.drivers.backup.engine import volume
+
+
+class BlockHashReader:
+    """Block digests of a stored backup, loaded one segment at a time.
+
+    Worker threads ask for chunks in roughly increasing order, so only the
+    last two segments are kept: memory does not grow with the volume.
+    """
+
+    def __init__(self, driver, container, parent_manifest, codecs):
+        self._driver = driver
+        self._container = container
+        self._manifest = parent_manifest
+        self._codecs = codecs
+        self._lock = utils.native_threading().Lock()
+        self._segments = {}
+        self._blocks_per_chunk = (parent_manifest.chunk_size
+                                  // parent_manifest.block_size)
+
+    def for_chunk(self, index):
+        segment, position = divmod(index,
+                                   manifest.CHUNKS_PER_HASH_SEGMENT)
+        data = self._segment(segment)
+        start = position * self._blocks_per_chunk * checksums.DIGEST_SIZE
+        entry = self._manifest.chunks[index]
+        blocks = -(-entry.length // self._manifest.block_size)
+        return data[start:start + blocks * checksums.DIGEST_SIZE]
+
+    def _segment(self, segment):
+        with self._lock:
+            if segment not in self._segments:
+                obj = self._manifest.block_hashes[segment]
+                stored = self._driver.get_object(self._container, obj.name)
+                payload = checksums.checked_payload(
+                    self._codecs.get(), stored, obj.compression,
+                    obj.payload_size, obj.sha256, self._manifest.block_size,
+                    self._container, obj.name)
+                if len(self._segments) >= 2:
+                    del self._segments[min(self._segments)]
+                self._segments[segment] = payload
+            return self._segments[segment]
+
+
+@dataclasses.dataclass
+class ParentState:
+    """The backup an incremental is taken against."""
+
+    container: str
+    manifest_name: str
+    manifest: manifest.Manifest
+    hashes: BlockHashReader
+
+    def as_pointer(self):
+        return {'id': self.manifest.backup_id, 'container': self.container,
+                'manifest': self.manifest_name}
+
+
+class BackupRun:
+    """One backup: the pipeline's stage functions and the bookkeeping the
+    calling thread does as chunks come out."""
+
+    def __init__(self, driver, backup, container, parent):
+        self.driver = driver
+        self.backup = backup
+        self.container = container
+        self.parent = parent
+        self.names = manifest.ObjectNames(backup.id)
+        settings = driver.settings
+        self.settings = settings
+        geometry = parent.manifest if parent else settings
+        self.chunk_size = geometry.chunk_size
+        self.block_size = geometry.block_size
+        self.codecs = codec.ThreadCodecs(settings.compression,
+                                         settings.level)
+        self.object_count = 0
+        self.stored_bytes = 0
+        self.changed_bytes = 0
+        self._pending_hashes = {}
+        self._hash_objects = {}
+
+    def run(self, device_path, ticker):
+        fd = os.open(device_path, os.O_RDONLY)
+        try:
+            size = volume.device_size(fd)
+            ticker.total = size
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
+            except OSError:
+                pass    # advice only
+            chunk_count = -(-size // self.chunk_size)
+            entries = [None] * chunk_count
+            stages = [(self.hash_and_compress, self.settings.worker_threads),
+                      (self.write, self.settings.io_threads)]
+            buffers = volume.BufferPool(self.chunk_size)
+            source = volume.read_chunks(fd, size, self.chunk_size, buffers)
+            with pipeline.Pipeline(source, stages,
+                                   self.settings.in_flight) as pipe:
+                for task in pipe.results(idle=ticker.tick):
+                    entries[task.index] = task.entry
+                    if task.buffer is not None:
+                        buffers.put(task.buffer)
+                    self._collect_hashes(task, chunk_count)
+                    ticker.add(task.length)
+        finally:
+            os.close(fd)
+        ticker.tick(force=True)
+        record = manifest.Manifest(
+            backup_id=self.backup.id, volume_id=self.backup.volume_id,
+            volume_size=size, chunk_size=self.chunk_size,
+            block_size=self.block_size,
+            compression=self.settings.compression,
+            parent=self.parent.as_pointer() if self.parent else None,
+            chunks=entries, created_at=time.time(),
+            block_hashes=[self._hash_objects[k]
+                          for k in sorted(self._hash_objects)])
+        self._put(self.names.manifest, record.to_bytes())
+        return base.BackupResult(
+            container=self.container, service_metadata=self.names.manifest,
+            object_count=self.object_count, stored_bytes=self.stored_bytes,
+            volume_size=size, changed_bytes=self.changed_bytes,
+            is_incremental=self.parent is not None)
+
+    # Stage 1 (worker threads): hash, compare with the parent, compress.
+    def hash_and_compress(self, task):
+        data, length = task.data, task.length
+        task.data = None
+        if task.hole or data == checksums.zero_bytes(length):
+            task.entry = manifest.ChunkEntry(task.offset, length, zero=True,
+                                    hole=task.hole)
+            task.digests = checksums.zero_block_digests(length,
+                                                        self.block_size)
+            return task
+        task.digests = checksums.block_digests(data, self.block_size)
+        sha256 = checksums.list_checksum(task.digests)
+        task.entry = manifest.ChunkEntry(task.offset, length,
+                                         sha256=sha256)
+        runs = self._changed_runs(task, sha256)
+        if runs == []:
+            task.entry.source = 'parent'
+            return task
+        payload = data
+        if runs is not None:
+            view = memoryview(data)
+            payload = b''.join(view[start:start + size]
+                               for start, size in runs)
+            task.entry.runs = runs
+        stored, compression = self.codecs.get().compress(payload)
+        task.entry.object = self.names.chunk(task.index)
+        task.entry.stored_size = len(stored)
+        task.entry.compression = compression
+        task.entry.object_sha256 = (
+            sha256 if runs is None
+            else checksums.checksum(payload, self.block_size))
+        task.changed_bytes = len(payload)
+        task.stored = stored
+        return task
+
+    def _changed_runs(self, task, sha256):
+        """[] when unchanged since the parent, the changed runs when a
+        delta is worth it, None to store the whole chunk."""
+        if self.parent is None:
+            return None
+        before = self.parent.manifest.chunk_at(task.index)
+        if before is None or before.length != task.length:
+            return None
+        if before.zero:
+            base_digests = checksums.zero_block_digests(task.length,
+                                                        self.block_size)
+        elif before.sha256 == sha256:
+            return []
+        else:
+            base_digests = self.parent.hashes.for_chunk(task.index)
+        runs = checksums.changed_runs(task.digests, base_digests,
+                                      self.block_size, task.length)
+        changed = sum(size for _, size in runs)
+        # Past half the chunk, a delta saves little and makes restore read
+        # the parent too; an empty run list here means the hashes disagree
+        # with the chunk sha256, so store the chunk whole to be safe.
+        if not runs or changed * 2 >= task.length:
+            return None
+        return runs
+
+    # Stage 2 (io threads): store the object.
+    def write(self, task):
+        if task.stored is not None:
+            self.driver.put_object(self.container, task.entry.object,
+                                   task.stored)
+            task.stored = None
+        return task
+
+    # On the calling thread, as chunks come out.
+    def _collect_hashes(self, task, chunk_count):
+        if task.entry.object:
+            self.object_count += 1
+            self.stored_bytes += task.entry.stored_size
+            self.changed_bytes += task.changed_bytes
+        segment = task.index // manifest.CHUNKS_PER_HASH_SEGMENT
+        pending = self._pending_hashes.setdefault(segment, {})
+        pending[task.index] = task.digests
+        first = segment * manifest.CHUNKS_PER_HASH_SEGMENT
+        if len(pending) == min(manifest.CHUNKS_PER_HASH_SEGMENT,
+                               chunk_count - first):
+            del self._pending_hashes[segment]
+            payload = b''.join(pending[i] for i in sorted(pending))
+            self._hash_objects[segment] = self._put_payload(
+                self.names.block_hashes(segment), payload)
+
+    def _put_payload(self, name, payload):
+        stored, compression = self.codecs.get().compress(payload)
+        self._put(name, stored)
+        return manifest.StoredObject(
+            name=name, stored_size=len(stored), compression=compression,
+            payload_size=len(payload),
+            sha256=checksums.checksum(payload, self.block_size))
+
+    def _put(self, name, data):
+        self.driver.put_object(self.container, name, data)
+        self.object_count += 1
+        self.stored_bytes += len(data)

@@ -1,0 +1,158 @@
+"""The versioned JSON manifest of one backup, and its object names."""
+import dataclasses
+import hashlib
+import json
+import re
+import typing
+
+from backupd import exception
+
+
+CHUNKS_PER_HASH_SEGMENT = 256  # chunks whose block hashes share one object
+
+
+_SAFE_ID = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
+
+
+class ObjectNames:
+    """Names of one backup's objects, all under ``backup_<id>/``.
+
+    The prefix can never be empty or shared with another backup: the id
+    must be non-empty and free of "/", and the prefix ends with "/" so that
+    backup "1" never matches backup "10".
+    """
+
+    def __init__(self, backup_id):
+        if not backup_id or not _SAFE_ID.match(str(backup_id)):
+            raise exception.BackupDriverError(
+                reason='backup id %r cannot name storage objects; it must be '
+                       'non-empty letters, digits, "_", "." or "-".'
+                       % (backup_id,))
+        self.prefix = 'backup_%s/' % backup_id
+
+    @property
+    def manifest(self):
+        return self.prefix + 'manifest'
+
+    def chunk(self, index):
+        return '%schunk_%08d' % (self.prefix, index)
+
+    def block_hashes(self, segment):
+        return '%sblock_sha256_%05d' % (self.prefix, segment)
+
+
+MANIFEST_FORMAT = 'backupd-chunked'
+MANIFEST_VERSION = 1
+CHECKSUM_ALGORITHM = 'sha256-of-block-sha256'
+
+
+@dataclasses.dataclass
+class ChunkEntry:
+    """One chunk of the volume as one backup sees it.
+
+    ``source``: "self" (data in this backup's ``object``, or zero) or
+    "parent" (unchanged: the parent's chunk at the same offset).
+    ``runs``: None when ``object`` holds the whole chunk; else the
+    ``[start, length]`` ranges (relative to ``offset``) that ``object``
+    holds, laid over the parent's chunk. ``sha256``: checksum (see
+    CHECKSUM_ALGORITHM) of the chunk's bytes as restored (None for zero
+    chunks); ``object_sha256``: checksum of the object's uncompressed
+    payload.
+    """
+
+    offset: int
+    length: int
+    zero: bool = False
+    hole: bool = False
+    sha256: typing.Optional[str] = None
+    source: str = 'self'
+    object: typing.Optional[str] = None
+    stored_size: int = 0
+    compression: str = 'none'
+    object_sha256: typing.Optional[str] = None
+    runs: typing.Optional[list] = None
+
+    @property
+    def payload_size(self):
+        if self.runs is None:
+            return self.length
+        return sum(length for _, length in self.runs)
+
+
+@dataclasses.dataclass
+class StoredObject:
+    """An object that is not a chunk (block hash segments)."""
+
+    name: str
+    stored_size: int
+    compression: str
+    payload_size: int
+    sha256: str
+
+
+@dataclasses.dataclass
+class Manifest:
+    """The versioned description of one backup, stored as JSON."""
+
+    backup_id: str
+    volume_id: str
+    volume_size: int
+    chunk_size: int
+    block_size: int
+    compression: str
+    parent: typing.Optional[dict]   # {"id", "container", "manifest"}
+    chunks: typing.List[ChunkEntry]
+    block_hashes: typing.List[StoredObject]
+    created_at: float = 0.0
+
+    def to_bytes(self):
+        body = {
+            'format': MANIFEST_FORMAT, 'version': MANIFEST_VERSION,
+            'backup_id': self.backup_id, 'volume_id': self.volume_id,
+            'created_at': self.created_at, 'volume_size': self.volume_size,
+            'chunk_size': self.chunk_size, 'block_size': self.block_size,
+            'checksum_algorithm': CHECKSUM_ALGORITHM,
+            'compression': self.compression, 'parent': self.parent,
+            'chunks_per_hash_segment': CHUNKS_PER_HASH_SEGMENT,
+            'block_hashes': [dataclasses.asdict(o) for o in self.block_hashes],
+            'chunks': [dataclasses.asdict(c) for c in self.chunks],
+        }
+        body['checksum'] = _body_checksum(body)
+        return json.dumps(body, separators=(',', ':')).encode()
+
+    @classmethod
+    def from_bytes(cls, data, container, name):
+        def bad(reason):
+            return exception.BackupChecksumMismatch(
+                reason='Manifest %s in container %s is unusable: %s'
+                       % (name, container, reason))
+        try:
+            body = json.loads(data)
+        except ValueError as exc:
+            raise bad('not JSON (%s)' % exc)
+        if body.get('format') != MANIFEST_FORMAT:
+            raise bad('format is %r, expected %r'
+                      % (body.get('format'), MANIFEST_FORMAT))
+        if body.get('version') != MANIFEST_VERSION:
+            raise bad('version %r is not supported (this engine reads %d)'
+                      % (body.get('version'), MANIFEST_VERSION))
+        if body.get('checksum_algorithm') != CHECKSUM_ALGORITHM:
+            raise bad('checksum algorithm %r is not supported'
+                      % body.get('checksum_algorithm'))
+        if body.pop('checksum', None) != _body_checksum(body):
+            raise bad('checksum mismatch (corrupted)')
+        return cls(
+            backup_id=body['backup_id'], volume_id=body['volume_id'],
+            volume_size=body['volume_size'], chunk_size=body['chunk_size'],
+            block_size=body['block_size'], compression=body['compression'],
+            parent=body['parent'], created_at=body['created_at'],
+            chunks=[ChunkEntry(**c) for c in body['chunks']],
+            block_hashes=[StoredObject(**o) for o in body['block_hashes']])
+
+    def chunk_at(self, index):
+        return self.chunks[index] if index < len(self.chunks) else None
+
+
+def _body_checksum(body):
+    canonical = json.dumps(body, sort_keys=True, separators=(',', ':'))
+    return hashlib.sha256(canonical.encode()).hexdigest()

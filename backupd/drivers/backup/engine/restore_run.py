@@ -1,0 +1,127 @@
+"""One restore: fetch along the incremental chain, check, write."""
+import dataclasses
+import os
+import typing
+
+from backupd import exception
+from backupd.drivers.backup.engine import checksums
+from backupd.drivers.backup.engine import codec
+from backupd.drivers.backup.engine import manifest
+from backupd.drivers.backup.engine import pipeline
+from backupd.drivers.backup.engine import volume
+
+
+@dataclasses.dataclass
+class Layer:
+    """A stored object that contributes to one chunk being restored."""
+
+    container: str
+    entry: manifest.ChunkEntry
+    stored: typing.Any
+
+
+class RestoreRun:
+    """One restore: fetch the objects a chunk needs along the incremental
+    chain, rebuild and check the chunk, then write it."""
+
+    def __init__(self, driver, chain):
+        self.driver = driver
+        self.chain = chain      # [(container, Manifest)], newest first
+        self.top = chain[0][1]
+        self.codecs = codec.ThreadCodecs('none', None)
+        self.fd = None
+
+    def run(self, target_path, ticker):
+        settings = self.driver.settings
+        ticker.total = self.top.volume_size
+        self.fd = os.open(target_path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            if os.path.isfile(target_path) and \
+                    volume.device_size(self.fd) < self.top.volume_size:
+                os.ftruncate(self.fd, self.top.volume_size)
+            stages = [(self.fetch, settings.io_threads),
+                      (self.rebuild, settings.worker_threads),
+                      (self.write, settings.io_threads)]
+            source = (volume.ChunkTask(i, c.offset, c.length)
+                      for i, c in enumerate(self.top.chunks))
+            with pipeline.Pipeline(source, stages,
+                                   settings.in_flight) as pipe:
+                for task in pipe.results(idle=ticker.tick):
+                    ticker.add(task.length)
+            os.fsync(self.fd)
+        finally:
+            os.close(self.fd)
+        ticker.tick(force=True)
+
+    # Stage 1 (io threads): get every object the chunk is built from.
+    def fetch(self, task):
+        layers = []
+        for container, level in self.chain:
+            entry = level.chunk_at(task.index)
+            if entry is None or entry.zero or entry.length != task.length:
+                break                    # what lies below is zeros
+            if entry.source == 'parent':
+                continue
+            layers.append(Layer(container, entry, self.driver.get_object(
+                container, entry.object)))
+            if entry.runs is None:
+                break                    # a whole chunk: nothing below counts
+        task.stored = layers
+        return task
+
+    # Stage 2 (worker threads): decompress, check, lay deltas over the base.
+    def rebuild(self, task):
+        wanted = self.top.chunks[task.index]
+        layers, task.stored = task.stored, None
+        if wanted.zero:
+            return task
+        decoder = self.codecs.get()
+        data = None
+        for layer in reversed(layers):  # oldest first
+            entry = layer.entry
+            payload = checksums.checked_payload(
+                decoder, layer.stored, entry.compression, entry.payload_size,
+                entry.object_sha256, self.top.block_size, layer.container,
+                entry.object)
+            if entry.runs is None:
+                data = payload
+                continue
+            data = bytearray(data if data is not None else task.length)
+            view = memoryview(payload)
+            for start, size in entry.runs:
+                data[start:start + size] = view[:size]
+                view = view[size:]
+        if self._is_checked_whole(layers, wanted):
+            task.data = data
+            return task
+        actual = checksums.checksum(data or b'', self.top.block_size)
+        if actual != wanted.sha256:
+            raise exception.BackupChecksumMismatch(
+                reason='Chunk at offset %d of backup %s rebuilt from %s has '
+                       'checksum %s, the manifest says %s; nothing written '
+                       'for it.' % (task.offset, self.top.backup_id,
+                                ', '.join(l.entry.object for l in layers)
+                                or 'no object', actual, wanted.sha256))
+        task.data = data
+        return task
+
+    @staticmethod
+    def _is_checked_whole(layers, wanted):
+        """The chunk is one whole object whose checksum, already checked,
+        is the chunk's: checking it again would only burn CPU."""
+        return (len(layers) == 1 and layers[0].entry.runs is None
+                and layers[0].entry.object_sha256 == wanted.sha256)
+
+    # Stage 3 (io threads): write; a zero chunk stays a hole where it is one.
+    def write(self, task):
+        if task.data is not None:
+            volume.write_all(self.fd, task.data, task.offset)
+        elif volume.region_has_data(self.fd, task.offset, task.length):
+            zeros = checksums.zero_bytes(min(task.length, 1024 * 1024))
+            for offset in range(task.offset, task.offset + task.length,
+                                len(zeros)):
+                end = min(offset + len(zeros), task.offset + task.length)
+                volume.write_all(self.fd, memoryview(zeros)[:end - offset],
+                                 offset)
+        task.data = None
+        return task
