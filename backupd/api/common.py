@@ -250,3 +250,16 @@ def cast(send, service, undo=None):
         raise exception.ServiceUnavailable(
             reason='The %s service could not be reached over the message '
                    'bus: %s. Nothing was changed; try again.' % (service, e))
+
+
+def display_fields(body):
+    """``display_name``/``display_description`` columns from a body that
+    says ``name``/``description`` (or the v1 ``display_*`` names)."""
+    values = {}
+    for column, keys in (('display_name', ('name', 'display_name')),
+                         ('display_description',
+                          ('description', 'display_description'))):
+        for key in reversed(keys):
+            if key in body:
+                values[column] = body[key]
+    return values

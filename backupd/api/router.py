@@ -11,6 +11,8 @@ import webob.exc
 
 from backupd.api.handlers import backups
 from backupd.api.handlers import services
+from backupd.api.handlers import snapshots
+from backupd.api.handlers import volumes
 from backupd.api.middleware import auth
 from backupd.api.middleware import faults
 from backupd.api import microversions
@@ -29,6 +31,17 @@ ROUTES = {
     '/backups/{backup_id}/action': {'POST': backups.action},
     '/backups/{backup_id}/restore': {'POST': backups.restore},
     '/backups/{backup_id}/export_record': {'GET': backups.export_record},
+    '/volumes': {'GET': volumes.index, 'POST': volumes.create},
+    '/volumes/detail': {'GET': volumes.detail},
+    '/volumes/{volume_id}': {'GET': volumes.show, 'PUT': volumes.update,
+                             'DELETE': volumes.delete},
+    '/volumes/{volume_id}/action': {'POST': volumes.action},
+    '/snapshots': {'GET': snapshots.index, 'POST': snapshots.create},
+    '/snapshots/detail': {'GET': snapshots.detail},
+    '/snapshots/{snapshot_id}': {'GET': snapshots.show,
+                                 'PUT': snapshots.update,
+                                 'DELETE': snapshots.delete},
+    '/snapshots/{snapshot_id}/action': {'POST': snapshots.action},
 }
 
 # First path segments that are collections, so "/v3/<segment>/..." without a

@@ -13,17 +13,14 @@ _VOLUME_FIELDS = {
     'imageRef': types.NAME, 'image_id': types.NAME,
     'consistencygroup_id': types.NULLABLE_UUID,
     'source_replica': types.NULLABLE_UUID,
+    # cinderclient sends both (as null) at every version, 3.0 included.
+    'group_id': types.NULLABLE_UUID, 'backup_id': types.NULLABLE_UUID,
     'scheduler_hints': {'type': ['object', 'null']},
 }
 
 CREATE = types.wrapped('volume', _VOLUME_FIELDS)
 CREATE['properties']['OS-SCH-HNT:scheduler_hints'] = {
     'type': ['object', 'null']}
-# 3.13: volumes can belong to a group; 3.47: created from a backup.
-CREATE_V313 = types.derived(CREATE, 'volume', group_id=types.NULLABLE_UUID)
-CREATE_V347 = types.derived(CREATE_V313, 'volume',
-                            backup_id=types.NULLABLE_UUID)
-
 UPDATE = types.wrapped('volume', {
     'name': types.NAME, 'description': types.NAME,
     'display_name': types.NAME, 'display_description': types.NAME,

@@ -1,0 +1,202 @@
+"""Snapshots: /snapshots, /snapshots/detail, /snapshots/{id}, actions.
+
+A snapshot lives on its volume's host; its work goes to the volume service
+there. Temporary snapshots a backup takes never show here.
+"""
+import uuid
+
+from oslo_config import cfg
+
+from backupd.api import common
+from backupd.api import hosts
+from backupd.api.schemas import snapshots as schemas
+from backupd.api.views import snapshots as views
+from backupd.api import wsgi
+from backupd.db import api as db
+from backupd.db import metadata
+from backupd.db import models
+from backupd.db import resources
+from backupd.db import snapshots as snapshot_db
+from backupd import exception
+from backupd.manager import states
+from backupd.manager.volume import rpcapi as volume_rpcapi
+from backupd import policies
+from backupd.policies import snapshots as policy
+
+V = states.Volume
+S = states.Snapshot
+SERVICE = hosts.VOLUME_BINARY
+
+FILTERS = {'name': 'display_name', 'status': 'status',
+           'volume_id': 'volume_id', 'metadata': 'metadata'}
+SORT_KEYS = {'id': 'id', 'name': 'display_name', 'status': 'status',
+             'size': 'volume_size', 'volume_id': 'volume_id',
+             'created_at': 'created_at', 'updated_at': 'updated_at'}
+
+
+def rpc():
+    return volume_rpcapi.VolumeAPI(cfg.CONF)
+
+
+# --- reads -----------------------------------------------------------------
+
+def index(req):
+    return _list(req, detailed=False)
+
+
+def detail(req):
+    return _list(req, detailed=True)
+
+
+def _list(req, detailed):
+    ctx = wsgi.context_of(req)
+    policies.authorize(ctx, policy.GET_ALL)
+    params = common.list_params(req, FILTERS, SORT_KEYS)
+    project = common.project_filter(ctx, req)
+    rows = resources.get_all(ctx, models.Snapshot, project, params.filters,
+                             params.sort_keys, params.sort_dirs,
+                             params.marker, params.limit, params.offset)
+    items = _views(req, ctx, rows, detailed)
+    count = (resources.count(ctx, models.Snapshot, project, params.filters)
+             if params.with_count else None)
+    parts = ('snapshots', 'detail') if detailed else ('snapshots',)
+    return wsgi.json_response(common.collection_body(
+        req, 'snapshots', parts, items, rows, params, count=count))
+
+
+def show(req, snapshot_id):
+    ctx = wsgi.context_of(req)
+    row = _get(ctx, snapshot_id, policy.GET)
+    return wsgi.json_response({'snapshot': _views(req, ctx, [row], True)[0]})
+
+
+def _views(req, ctx, rows, detailed):
+    metas = metadata.of(ctx, models.Snapshot, [row.id for row in rows])
+    if not detailed:
+        return [views.summary_or_created(req, row, metas[row.id])
+                for row in rows]
+    return [views.detail(req, row, metas[row.id], common.allowed(
+                ctx, policy.EXTENDED_ATTRIBUTES,
+                {'project_id': row.project_id, 'user_id': row.user_id}))
+            for row in rows]
+
+
+def _get(ctx, snapshot_id, action):
+    row = resources.get(ctx, models.Snapshot, snapshot_id,
+                        project_id=common.owner_filter(ctx))
+    policies.authorize(ctx, action, {'project_id': row.project_id,
+                                     'user_id': row.user_id})
+    return row
+
+
+# --- create / update -------------------------------------------------------
+
+def create(req):
+    ctx = wsgi.context_of(req)
+    body = wsgi.extract_json(req, schemas.CREATE)['snapshot']
+    policies.authorize(ctx, policy.CREATE)
+    volume = resources.get(ctx, models.Volume, body['volume_id'],
+                           project_id=common.owner_filter(ctx))
+    force = common.flag(body, 'force', 'snapshot')
+    allowed = V.FROM['snapshot_forced' if force else 'snapshot']
+    if volume.status not in allowed:
+        raise _volume_refused(volume, force)
+    hosts.require_up(volume.host, SERVICE,
+                     'snapshot volume %s' % volume.id)
+    row = snapshot_db.create(ctx, {
+        'id': str(uuid.uuid4()), 'volume_id': volume.id,
+        'user_id': ctx.user_id, 'project_id': ctx.project_id,
+        'status': S.CREATING, 'progress': '0%',
+        'volume_size': volume.size, **common.display_fields(body),
+    }, allowed, body.get('metadata'))
+    if row is None:
+        raise _volume_refused(db.get(ctx, models.Volume, volume.id), force)
+    common.cast(lambda: rpc().create_snapshot(ctx, volume.host, row.id),
+                SERVICE,
+                undo=lambda: db.soft_delete(ctx, models.Snapshot, row.id))
+    return wsgi.json_response({'snapshot': views.summary_or_created(
+        req, row, body.get('metadata') or {})}, status=202)
+
+
+def _volume_refused(volume, force):
+    if volume.status == V.IN_USE and not force:
+        return exception.InvalidState(
+            reason='Volume %s is \'in-use\'; snapshotting an attached volume '
+                   'needs force=True (its data may be changing).'
+                   % volume.id)
+    return exception.InvalidState(
+        reason='Volume %s is \'%s\'; only \'available\' volumes (or '
+               '\'in-use\' ones with force=True) can be snapshotted.'
+               % (volume.id, volume.status))
+
+
+def update(req, snapshot_id):
+    ctx = wsgi.context_of(req)
+    body = wsgi.extract_json(req, schemas.UPDATE)['snapshot']
+    row = _get(ctx, snapshot_id, policy.UPDATE)
+    values = common.display_fields(body)
+    if values:
+        db.update(ctx, models.Snapshot, row.id, values)
+    return show(req, snapshot_id)
+
+
+# --- delete and actions ----------------------------------------------------
+
+def delete(req, snapshot_id):
+    ctx = wsgi.context_of(req)
+    row = _get(ctx, snapshot_id, policy.DELETE)
+    _delete(ctx, row, 'delete')
+    return wsgi.empty_response(202)
+
+
+def _delete(ctx, row, transition):
+    host = db.get(ctx, models.Volume, row.volume_id).host
+    hosts.require_up(host, SERVICE, 'delete snapshot %s' % row.id)
+    if not db.conditional_update(ctx, models.Snapshot, row.id,
+                                 {'status': S.DELETING},
+                                 {'status': S.FROM[transition]}):
+        current = db.get(ctx, models.Snapshot, row.id).status
+        raise exception.InvalidState(
+            reason='Snapshot %s is \'%s\'; only snapshots that are %s can be '
+                   'deleted%s.' % (
+                       row.id, current, ', '.join(S.FROM[transition]),
+                       '' if transition == 'force_delete' else
+                       '; an admin can use os-force_delete'))
+    common.cast(lambda: rpc().delete_snapshot(ctx, host, row.id), SERVICE,
+                undo=lambda: db.conditional_update(
+                    ctx, models.Snapshot, row.id, {'status': row.status},
+                    {'status': S.DELETING}))
+
+
+def action(req, snapshot_id):
+    ctx = wsgi.context_of(req)
+    name, handler = common.action_of(req, ACTIONS)
+    handler(req, ctx, snapshot_id)
+    return wsgi.empty_response(202)
+
+
+def _reset_status(req, ctx, snapshot_id):
+    body = wsgi.extract_json(req, schemas.RESET_STATUS)['os-reset_status']
+    row = _get(ctx, snapshot_id, policy.RESET_STATUS)
+    status = body.get('status')
+    if status not in S.RESET_TARGETS:
+        raise exception.InvalidInput(
+            reason='os-reset_status needs "status", one of %s (got %r).'
+                   % (', '.join(S.RESET_TARGETS), status))
+    if not db.conditional_update(ctx, models.Snapshot, row.id,
+                                 {'status': status},
+                                 {'status': S.FROM['reset_status']}):
+        raise exception.Conflict(
+            reason='Snapshot %s changed meanwhile; retry.' % row.id)
+
+
+def _force_delete(req, ctx, snapshot_id):
+    wsgi.extract_json(req, schemas.FORCE_DELETE)
+    row = _get(ctx, snapshot_id, policy.FORCE_DELETE)
+    _delete(ctx, row, 'force_delete')
+
+
+ACTIONS = {
+    'os-reset_status': _reset_status,
+    'os-force_delete': _force_delete,
+}

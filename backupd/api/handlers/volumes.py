@@ -1,0 +1,381 @@
+"""Volumes: /volumes, /volumes/detail, /volumes/{id}, /volumes/{id}/action.
+
+Every status change is a compare-and-swap from the states of
+``states.Volume.FROM``; a refused change is a 400 naming the volume, its
+status and what to do. Work goes to the volume service on the volume's host
+by RPC cast, after checking that service is up (503 otherwise).
+"""
+import collections
+import json
+import uuid
+
+from oslo_config import cfg
+
+from backupd.api import common
+from backupd.api import hosts
+from backupd.api.schemas import volumes as schemas
+from backupd.api.views import volumes as views
+from backupd.api import wsgi
+from backupd.db import api as db
+from backupd.db import metadata
+from backupd.db import models
+from backupd.db import resources
+from backupd.db import volumes as volume_db
+from backupd import exception
+from backupd.manager import states
+from backupd.manager.volume import rpcapi as volume_rpcapi
+from backupd import policies
+from backupd.policies import volumes as policy
+
+V = states.Volume
+S = states.Snapshot
+SERVICE = hosts.VOLUME_BINARY
+
+FILTERS = {'name': 'display_name', 'status': 'status',
+           'metadata': 'metadata', 'availability_zone': 'availability_zone',
+           'snapshot_id': 'snapshot_id', 'source_volid': 'source_volid'}
+SORT_KEYS = {'id': 'id', 'name': 'display_name', 'status': 'status',
+             'size': 'size', 'availability_zone': 'availability_zone',
+             'created_at': 'created_at', 'updated_at': 'updated_at'}
+
+# What a user can do about a volume that may not be deleted now.
+_DELETE_HINTS = {
+    V.IN_USE: 'detach it first (os-detach)',
+    V.BACKING_UP: 'a backup is reading it; wait for the backup to finish '
+                  'or force-delete the backup',
+    V.RESTORING_BACKUP: 'a restore is writing it; wait for the restore to '
+                        'finish',
+}
+_UNSUPPORTED_SOURCES = {
+    'imageRef': 'an image', 'image_id': 'an image', 'backup_id': 'a backup',
+    'group_id': 'a group', 'consistencygroup_id': 'a consistency group',
+    'source_replica': 'a replica',
+}
+
+
+# What a new volume copies: a snapshot or a volume, where it lives.
+Source = collections.namedtuple('Source', 'kind id host zone size')
+
+
+def rpc():
+    return volume_rpcapi.VolumeAPI(cfg.CONF)
+
+
+# --- reads -----------------------------------------------------------------
+
+def index(req):
+    return _list(req, detailed=False)
+
+
+def detail(req):
+    return _list(req, detailed=True)
+
+
+def _list(req, detailed):
+    ctx = wsgi.context_of(req)
+    policies.authorize(ctx, policy.GET_ALL)
+    params = common.list_params(req, FILTERS, SORT_KEYS)
+    project = common.project_filter(ctx, req)
+    rows = resources.get_all(ctx, models.Volume, project, params.filters,
+                             params.sort_keys, params.sort_dirs,
+                             params.marker, params.limit, params.offset)
+    items = (_details(req, ctx, rows) if detailed
+             else [views.summary(req, row) for row in rows])
+    count = (resources.count(ctx, models.Volume, project, params.filters)
+             if params.with_count else None)
+    parts = ('volumes', 'detail') if detailed else ('volumes',)
+    return wsgi.json_response(common.collection_body(
+        req, 'volumes', parts, items, rows, params, count=count))
+
+
+def show(req, volume_id):
+    ctx = wsgi.context_of(req)
+    row = _get(ctx, volume_id, policy.GET)
+    return wsgi.json_response({'volume': _details(req, ctx, [row])[0]})
+
+
+def _details(req, ctx, rows):
+    ids = [row.id for row in rows]
+    metas = metadata.of(ctx, models.Volume, ids)
+    attachments = volume_db.attachments_of(ctx, ids)
+    return [views.detail(req, row, metas[row.id], attachments[row.id],
+                         ctx.is_admin, _extensions(ctx, row))
+            for row in rows]
+
+
+def _extensions(ctx, row):
+    target = {'project_id': row.project_id, 'user_id': row.user_id}
+    names = {'tenant': policy.TENANT_ATTRIBUTE,
+             'host': policy.HOST_ATTRIBUTE,
+             'migration': policy.MIG_ATTRIBUTE}
+    return {name for name, rule in names.items()
+            if common.allowed(ctx, rule, target)}
+
+
+def _get(ctx, volume_id, action):
+    row = resources.get(ctx, models.Volume, volume_id,
+                        project_id=common.owner_filter(ctx))
+    policies.authorize(ctx, action, {'project_id': row.project_id,
+                                     'user_id': row.user_id})
+    return row
+
+
+# --- create ----------------------------------------------------------------
+
+def create(req):
+    ctx = wsgi.context_of(req)
+    body = wsgi.extract_json(req, schemas.CREATE)['volume']
+    policies.authorize(ctx, policy.CREATE)
+    _refuse_unsupported_sources(body)
+    source = _source_of(ctx, body)
+    size = _create_size(body, source)
+    if source is not None:
+        host, zone = source.host, source.zone
+        hosts.require_up(host, SERVICE, 'create a volume from %s %s'
+                         % (source.kind, source.id))
+    else:
+        zone = (body.get('availability_zone')
+                or cfg.CONF.storage_availability_zone)
+        host = hosts.pick(SERVICE, 'create a volume', zone)
+    row = volume_db.create(ctx, {
+        'id': str(uuid.uuid4()), 'user_id': ctx.user_id,
+        'project_id': ctx.project_id, 'host': host, 'size': size,
+        'availability_zone': zone, 'status': V.CREATING,
+        'attach_status': volume_db.DETACHED,
+        'snapshot_id': body.get('snapshot_id'),
+        'source_volid': body.get('source_volid'),
+        'volume_type': body.get('volume_type'),
+        'multiattach': common.flag(body, 'multiattach', 'volume'),
+        **common.display_fields(body),
+    }, body.get('metadata'))
+    common.cast(lambda: rpc().create_volume(ctx, host, row.id), SERVICE,
+                undo=lambda: db.soft_delete(ctx, models.Volume, row.id))
+    return wsgi.json_response(
+        {'volume': views.created(req, row, body.get('metadata') or {}, [],
+                                 ctx.is_admin)}, status=202)
+
+
+def _refuse_unsupported_sources(body):
+    for key, what in _UNSUPPORTED_SOURCES.items():
+        if body.get(key) is not None:
+            raise exception.InvalidInput(
+                reason='volume/%s: creating a volume from %s is not '
+                       'supported by backupd; create an empty volume, or one '
+                       'from a snapshot (snapshot_id) or a volume '
+                       '(source_volid). To restore a backup use POST '
+                       '/backups/{id}/restore.' % (key, what))
+
+
+def _source_of(ctx, body):
+    """The snapshot or volume the new volume copies, checked; or None."""
+    owner = common.owner_filter(ctx)
+    if body.get('snapshot_id') and body.get('source_volid'):
+        raise exception.InvalidInput(
+            reason='give either volume/snapshot_id or volume/source_volid, '
+                   'not both')
+    if body.get('snapshot_id'):
+        snap = resources.get(ctx, models.Snapshot, body['snapshot_id'],
+                             project_id=owner)
+        if snap.status != S.AVAILABLE:
+            raise exception.InvalidState(
+                reason='Snapshot %s is \'%s\'; a volume can be created only '
+                       'from an \'available\' snapshot.' % (snap.id,
+                                                             snap.status))
+        volume = db.get(ctx, models.Volume, snap.volume_id)
+        return Source('snapshot', snap.id, volume.host,
+                      volume.availability_zone, snap.volume_size)
+    if body.get('source_volid'):
+        volume = resources.get(ctx, models.Volume, body['source_volid'],
+                               project_id=owner)
+        if volume.status not in (V.AVAILABLE, V.IN_USE):
+            raise exception.InvalidState(
+                reason='Volume %s is \'%s\'; a volume can be cloned only '
+                       'when it is \'available\' or \'in-use\'.'
+                       % (volume.id, volume.status))
+        return Source('volume', volume.id, volume.host,
+                      volume.availability_zone, volume.size)
+    return None
+
+
+def _create_size(body, source):
+    if body.get('size') is None:
+        if source is None:
+            raise exception.InvalidInput(
+                reason='volume/size is required (in GiB) unless the volume '
+                       'is created from a snapshot or a volume')
+        return source.size
+    minimum = source.size if source is not None else 1
+    where = 'volume/size'
+    if source is not None:
+        where += ' (the %s %s is %d GiB)' % (source.kind, source.id,
+                                             source.size)
+    return common.size_gb(body['size'], where, minimum)
+
+
+# --- update ----------------------------------------------------------------
+
+def update(req, volume_id):
+    ctx = wsgi.context_of(req)
+    body = wsgi.extract_json(req, schemas.UPDATE)['volume']
+    row = _get(ctx, volume_id, policy.UPDATE)
+    values = common.display_fields(body)
+    with db.writer.using(ctx):
+        if values:
+            db.update(ctx, models.Volume, row.id, values)
+        if 'metadata' in body:
+            metadata.replace(ctx, models.Volume, row.id, body['metadata'])
+    return show(req, volume_id)
+
+
+# --- delete ----------------------------------------------------------------
+
+def delete(req, volume_id):
+    ctx = wsgi.context_of(req)
+    force = wsgi.bool_param(req, 'force')
+    cascade = wsgi.bool_param(req, 'cascade')
+    row = _get(ctx, volume_id, policy.DELETE)
+    if force:
+        policies.authorize(ctx, policy.FORCE_DELETE)
+    _delete(ctx, row, 'force_delete' if force else 'delete', cascade)
+    return wsgi.empty_response(202)
+
+
+def _delete(ctx, row, transition, cascade):
+    hosts.require_up(row.host, SERVICE, 'delete volume %s' % row.id)
+    snapshot_change = ((S.DELETING, S.FROM['cascade_delete'])
+                       if cascade else None)
+    if not volume_db.begin_delete(ctx, row.id,
+                                  (V.DELETING, V.FROM[transition]),
+                                  snapshot_change):
+        raise _refused(ctx, row.id, 'deleted', transition)
+    common.cast(lambda: rpc().delete_volume(ctx, row.host, row.id,
+                                            cascade=cascade),
+                SERVICE, undo=lambda: _undo_delete(ctx, row, cascade))
+
+
+def _undo_delete(ctx, row, cascade):
+    db.conditional_update(ctx, models.Volume, row.id,
+                          {'status': row.status}, {'status': V.DELETING})
+    # Cascaded snapshots were in 'available' or 'error'; they were
+    # usable, so 'available' is the truthful undo only for those; admins
+    # can reset the others.
+    if cascade:
+        for snap in db.get_all(ctx, models.Snapshot,
+                               {'volume_id': row.id, 'status': S.DELETING}):
+            db.conditional_update(ctx, models.Snapshot, snap.id,
+                                  {'status': S.AVAILABLE},
+                                  {'status': S.DELETING})
+
+
+def _refused(ctx, volume_id, verb, transition):
+    """The 400 of a refused status change: names the current status."""
+    current = db.get(ctx, models.Volume, volume_id).status
+    allowed = V.FROM[transition]
+    hint = _DELETE_HINTS.get(current) if verb == 'deleted' else None
+    if hint is None:
+        hint = ('an admin can set its status with os-reset_status'
+                if current in allowed or transition.startswith('force')
+                else 'wait until it is %s' % ' or '.join(
+                    "'%s'" % s for s in allowed[:3]))
+    return exception.InvalidState(
+        reason='Volume %s is \'%s\'; only volumes that are %s can be %s; %s.'
+               % (volume_id, current, ', '.join(allowed), verb, hint))
+
+
+# --- actions ---------------------------------------------------------------
+
+def action(req, volume_id):
+    ctx = wsgi.context_of(req)
+    name, handler = common.action_of(req, ACTIONS)
+    handler(req, ctx, volume_id)
+    return wsgi.empty_response(202)
+
+
+def _attach(req, ctx, volume_id):
+    body = wsgi.extract_json(req, schemas.ATTACH)['os-attach']
+    row = _get(ctx, volume_id, policy.ATTACH)
+    attachment = volume_db.attach(ctx, row.id, (V.IN_USE, V.FROM['attach']), {
+        'id': str(uuid.uuid4()),
+        'instance_uuid': body.get('instance_uuid'),
+        'attached_host': body.get('host_name'),
+        'mountpoint': body['mountpoint'],
+        'attach_mode': body.get('mode', 'rw'),
+        'connector': json.dumps(body.get('connector') or {}),
+    })
+    if attachment is None:
+        raise _refused(ctx, row.id, 'attached', 'attach')
+    common.cast(lambda: rpc().attach_volume(
+                    ctx, row.host, row.id, attachment.id,
+                    body.get('connector') or {}),
+                SERVICE, undo=lambda: volume_db.detach(
+                    ctx, row.id, (V.AVAILABLE, V.FROM['detach'])))
+
+
+def _detach(req, ctx, volume_id):
+    body = wsgi.extract_json(req, schemas.DETACH)['os-detach'] or {}
+    row = _get(ctx, volume_id, policy.DETACH)
+    attachment_id = body.get('attachment_id')
+    if not volume_db.detach(ctx, row.id, (V.AVAILABLE, V.FROM['detach']),
+                            attachment_id):
+        raise _refused(ctx, row.id, 'detached', 'detach')
+    common.cast(lambda: rpc().detach_volume(ctx, row.host, row.id,
+                                            attachment_id), SERVICE)
+
+
+def _extend(req, ctx, volume_id):
+    body = wsgi.extract_json(req, schemas.EXTEND)['os-extend']
+    row = _get(ctx, volume_id, policy.EXTEND)
+    new_size = common.size_gb(
+        body['new_size'], 'os-extend/new_size (volume %s is %d GiB)'
+        % (row.id, row.size), minimum=row.size + 1)
+    hosts.require_up(row.host, SERVICE, 'extend volume %s' % row.id)
+    if not db.conditional_update(ctx, models.Volume, row.id,
+                                 {'status': V.EXTENDING},
+                                 {'status': V.FROM['extend'],
+                                  'size': row.size}):
+        raise _refused(ctx, row.id, 'extended', 'extend')
+    common.cast(lambda: rpc().extend_volume(ctx, row.host, row.id, new_size),
+                SERVICE, undo=lambda: db.conditional_update(
+                    ctx, models.Volume, row.id, {'status': row.status},
+                    {'status': V.EXTENDING}))
+
+
+def _reset_status(req, ctx, volume_id):
+    body = wsgi.extract_json(req, schemas.RESET_STATUS)['os-reset_status']
+    row = _get(ctx, volume_id, policy.RESET_STATUS)
+    if not body.get('status') and not body.get('attach_status'):
+        raise exception.InvalidInput(
+            reason='os-reset_status needs "status" (one of %s) and/or '
+                   '"attach_status" (attached or detached).'
+                   % ', '.join(V.RESET_TARGETS))
+    values = {}
+    if body.get('status'):
+        if body['status'] not in V.RESET_TARGETS:
+            raise exception.InvalidInput(
+                reason='os-reset_status: %r is not a volume status; use one '
+                       'of %s.' % (body['status'], ', '.join(V.RESET_TARGETS)))
+        values['status'] = body['status']
+    if body.get('attach_status'):
+        values['attach_status'] = body['attach_status']
+    with db.writer.using(ctx):
+        if not db.conditional_update(ctx, models.Volume, row.id, values,
+                                     {'status': V.FROM['reset_status']}):
+            raise exception.Conflict(
+                reason='Volume %s changed meanwhile; retry.' % row.id)
+        if values.get('attach_status') == volume_db.DETACHED:
+            volume_db.end_attachments(ctx, row.id)
+
+
+def _force_delete(req, ctx, volume_id):
+    wsgi.extract_json(req, schemas.FORCE_DELETE)
+    row = _get(ctx, volume_id, policy.ADMIN_FORCE_DELETE)
+    _delete(ctx, row, 'force_delete', cascade=False)
+
+
+ACTIONS = {
+    'os-attach': _attach,
+    'os-detach': _detach,
+    'os-extend': _extend,
+    'os-reset_status': _reset_status,
+    'os-force_delete': _force_delete,
+}
