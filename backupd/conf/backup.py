@@ -4,6 +4,8 @@ Options of a particular backup driver live in that driver's module.
 """
 from oslo_config import cfg
 
+from backupd.conf import driver_init
+
 OPTS = [
     cfg.StrOpt('backup_driver', default='posix',
                help='Backup driver, by its name in the '
@@ -15,7 +17,7 @@ OPTS = [
                     'no limit.'),
     cfg.StrOpt('backup_topic', default='backupd-backup',
                help='RPC topic the backup services listen on.'),
-]
+] + driver_init.init_opts('backup')
 
 
 def register(conf):

@@ -4,6 +4,8 @@ Options of a particular volume driver live in that driver's module.
 """
 from oslo_config import cfg
 
+from backupd.conf import driver_init
+
 OPTS = [
     cfg.StrOpt('volume_driver', default='file',
                help='Volume driver, by its name in the '
@@ -17,7 +19,7 @@ OPTS = [
                     'extended to.'),
     cfg.StrOpt('volume_topic', default='backupd-volume',
                help='RPC topic the volume services listen on.'),
-]
+] + driver_init.init_opts('volume')
 
 
 def register(conf):

@@ -3,13 +3,15 @@
 A manager is a thin RPC endpoint. It is *ready* once its driver passed
 ``do_setup()`` and ``check_for_setup_error()``; until then its service keeps
 heartbeating but shows ``down`` and gets no work. A failed initialization is
-retried by the periodic task when the manager's ``periodic_init_opt`` allows.
+retried by the periodic task when ``<kind>_periodic_initialization`` is on
+(backupd.manager.driver_init).
 """
 from oslo_log import log as logging
 import stevedore
 
 from backupd import context as backupd_context
 from backupd import exception
+from backupd.manager import driver_init
 
 LOG = logging.getLogger(__name__)
 
@@ -24,8 +26,7 @@ class Manager:
         self.conf = conf
         self.host = host
         self.driver = None
-        self.ready = False
-        self.not_ready_reason = 'driver not initialized yet'
+        self._initializer = None
 
     # --- driver ------------------------------------------------------------
     def driver_name(self):
@@ -48,42 +49,48 @@ class Manager:
 
     passes_host = False
 
-    def init_driver(self):
-        """Load (once) and set up the driver; mark ready or say why not."""
-        name = self.driver_name()
-        try:
-            if self.driver is None:
-                self.driver = self.load_driver()
-            self.driver.do_setup()
-            self.driver.check_for_setup_error()
-        except Exception as e:
-            self.ready = False
-            self.not_ready_reason = 'driver %s failed to initialize: %s' % (
-                name, e)
-            LOG.error('%s on %s: %s', self.service_name, self.host,
-                      self.not_ready_reason)
-            return False
-        self.ready = True
-        self.not_ready_reason = None
-        LOG.info('%s on %s: driver %s initialized', self.service_name,
-                 self.host, name)
-        return True
+    @property
+    def kind(self):
+        """'backup' or 'volume': prefixes this manager's options and events."""
+        return self.service_name.split('-', 1)[1]
+
+    @property
+    def initializer(self):
+        if self._initializer is None:
+            self._initializer = driver_init.DriverInitializer(
+                self.kind, self.host, self.driver_name(), self.load_driver,
+                getattr(self.conf, '%s_initialization_timeout' % self.kind),
+                getattr(self.conf, '%s_periodic_initialization' % self.kind))
+        return self._initializer
+
+    @property
+    def ready(self):
+        return self.initializer.ready
+
+    @property
+    def not_ready_reason(self):
+        return self.initializer.reason
+
+    def init_driver(self, context):
+        """One bounded initialization attempt; on success, repair leftovers."""
+        if self.initializer.attempt(context):
+            self.driver = self.initializer.driver
+            self.cleanup(context)
+            return True
+        return False
 
     # --- service hooks -----------------------------------------------------
     def init_host(self):
         """Called once before the RPC server starts."""
-        self.init_driver()
-        if self.ready:
-            self.cleanup(backupd_context.get_admin_context())
+        self.init_driver(backupd_context.get_admin_context())
 
     def cleanup(self, context):
-        """Repair what a crash left behind (per manager)."""
+        """Repair what a crash left behind (per manager); driver is ready."""
 
     def periodic_tasks(self, context):
         """Called every periodic_interval by the service."""
-        if not self.ready:
-            if self.init_driver():
-                self.cleanup(context)
+        if not self.ready and self.initializer.periodic:
+            self.init_driver(context)
 
     def is_ready(self):
         return self.ready, self.not_ready_reason

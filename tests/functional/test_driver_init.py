@@ -1,0 +1,131 @@
+"""Driver initialization (issue 6) with real processes, storage and bus.
+
+Faults are real: a backup path that is a regular file, a "Swift" that
+accepts TCP connections and never answers. Notifications are read from the
+real RabbitMQ vhost.
+"""
+import socket
+import threading
+
+import pytest
+
+from tests.fixtures.services import wait_for
+
+NOTIFY = {'oslo_messaging_notifications': {'driver': 'messagingv2'}}
+
+
+def _backup_service(dep):
+    return [s for s in dep.services() if s['binary'] == 'backupd-backup'][0]
+
+
+def _conf(extra):
+    conf = {k: dict(v) for k, v in NOTIFY.items()}
+    for section, values in extra.items():
+        conf.setdefault(section, {}).update(values)
+    return conf
+
+
+def test_failed_init_is_retried_until_the_service_comes_up(
+        backupd_cluster_factory, notifications, tmp_path):
+    blocker = tmp_path / 'backups'
+    blocker.write_text('a file where the backup directory should be')
+    dep = backupd_cluster_factory(conf=_conf({'DEFAULT': {
+        'backup_posix_path': str(blocker)}}), start=False)
+    dep.start(wait=False)
+    wait_for(lambda: _up(dep, 'backupd-volume'), 60, what='volume service up')
+    svc = _backup_service(dep)
+    assert svc['state'] == 'down'
+    assert 'posix' in svc['disabled_reason']
+    assert 'retrying' in svc['disabled_reason']
+    errors = notifications.wait_for('backup.init.error')
+    payload = errors[0]['payload']
+    assert payload['host'] == dep.host and payload['driver'] == 'posix'
+    assert payload['attempt'] == 1 and payload['error']
+    assert errors[0]['priority'] == 'error'
+
+    blocker.unlink()  # the operator fixes the storage; no restart
+    wait_for(lambda: _up(dep, 'backupd-backup'), 30,
+             what='backup service up after the fix')
+    success = notifications.wait_for('backup.init.success')
+    assert success[0]['payload']['attempt'] >= 2
+    attempts = len(notifications.of('backup.init.error')) + 1
+    # A success is never repeated.
+    notifications.wait_for('volume.init.success')
+    import time
+    time.sleep(5)  # two more periodic intervals
+    assert len(notifications.of('backup.init.success')) == 1
+    assert len(notifications.of('backup.init.error')) + 1 == attempts
+
+
+def test_without_periodic_initialization_it_stays_down(
+        backupd_all_factory, tmp_path):
+    blocker = tmp_path / 'backups'
+    blocker.write_text('x')
+    dep = backupd_all_factory(conf={'DEFAULT': {
+        'backup_posix_path': str(blocker),
+        'backup_periodic_initialization': 'false'}}, start=False)
+    dep.start(wait=False)
+    wait_for(lambda: _up(dep, 'backupd-volume'), 60, what='volume service up')
+    blocker.unlink()
+    import time
+    time.sleep(5)  # two periodic intervals: nothing retries
+    svc = _backup_service(dep)
+    assert svc['state'] == 'down'
+    assert 'restart' in svc['disabled_reason']
+    assert 'initialization attempt 2' not in dep.log()
+
+
+@pytest.fixture
+def silent_server():
+    """A TCP server that accepts connections and never answers (a hung Swift)."""
+    sock = socket.socket()
+    sock.bind(('127.0.0.1', 0))
+    sock.listen(16)
+    accepted = []
+    stop = threading.Event()
+
+    def accept():
+        sock.settimeout(0.5)
+        while not stop.is_set():
+            try:
+                accepted.append(sock.accept()[0])
+            except OSError:
+                continue
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield 'http://127.0.0.1:%d' % sock.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    sock.close()
+
+
+def test_hung_swift_does_not_hang_the_service(backupd_all_factory,
+                                              silent_server):
+    dep = backupd_all_factory(conf={'DEFAULT': {
+        'backup_driver': 'swift',
+        'backup_swift_auth_url': silent_server + '/auth/v1.0',
+        'backup_swift_user': 'test:tester',
+        'backup_swift_key': 'testing',
+        'backup_initialization_timeout': '2',
+        'backup_swift_retry_attempts': '1'}}, start=False)
+    dep.start(wait=False)
+    # The API and the volume service work while the backup driver hangs.
+    wait_for(lambda: _up(dep, 'backupd-volume'), 60, what='volume service up')
+    wait_for(lambda: 'timed out' in (
+        _backup_service(dep)['disabled_reason'] or ''), 30,
+        what='timed-out initialization reported')
+    assert _backup_service(dep)['state'] == 'down'
+    # Heartbeats continue: updated_at keeps moving.
+    first = _backup_service(dep)['updated_at']
+    wait_for(lambda: _backup_service(dep)['updated_at'] != first, 10,
+             what='a newer heartbeat')
+
+
+def _up(dep, binary):
+    try:
+        return any(s['binary'] == binary and s['state'] == 'up'
+                   for s in dep.services())
+    except Exception:
+        return False
