@@ -17,6 +17,7 @@ METADATA = {'type': 'object',
             'patternProperties': {'^.{1,255}$': {'type': ['string', 'null'],
                                                  'maxLength': 255}},
             'additionalProperties': False}
+NULLABLE_METADATA = dict(METADATA, type=['object', 'null'])
 
 
 def wrapped(key, properties, required=()):

@@ -5,7 +5,7 @@ CREATE = types.wrapped('snapshot', {
     'volume_id': types.UUID, 'force': types.BOOL,
     'name': types.NAME, 'description': types.NAME,
     'display_name': types.NAME, 'display_description': types.NAME,
-    'metadata': types.METADATA,
+    'metadata': types.NULLABLE_METADATA,
 }, required=['volume_id'])
 
 UPDATE = types.wrapped('snapshot', {

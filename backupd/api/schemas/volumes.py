@@ -7,7 +7,7 @@ _VOLUME_FIELDS = {
     'display_name': types.NAME, 'display_description': types.NAME,
     'snapshot_id': types.NULLABLE_UUID, 'source_volid': types.NULLABLE_UUID,
     'volume_type': types.NAME, 'availability_zone': types.NAME,
-    'metadata': types.METADATA, 'multiattach': types.BOOL,
+    'metadata': types.NULLABLE_METADATA, 'multiattach': types.BOOL,
     # Sent as null by clients; a value is refused by the handler with a
     # message (images, backups and groups are not volume sources here).
     'imageRef': types.NAME, 'image_id': types.NAME,
