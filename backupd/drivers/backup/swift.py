@@ -16,7 +16,6 @@ swiftclient ``Connection`` (one HTTP connection) is not thread-safe, so each
 thread gets its own connection, created on first use.
 """
 import hashlib
-import logging
 
 from oslo_config import cfg
 from requests import exceptions as requests_exceptions
@@ -26,8 +25,6 @@ from swiftclient import exceptions as swift_exceptions
 from backupd import exception
 from backupd import utils
 from backupd.drivers.backup import chunked
-
-LOG = logging.getLogger(__name__)
 
 OPTS = [
     cfg.URIOpt('backup_swift_url',
@@ -122,9 +119,10 @@ class _Payload:
     def tell(self):
         return self._pos
 
-    def seek(self, pos, whence=0):
-        self._pos = pos
-        return pos
+    def seek(self, offset, whence=0):
+        start = {0: 0, 1: self._pos, 2: len(self._view)}[whence]
+        self._pos = max(0, start + offset)
+        return self._pos
 
 
 def _status(exc):
@@ -225,7 +223,7 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
             % (action, where, self._connection().attempts or 1, exc,
                self.conf.backup_swift_auth_url or self.conf.backup_swift_url)))
 
-    # --- storage primitives used by the engine --------------------------------
+    # --- storage primitives used by the engine ---------------------------
 
     def put_container(self, container):
         try:

@@ -1,4 +1,5 @@
-"""How the Swift driver turns its options into a swiftclient Connection.
+"""The Swift driver without a Swift: how its options become a swiftclient
+Connection, its rewindable request bodies, its entry point.
 
 No Swift or Keystone is contacted: these only check what the driver hands
 to swiftclient (tests/functional/test_swift_backup_*.py use a real Swift).
@@ -110,3 +111,28 @@ def test_insecure_wins_over_a_ca_file():
 def test_unknown_auth_version_is_refused():
     with pytest.raises(ValueError):
         make_driver(backup_swift_auth_version='2')
+
+
+def test_loads_through_its_entry_point():
+    from stevedore import driver as stevedore_driver
+    conf = cfg.ConfigOpts()
+    manager = stevedore_driver.DriverManager(
+        'backupd.backup_drivers', 'swift', invoke_on_load=True,
+        invoke_args=(conf,))
+    assert isinstance(manager.driver, swift.SwiftBackupDriver)
+
+
+def test_payload_reads_in_pieces_and_rewinds():
+    data = bytearray(b'0123456789')
+    payload = swift._Payload(memoryview(data)[2:])
+    assert len(payload) == 8
+    assert bytes(payload.read(3)) == b'234'
+    assert payload.tell() == 3
+    assert bytes(payload.read()) == b'56789'
+    assert bytes(payload.read(4)) == b''
+    assert payload.seek(0) == 0
+    assert bytes(payload.read(-1)) == b'23456789'
+    assert payload.seek(-2, 2) == 6 and bytes(payload.read()) == b'89'
+    data[9] = ord('X')                 # a view, not a copy
+    payload.seek(7)
+    assert bytes(payload.read()) == b'X'
