@@ -6,6 +6,7 @@ from backupd.db import models
 from backupd.db import snapshots as snapshot_db
 from backupd import exception
 from backupd.manager.volume import common
+from backupd.manager.volume import volumes
 from backupd.manager import states
 
 LOG = logging.getLogger(__name__)
@@ -19,6 +20,8 @@ def create(manager, ctxt, snapshot_id):
     with common.volume_lock(snap.volume_id):
         what = 'Creating snapshot %s of volume %s' % (snapshot_id,
                                                        snap.volume_id)
+        if snap.status != S.CREATING:
+            return volumes.stale(what, snap.status)
         common.notify(ctxt, 'snapshot', 'create', 'start',
                       common.snapshot_payload(snap))
         try:

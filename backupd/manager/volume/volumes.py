@@ -26,6 +26,8 @@ def create(manager, ctxt, volume_id):
     with common.volume_lock(volume_id):
         volume = db.get(ctxt, models.Volume, volume_id)
         what = 'Creating volume %s' % volume_id
+        if volume.status != V.CREATING:
+            return stale(what, volume.status)
         common.notify(ctxt, 'volume', 'create', 'start',
                       common.volume_payload(volume))
         try:
@@ -47,6 +49,14 @@ def create(manager, ctxt, volume_id):
                       common.volume_payload(volume, status=V.AVAILABLE))
         LOG.info('Volume %s (%d GiB) created.', volume_id, volume.size)
         return None
+
+
+def stale(what, current):
+    """A request that arrives after its row moved on (e.g. a cast queued
+    while this service was down, and cleanup set the row to error)."""
+    message = '%s skipped: the row is \'%s\' now' % (what, current)
+    LOG.warning('%s.', message)
+    return message
 
 
 def _builder(ctxt, driver, volume):
@@ -109,6 +119,8 @@ def extend(manager, ctxt, volume_id, new_size):
     with common.volume_lock(volume_id):
         volume = db.get(ctxt, models.Volume, volume_id)
         what = 'Extending volume %s to %s GiB' % (volume_id, new_size)
+        if volume.status != V.EXTENDING:
+            return stale(what, volume.status)
         common.notify(ctxt, 'volume', 'resize', 'start',
                       common.volume_payload(volume, new_size=new_size))
         try:
