@@ -2,7 +2,8 @@
 from backupd.api.schemas import parameter_types as types
 
 _VOLUME_FIELDS = {
-    'size': types.SIZE,
+    # null (or absent) when copying a snapshot or volume: its size
+    'size': dict(types.SIZE, type=['integer', 'string', 'null']),
     'name': types.NAME, 'description': types.NAME,
     'display_name': types.NAME, 'display_description': types.NAME,
     'snapshot_id': types.NULLABLE_UUID, 'source_volid': types.NULLABLE_UUID,
