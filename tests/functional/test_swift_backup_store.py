@@ -55,7 +55,7 @@ def test_empty_prefix_is_refused(driver, swift_container):
 
 def test_listing_keeps_to_the_prefix(driver, swift_container):
     driver.put_container(swift_container)
-    names = ['p/%03d' % i for i in range(50)]
+    names = ['p/%03d' % i for i in range(12)]
     for name in names + ['p0', 'q/001']:
         driver.put_object(swift_container, name, b'x')
     assert sorted(driver.list_objects(swift_container, 'p/')) == names
