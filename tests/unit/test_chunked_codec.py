@@ -28,7 +28,7 @@ def test_data_that_does_not_shrink_is_stored_raw(algorithm):
 
 
 def test_levels_default_per_algorithm():
-    assert codec.Codec('zstd', None).level == 3
+    assert codec.Codec('zstd', None).level == 1
     assert codec.Codec('zlib', None).level == 6
     assert codec.Codec('zlib', 1).level == 1
 

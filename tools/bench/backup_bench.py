@@ -262,7 +262,7 @@ def one_run(args, run, scratch):
     incremental = run_phase(args, 'backup', incr_id, volume=volume,
                             parent=full_id, container=full['container'])
     figures.update(full=full, restore=restore, incremental=incremental,
-                   caches_dropped=dropped)
+                   caches_dropped=dropped, load=os.getloadavg()[0])
     if args.sparse_data:
         dense = os.path.join(scratch, 'dense')
         build_volume(dense, args.sparse_data, args.sparse_data, args.seed)
@@ -291,6 +291,8 @@ def summarize(args, runs):
     out = {
         'driver': args.driver, 'runs': len(runs), 'volume_bytes': size,
         'data_bytes': data, 'cpus': os.cpu_count(),
+        # Other work on the machine skews every figure; say how much.
+        'load_average_1min_max': max(r['load'] for r in runs),
         'caches_dropped': all(r['caches_dropped'] for r in runs),
         'cp': {'seconds': round(cp, 3), 'MBps': mbps(cp)},
         'cp_then_sync': {'seconds': round(median(lambda r: r['cp_sync']), 3),
