@@ -1,0 +1,151 @@
+"""The real cinder CLI (python-cinderclient, noauth) and the openstack CLI
+(openstacksdk, auth type none) against backupd-all, asserting results."""
+import json
+import time
+import uuid
+
+import pytest
+
+
+@pytest.fixture(scope='module')
+def dep(backupd_all):
+    return backupd_all
+
+
+def table(stdout):
+    """{Property: Value} of a cinder show-style table."""
+    rows = {}
+    for line in stdout.splitlines():
+        cells = [c.strip() for c in line.strip().strip('|').split('|')]
+        if len(cells) == 2 and line.startswith('|'):
+            rows[cells[0]] = cells[1]
+    rows.pop('Property', None)
+    return rows
+
+
+def listing(stdout):
+    """Rows of a cinder list-style table as dicts."""
+    lines = [line for line in stdout.splitlines() if line.startswith('|')]
+    header = [c.strip() for c in lines[0].strip('|').split('|')]
+    return [dict(zip(header, (c.strip() for c in line.strip('|').split('|'))))
+            for line in lines[1:]]
+
+
+def name():
+    return 'cli-%s' % uuid.uuid4().hex[:8]
+
+
+def wait_cli(dep, kind, ident, field, wanted, timeout=30, **who):
+    show = 'show' if kind == 'volume' else 'snapshot-show'
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = table(dep.cinder(show, ident, **who).stdout)
+        if shown.get(field) == wanted:
+            return shown
+        assert time.monotonic() < deadline, shown
+        time.sleep(0.2)
+
+
+def test_volume_lifecycle_with_cinder(dep):
+    vol = name()
+    created = table(dep.cinder('create', '--name', vol, '1',
+                               project='demo', user='demo').stdout)
+    assert created['name'] == vol and created['size'] == '1'
+    shown = wait_cli(dep, 'volume', vol, 'status', 'available',
+                     project='demo', user='demo')
+    by_id = table(dep.cinder('show', shown['id'], project='demo',
+                             user='demo').stdout)
+    assert by_id['name'] == vol
+    rows = listing(dep.cinder('list', project='demo', user='demo').stdout)
+    assert {'ID': shown['id'], 'Name': vol, 'Status': 'available'}.items() \
+        <= next(r for r in rows if r['ID'] == shown['id']).items()
+
+    dep.cinder('extend', vol, '2', project='demo', user='demo')
+    wait_cli(dep, 'volume', vol, 'size', '2', project='demo', user='demo')
+
+    snap = name()
+    dep.cinder('snapshot-create', '--name', snap, vol, project='demo',
+               user='demo')
+    snap_shown = wait_cli(dep, 'snapshot', snap, 'status', 'available',
+                          project='demo', user='demo')
+    assert snap_shown['volume_id'] == shown['id']
+    snaps = listing(dep.cinder('snapshot-list', project='demo',
+                               user='demo').stdout)
+    assert snap_shown['id'] in [r['ID'] for r in snaps]
+
+    busy = dep.cinder('delete', vol, project='demo', user='demo', check=False)
+    assert busy.returncode != 0 and 'snapshot' in busy.stdout + busy.stderr
+    dep.cinder('snapshot-delete', snap, project='demo', user='demo')
+    _wait_absent(dep, 'snapshot-list', snap_shown['id'], project='demo',
+                 user='demo')
+    dep.cinder('delete', vol, project='demo', user='demo')
+    _wait_absent(dep, 'list', shown['id'], project='demo', user='demo')
+
+
+def _wait_absent(dep, command, object_id, **who):
+    deadline = time.monotonic() + 30
+    while object_id in dep.cinder(command, **who).stdout:
+        assert time.monotonic() < deadline, '%s still listed' % object_id
+        time.sleep(0.2)
+
+
+def test_admin_reset_state_and_force_delete(dep):
+    vol = name()
+    dep.cinder('create', '--name', vol, '1')
+    shown = wait_cli(dep, 'volume', vol, 'status', 'available')
+    dep.cinder('reset-state', '--state', 'error_deleting', vol)
+    wait_cli(dep, 'volume', vol, 'status', 'error_deleting')
+    refused = dep.cinder('delete', vol, check=False)
+    assert refused.returncode != 0
+    assert "'error_deleting'" in refused.stdout + refused.stderr
+    dep.cinder('force-delete', vol)
+    _wait_absent(dep, 'list', shown['id'])
+
+
+def test_non_admin_cannot_reset_state(dep):
+    vol = name()
+    dep.cinder('create', '--name', vol, '1', project='demo', user='demo')
+    wait_cli(dep, 'volume', vol, 'status', 'available', project='demo',
+             user='demo')
+    refused = dep.cinder('reset-state', '--state', 'error', vol,
+                         project='demo', user='demo', check=False)
+    assert refused.returncode != 0 and '403' in refused.stderr + \
+        refused.stdout
+
+
+def test_cinder_project_isolation(dep):
+    vol = name()
+    dep.cinder('create', '--name', vol, '1', project='owner', user='u1')
+    shown = wait_cli(dep, 'volume', vol, 'status', 'available',
+                     project='owner', user='u1')
+    other = dep.cinder('list', '--all-tenants', project='intruder',
+                       user='u2').stdout
+    assert shown['id'] not in other and vol not in other
+    for ident in (vol, shown['id']):
+        peek = dep.cinder('show', ident, project='intruder', user='u2',
+                          check=False)
+        assert peek.returncode != 0
+        assert 'No volume with a name or ID' in peek.stderr + peek.stdout
+
+
+def test_openstack_volume_commands(dep):
+    vol = name()
+    created = json.loads(dep.openstack('volume', 'create', '--size', '1',
+                                       vol, '-f', 'json').stdout)
+    assert created['name'] == vol
+    deadline = time.monotonic() + 30
+    while True:
+        shown = json.loads(dep.openstack('volume', 'show', vol,
+                                         '-f', 'json').stdout)
+        if shown['status'] == 'available':
+            break
+        assert time.monotonic() < deadline, shown
+        time.sleep(0.2)
+    assert shown['id'] == created['id'] and shown['size'] == 1
+    listed = json.loads(dep.openstack('volume', 'list', '-f', 'json').stdout)
+    assert created['id'] in [v['ID'] for v in listed]
+    dep.openstack('volume', 'delete', vol)
+    deadline = time.monotonic() + 30
+    while created['id'] in dep.openstack('volume', 'list').stdout:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
