@@ -151,7 +151,8 @@ class BackupDriver(abc.ABC):
 
         Every chunk is checked against its checksum before it is written;
         a mismatch raises :class:`backupd.exception.BackupChecksumMismatch`
-        naming the object."""
+        naming the object. After a failure or a cancel the target holds
+        partial data: the caller marks it unusable (error_restoring)."""
 
     @abc.abstractmethod
     def delete_backup(self, backup):

@@ -126,22 +126,26 @@ class PosixBackupDriver(chunked.ChunkedBackupDriver):
         self._remove_if_empty(os.path.dirname(path), container)
 
     def _remove_if_empty(self, directory, container):
-        """Remove a backup's directory once its last object is gone (and
-        the temporary files a crash left in it)."""
+        """Remove a backup's directory once its last object is gone, with
+        any temporary file a crash left in it. Called for every deleted
+        object, so it stops at the first real object it sees."""
         if directory == self._path(container):
             return
         try:
-            leftovers = os.listdir(directory)
+            os.rmdir(directory)
+            return
+        except OSError as exc:
+            if exc.errno == errno.ENOENT:
+                return
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+        try:
+            with os.scandir(directory) as entries:
+                if any(not e.name.startswith(TEMP_PREFIX) for e in entries):
+                    return
         except FileNotFoundError:
             return
-        if leftovers and all(n.startswith(TEMP_PREFIX) for n in leftovers):
-            shutil.rmtree(directory, ignore_errors=True)
-            return
-        try:
-            os.rmdir(directory)
-        except OSError as exc:
-            if exc.errno not in (errno.ENOENT, errno.ENOTEMPTY, errno.EEXIST):
-                raise
+        shutil.rmtree(directory, ignore_errors=True)
 
     def list_objects(self, container, prefix):
         if not prefix:
