@@ -1,0 +1,155 @@
+"""Force-delete and crashes in the middle of a backup, on real processes.
+
+Backups are made slow for real, not by mocks: random data compressed with
+zstd level 19 on one worker thread takes about 1.4 s per 4 MiB chunk, so a
+test can act while a backup is half-written.
+"""
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from tests.functional import backup_support as bs
+
+MiB = bs.MiB
+SLOW = {'DEFAULT': {'backup_compression_level': 19,
+                    'backup_worker_threads': 1}}
+# Six 4 MiB chunks of random data: ~8 s of backup at SLOW settings.
+REGIONS = ((0, 24 * MiB),)
+
+
+def _slow_backup(dep, in_use=False):
+    volume = bs.create_volume(dep)
+    sha = bs.write_pattern(bs.volume_path(dep, volume), seed=5,
+                           regions=REGIONS)
+    if in_use:
+        bs.attach(dep, volume)
+    backup = bs.create_backup(dep, volume, wait=None, force=in_use)
+    bs.until(lambda: any(n.startswith('chunk_')
+                         for n in bs.backup_files(dep, backup)),
+             what='the first chunk of backup %s stored' % backup)
+    return volume, backup, sha
+
+
+def _no_leftovers(dep, backup):
+    assert bs.backup_files(dep, backup) == []
+    assert bs.temp_resources(dep) == ([], [])
+
+
+def test_force_delete_mid_creation_stops_and_leaves_nothing(
+        backupd_all_factory):
+    dep = backupd_all_factory(conf=SLOW)
+    volume, backup, _ = _slow_backup(dep, in_use=True)
+    assert bs.volume_status(dep, volume) == 'backing-up'
+    resp = dep.request('POST', '/backups/%s/action' % backup, admin=True,
+                       json={'os-force_delete': {}})
+    assert resp.status_code == 202, resp.text
+    bs.wait_for(dep, 'backups', backup, (), gone_ok=True, timeout=30)
+    _no_leftovers(dep, backup)
+    assert bs.volume_status(dep, volume) == 'in-use'
+    assert 'was force-deleted during its create' in dep.log()
+
+
+def test_kill_during_create_then_restart_cleans_up(backupd_all_factory):
+    dep = backupd_all_factory(conf=SLOW)
+    volume, backup, _ = _slow_backup(dep, in_use=True)
+    dep.kill()
+    dep.start()
+    shown = bs.wait_for(dep, 'backups', backup, 'error')
+    assert shown['fail_reason'] == 'incomplete backup reset on restart'
+    bs.until(lambda: bs.temp_resources(dep) == ([], []),
+             what='temp snapshot removed')
+    assert bs.volume_status(dep, volume) == 'in-use'
+    # the half-written data is not restorable: verification says so
+    resp = dep.request('POST', '/backups/%s/action' % backup, admin=True,
+                       json={'os-reset_status': {'status': 'available'}})
+    assert resp.status_code == 400, resp.text
+    assert 'manifest' in resp.text
+    # and an ordinary delete removes what it stored
+    assert dep.request('DELETE', '/backups/%s' % backup).status_code == 202
+    bs.wait_for(dep, 'backups', backup, (), gone_ok=True)
+    _no_leftovers(dep, backup)
+
+
+def test_kill_during_delete_then_restart_resumes_it(backupd_all_factory):
+    dep = backupd_all_factory()
+    volume = bs.create_volume(dep)
+    bs.write_pattern(bs.volume_path(dep, volume), seed=8)
+    backup = bs.create_backup(dep, volume)
+    dep.stop()
+    # The kill lands between the API's "deleting" and the backup service's
+    # work: with the service stopped, the row is set as the API sets it.
+    bs.sql(dep, "UPDATE backups SET status = 'deleting', previous_status "
+           "= 'available' WHERE id = :id", id=backup)
+    dep.start()
+    bs.wait_for(dep, 'backups', backup, (), gone_ok=True)
+    _no_leftovers(dep, backup)
+    assert 'resuming the delete of backup %s' % backup in dep.log()
+
+
+# --- the seed scenario: data stored, process killed before "available" ----
+
+def _restart_backup_service(dep):
+    bs.until(lambda: 'backupd-backup' not in dep.up_services(),
+             what='the killed backupd-backup seen down')
+    dep.start('backupd-backup')
+    bs.until(lambda: 'backupd-backup' in dep.up_services(),
+             what='backupd-backup up again')
+
+
+def _kill_after_data_before_available(dep, backup):
+    """Hold the backup's row lock (so the service can't record the end),
+    wait for the manifest, SIGKILL the backup service, let go."""
+    engine = sa.create_engine(bs.db_url(dep))
+    conn = engine.connect()
+    try:
+        tx = conn.begin()
+        conn.execute(sa.text('SELECT id FROM backups WHERE id = :id FOR '
+                             'UPDATE'), {'id': backup})
+        bs.until(lambda: 'manifest' in bs.backup_files(dep, backup),
+                 timeout=120, what='manifest of %s stored' % backup)
+        dep.kill('backupd-backup')
+        tx.rollback()
+    finally:
+        conn.close()
+        engine.dispose()
+    status = bs.sql(dep, 'SELECT status FROM backups WHERE id = :id',
+                    id=backup)[0][0]
+    assert status == 'creating'
+
+
+@pytest.mark.parametrize('db', ['mariadb', 'postgresql'])
+def test_reset_status_verifies_a_backup_killed_before_available(
+        backupd_cluster_factory, db):
+    dep = backupd_cluster_factory(db=db, conf=SLOW)
+    volume, whole, sha = _slow_backup(dep)
+    _kill_after_data_before_available(dep, whole)
+    _restart_backup_service(dep)
+    bs.wait_for(dep, 'backups', whole, 'error')
+    assert bs.volume_status(dep, volume) == 'available'
+    resp = dep.request('POST', '/backups/%s/action' % whole, admin=True,
+                       json={'os-reset_status': {'status': 'available'}})
+    assert resp.status_code == 202, resp.text
+    shown = bs.wait_for(dep, 'backups', whole, 'available')
+    assert shown['fail_reason'] is None and shown['object_count'] > 0
+    target = bs.restore(dep, whole)
+    assert bs.sha256_of(bs.volume_path(dep, target)) == sha
+
+    # the same with one stored object removed: 400 naming it, error
+    broken = bs.create_backup(dep, volume, wait=None)
+    bs.until(lambda: any(n.startswith('chunk_')
+                         for n in bs.backup_files(dep, broken)),
+             what='first chunk of %s' % broken)
+    _kill_after_data_before_available(dep, broken)
+    victim = sorted(n for n in bs.backup_files(dep, broken)
+                    if n.startswith('chunk_'))[1]
+    os.unlink(os.path.join(dep.state_path, 'backup', 'backups',
+                           'backup_%s' % broken, victim))
+    _restart_backup_service(dep)
+    bs.wait_for(dep, 'backups', broken, 'error')
+    resp = dep.request('POST', '/backups/%s/action' % broken, admin=True,
+                       json={'os-reset_status': {'status': 'available'}})
+    assert resp.status_code == 400, resp.text
+    assert victim in resp.json()['badRequest']['message']
+    shown = bs.wait_for(dep, 'backups', broken, 'error')
+    assert victim in shown['fail_reason']
