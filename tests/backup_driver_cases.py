@@ -24,6 +24,7 @@ Volumes are real files in ``tmp_path``; :func:`write_volume` and
 :func:`rewrite_blocks` build them from a seed.
 """
 import hashlib
+import json
 import os
 import random
 
@@ -177,6 +178,30 @@ class BackupDriverCases:
         again = self.backup(driver, volume, 'again', parent=full)
         assert self.chunk_objects(driver, again) == []
         self.assert_restores(driver, again, sha256_of(volume),
+                             tmp_path / 'out')
+
+    def test_incremental_of_a_grown_volume(self, driver, tmp_path):
+        volume = write_volume(tmp_path / 'vol', 2 * MiB, seed=19)
+        full = self.backup(driver, volume, 'small')
+        with open(volume, 'ab') as f:
+            f.write(b'grown' * 200001)
+        rewrite_blocks(volume, 0.05, seed=20)
+        incr = self.backup(driver, volume, 'grown', parent=full)
+        self.assert_restores(driver, incr, sha256_of(volume),
+                             tmp_path / 'out')
+
+    def test_incremental_keeps_its_parents_chunk_size(self, driver_factory,
+                                                      tmp_path):
+        volume = write_volume(tmp_path / 'vol', 4 * MiB, seed=21)
+        full = self.backup(driver_factory(**SMALL), volume, 'chunk-a')
+        rewrite_blocks(volume, 0.02, seed=22)
+        bigger = driver_factory(backup_chunk_size=4 * CHUNK,
+                                backup_sha_block_size_bytes=BLOCK)
+        incr = self.backup(bigger, volume, 'chunk-b', parent=full)
+        stored = json.loads(bigger.get_object(incr.container,
+                                              incr.service_metadata))
+        assert stored['chunk_size'] == CHUNK
+        self.assert_restores(bigger, incr, sha256_of(volume),
                              tmp_path / 'out')
 
     @pytest.mark.parametrize('compression', ['zstd', 'zlib', 'bz2', 'none'])
