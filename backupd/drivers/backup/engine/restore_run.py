@@ -36,9 +36,7 @@ class RestoreRun:
         ticker.total = self.top.volume_size
         self.fd = os.open(target_path, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
-            if os.path.isfile(target_path) and \
-                    volume.device_size(self.fd) < self.top.volume_size:
-                os.ftruncate(self.fd, self.top.volume_size)
+            self._fit_target(target_path)
             stages = [(self.fetch, settings.io_threads),
                       (self.rebuild, settings.worker_threads),
                       (self.write, settings.io_threads)]
@@ -52,6 +50,21 @@ class RestoreRun:
         finally:
             os.close(self.fd)
         ticker.tick(force=True)
+
+    def _fit_target(self, target_path):
+        """Grow a file target (the new space is a hole); refuse a device
+        smaller than the volume before writing anything to it."""
+        size = volume.device_size(self.fd)
+        if size >= self.top.volume_size:
+            return
+        if os.path.isfile(target_path):
+            os.ftruncate(self.fd, self.top.volume_size)
+            return
+        raise exception.BackupDriverError(
+            reason='Restore target %s holds %d bytes; backup %s needs %d. '
+                   'Restore to a volume at least as large.'
+                   % (target_path, size, self.top.backup_id,
+                      self.top.volume_size))
 
     # Stage 1 (io threads): get every object the chunk is built from.
     def fetch(self, task):

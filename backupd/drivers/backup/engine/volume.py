@@ -43,16 +43,18 @@ def region_has_data(fd, offset, length):
 class BufferPool:
     """Chunk buffers reused from chunk to chunk: reading into fresh 4 MiB
     allocations costs a page fault per 4 KiB and shows up as system CPU.
-    The pipeline's in-flight bound keeps ``get`` from ever waiting long."""
+    It holds no more buffers than the pipeline lets chunks be in flight."""
 
     def __init__(self, size):
         self._size = size
-        self._free = utils.native_queue().LifoQueue()
+        queue = utils.native_queue()
+        self._free = queue.LifoQueue()
+        self._empty = queue.Empty
 
     def get(self):
         try:
             return self._free.get_nowait()
-        except Exception:           # queue.Empty of whichever queue module
+        except self._empty:
             return bytearray(self._size)
 
     def put(self, buffer):
