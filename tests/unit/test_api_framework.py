@@ -123,3 +123,25 @@ def test_admin_via_roles_header(app):
     resp = call(app, '/v3/demo/nothing', headers={
         'X-Auth-Token': 'bob:demo', 'X-Roles': 'member,admin'})
     assert resp.status_int == 404  # passed auth, unknown route
+
+
+def test_keystone_pipeline_rejects_missing_token_but_serves_versions():
+    """auth_strategy=keystone puts keystonemiddleware's auth_token in front.
+
+    No Keystone runs here, so only what auth_token decides without asking
+    Keystone is checked: no token -> 401; version documents stay public.
+    """
+    CONF([], project='backupd', default_config_files=[])
+    CONF.set_override('auth_strategy', 'keystone')
+    import keystonemiddleware.auth_token  # noqa: F401  (registers options)
+    # Where a 401 tells clients to authenticate (deployments set it).
+    CONF.set_override('www_authenticate_uri', 'http://keystone.invalid:5000',
+                      group='keystone_authtoken')
+    try:
+        keystone_app = api_app.load_app(CONF)
+    finally:
+        CONF.clear_override('auth_strategy')
+    assert call(keystone_app, '/v3/demo/os-services').status_int == 401
+    assert call(keystone_app, '/').status_int == 300
+    assert call(keystone_app, '/v3/').status_int == 200
+    CONF.clear_override('www_authenticate_uri', group='keystone_authtoken')
