@@ -54,6 +54,12 @@ def test_chunk_size_must_be_a_multiple_of_the_block_size():
         settings(backup_chunk_size=100000)
 
 
+def test_zlib_and_bz2_levels_are_checked():
+    with pytest.raises(exception.BackupDriverError, match='1 to 9'):
+        settings(backup_compression_algorithm='zlib',
+                 backup_compression_level=12)
+
+
 def test_every_option_documents_itself():
     for opt in chunked.OPTS:
         assert len(opt.help) > 60, opt.name

@@ -5,7 +5,7 @@ object primitives (put/get/head/delete/list objects, put_container,
 check_backend); everything else lives here, once:
 
 * The volume is cut into fixed-size chunks (``backup_chunk_size``) that flow
-  through a bounded pipeline on native OS threads: a reader (``os.pread``;
+  through a bounded pipeline on native OS threads: a reader (``preadv``;
   holes found with SEEK_DATA are never read) -> hash+compress workers
   (hashlib and zstandard release the GIL, so ``backup_worker_threads``
   workers use that many cores) -> parallel writers calling ``put_object``.
@@ -23,9 +23,9 @@ check_backend); everything else lives here, once:
   parent a chunk is unchanged (nothing stored), new (whole chunk stored) or
   a delta: only the runs of changed blocks are stored, and restore lays them
   over the parent's chunk.
-* The manifest (versioned JSON, see :class:`Manifest`) describes the whole
-  volume and names its parent's manifest; restore and verify follow that
-  chain.
+* The manifest (versioned JSON, see :mod:`.engine.manifest`) describes the
+  whole volume and names its parent's manifest; restore and verify follow
+  that chain.
 
 Callbacks (``progress``, ``is_cancelled``) run only on the calling thread,
 at most every ``pipeline.CALLBACK_INTERVAL`` seconds. Engine code never
@@ -126,12 +126,20 @@ class EngineSettings:
                        'backup_sha_block_size_bytes (%d).'
                        % (conf.backup_chunk_size,
                           conf.backup_sha_block_size_bytes))
+        level = conf.backup_compression_level
+        if level is not None and \
+                conf.backup_compression_algorithm in ('zlib', 'bz2') and \
+                not 1 <= level <= 9:
+            raise exception.BackupDriverError(
+                reason='backup_compression_level %d is out of range for %s '
+                       '(1 to 9).' % (level,
+                                      conf.backup_compression_algorithm))
         workers = conf.backup_worker_threads or os.cpu_count() or 1
         io = conf.backup_io_threads
         return cls(chunk_size=conf.backup_chunk_size,
                    block_size=conf.backup_sha_block_size_bytes,
                    compression=conf.backup_compression_algorithm,
-                   level=conf.backup_compression_level,
+                   level=level,
                    worker_threads=workers, io_threads=io,
                    in_flight=conf.backup_max_chunks_in_flight
                    or workers + io + 2)
