@@ -161,3 +161,21 @@ def test_project_filter_all_tenants_only_for_admins():
     assert common.project_filter(Ctx, req) == 'other'
     assert common.project_filter(Ctx, request(query='?all_tenants=1')) is None
     assert common.project_filter(Ctx, request()) == 'mine'
+
+
+@pytest.mark.parametrize('version, binary, added', [
+    ('3.0', 'backupd-volume', set()),
+    ('3.7', 'backupd-backup', {'cluster'}),
+    ('3.49', 'backupd-backup', {'cluster'}),
+    ('3.49', 'backupd-volume', {'cluster', 'backend_state'}),
+])
+def test_service_keys_per_microversion(version, binary, added):
+    from backupd.api.handlers import services
+    row = models.Service(host='node1', binary=binary, topic=binary,
+                         availability_zone='nova', heartbeat_at=NOW,
+                         created_at=NOW, ready=False, disabled=False)
+    body = services._view(request(version), row)
+    assert set(body) == {'binary', 'host', 'zone', 'status', 'state',
+                         'updated_at', 'disabled_reason'} | added
+    if 'backend_state' in added:
+        assert body['backend_state'] == 'down'  # driver not ready

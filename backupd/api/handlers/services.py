@@ -9,10 +9,10 @@ from backupd.policies import services as service_policies
 from backupd import servicegroup
 
 
-def _view(service):
+def _view(req, service):
     conf = cfg.CONF
     down_reason = servicegroup.why_down(service, conf)
-    return {
+    body = {
         'binary': service.binary,
         'host': service.host,
         'zone': service.availability_zone,
@@ -25,6 +25,12 @@ def _view(service):
             down_reason if service.ready is False and
             servicegroup.is_alive(service, conf) else None),
     }
+    if wsgi.at_least(req, '3.7'):  # clustered services: none here
+        body['cluster'] = None
+    if wsgi.at_least(req, '3.49') and service.binary == 'backupd-volume':
+        # the volume backend itself: its driver initialized or not
+        body['backend_state'] = 'up' if service.ready else 'down'
+    return body
 
 
 def index(req):
@@ -32,4 +38,4 @@ def index(req):
     policies.authorize(ctx, service_policies.INDEX, {})
     filters = {k: req.GET[k] for k in ('host', 'binary') if k in req.GET}
     rows = db.service_get_all(backupd_context.get_admin_context(), filters)
-    return wsgi.json_response({'services': [_view(s) for s in rows]})
+    return wsgi.json_response({'services': [_view(req, s) for s in rows]})
