@@ -248,3 +248,19 @@ def test_operations_without_a_ready_driver_fail_cleanly(ctx, tmp_path):
     assert status(ctx, models.Volume, vid) == V.ERROR
     with pytest.raises(exception.DriverNotInitialized):
         manager.capabilities(ctx)
+
+
+def test_temporary_resources_are_invisible_to_the_api_queries(manager, ctx):
+    from backupd.db import resources
+    vid = new_volume(ctx)
+    manager.create_volume(ctx, vid)
+    manager.get_backup_device(ctx, vid, temp_snapshot_id='t-snap')
+    manager.get_backup_device(ctx, vid, temp_volume_id='t-vol')
+    with pytest.raises(exception.SnapshotNotFound):
+        resources.get(ctx, models.Snapshot, 't-snap')
+    with pytest.raises(exception.VolumeNotFound):
+        resources.get(ctx, models.Volume, 't-vol')
+    assert [v.id for v in resources.get_all(ctx, models.Volume, None)] == [
+        vid]
+    assert resources.get_all(ctx, models.Snapshot, None) == []
+    assert resources.count(ctx, models.Volume, 'p') == 1
