@@ -38,8 +38,8 @@ SORT_KEYS = {'id': 'id', 'name': 'display_name', 'status': 'status',
              'size': 'size', 'availability_zone': 'availability_zone',
              'created_at': 'created_at', 'updated_at': 'updated_at'}
 
-# What a user can do about a volume that may not be deleted now.
-_DELETE_HINTS = {
+# What a user can do about a volume whose status refuses a request.
+_HINTS = {
     V.IN_USE: 'detach it first (os-detach)',
     V.BACKING_UP: 'a backup is reading it; wait for the backup to finish '
                   'or force-delete the backup',
@@ -268,15 +268,12 @@ def _undo_delete(ctx, row, cascade):
 
 
 def _refused(ctx, volume_id, verb, transition):
-    """The 400 of a refused status change: names the current status."""
+    """The 400 of a refused status change: names the current status and
+    what to do."""
     current = db.get(ctx, models.Volume, volume_id).status
     allowed = V.FROM[transition]
-    hint = _DELETE_HINTS.get(current) if verb == 'deleted' else None
-    if hint is None:
-        hint = ('an admin can set its status with os-reset_status'
-                if current in allowed or transition.startswith('force')
-                else 'wait until it is %s' % ' or '.join(
-                    "'%s'" % s for s in allowed[:3]))
+    hint = _HINTS.get(current, 'wait until it is in one of those, or ask an '
+                               'admin to fix its status (os-reset_status)')
     return exception.InvalidState(
         reason='Volume %s is \'%s\'; only volumes that are %s can be %s; %s.'
                % (volume_id, current, ', '.join(allowed), verb, hint))
