@@ -133,7 +133,8 @@ def _filters(req, allowed):
 
 
 def _sort(req, allowed):
-    """Cinder's sort syntax: ``sort=k1:dir,k2`` or ``sort_key``/``sort_dir``."""
+    """Cinder's sort syntax: ``sort=k1:dir,k2`` or ``sort_key``+``sort_dir``.
+    """
     sort = req.GET.get('sort')
     if sort and ('sort_key' in req.GET or 'sort_dir' in req.GET):
         raise exception.InvalidInput(

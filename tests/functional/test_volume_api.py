@@ -204,7 +204,8 @@ def test_extend(dep):
     resp = action(dep, 'volume', volume['id'], {'os-extend': {'new_size': 3}})
     assert resp.status_code == 202, resp.text
     assert wait_status(dep, 'volume', volume['id'], 'available')['size'] == 3
-    shrink = action(dep, 'volume', volume['id'], {'os-extend': {'new_size': 2}})
+    shrink = action(dep, 'volume', volume['id'],
+                    {'os-extend': {'new_size': 2}})
     assert 'at least 4' in error_of(shrink, 400)
 
 
