@@ -71,7 +71,8 @@ class BackupManager(base.Manager):
         """-> {'ok': bool, 'reason': str or None} (a call)."""
         if status == reset.B.ERROR:
             return {'ok': reset.to_error(context, backup_id), 'reason': None}
-        ok, reason = reset.to_available(self, context, backup_id)
+        ok, reason = reset.to_available(self, context, backup_id,
+                                        live=self.runs.get(backup_id))
         return {'ok': ok, 'reason': reason}
 
     def export_record(self, context, backup_id):

@@ -13,6 +13,7 @@ from oslo_log import log as logging
 from backupd.db import api as db
 from backupd.db import models
 from backupd.manager.backup import common
+from backupd.manager.backup import delete
 from backupd.manager.backup import work
 
 LOG = logging.getLogger(__name__)
@@ -26,8 +27,13 @@ def to_error(context, backup_id):
                                  {'status': B.FROM['reset_to_error']})
 
 
-def to_available(mgr, context, backup_id):
-    """Verify, then available; returns (ok, reason)."""
+def to_available(mgr, context, backup_id, live=None):
+    """Verify, then available; returns (ok, reason).
+
+    A restore that no run on this service is doing any more (its service
+    died) leaves its target volume ``error_restoring``; a live run puts its
+    target volume right itself when it sees the new status.
+    """
     row = common.backup_row(context, backup_id)
     if row.status == B.AVAILABLE:
         return True, None
@@ -44,6 +50,7 @@ def to_available(mgr, context, backup_id):
                               {'status': B.FROM['reset_to_error']})
         return False, reason
     values = {'status': B.AVAILABLE, 'fail_reason': None,
+              'restore_volume_id': None,
               'service': row.service or mgr.driver_name()}
     record = work.in_thread(mgr.driver.export_record, ref)
     values['container'] = row.container or record.get('container')
@@ -56,6 +63,8 @@ def to_available(mgr, context, backup_id):
         now = common.backup_row(context, backup_id, include_deleted=True)
         return False, ('backup %s became %s during verification; try '
                        'again' % (backup_id, now.status))
+    if row.status == B.RESTORING and row.restore_volume_id and live is None:
+        delete.fail_restore_target(context, row.restore_volume_id)
     LOG.info('Backup %s reset to available after verification: %s',
              backup_id, report.summary())
     return True, None
