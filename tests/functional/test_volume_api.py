@@ -184,6 +184,9 @@ def test_attach_detach_and_delete_rules(dep):
     assert "'in-use'" in error_of(again, 400)
     refused = dep.request('DELETE', '/volumes/%s' % vid)
     assert 'detach' in error_of(refused, 400)
+    wrong = action(dep, 'volume', vid, {'os-detach': {
+        'attachment_id': 'not-an-attachment'}})
+    assert 'no attachment' in error_of(wrong, 400)
     resp = action(dep, 'volume', vid, {'os-detach': {
         'attachment_id': attachment['attachment_id']}})
     assert resp.status_code == 202
@@ -237,3 +240,22 @@ def test_admin_actions(dep):
     odd = action(dep, 'volume', create_volume(dep)['id'],
                  {'os-migrate_volume': {}})
     assert 'os-extend' in error_of(odd, 400)
+
+
+def test_notifications_on_the_bus(backupd_all_factory):
+    """volume.create/delete and snapshot.create/delete start/end, seen
+    through oslo.messaging's log notification driver."""
+    dep = backupd_all_factory(
+        conf={'oslo_messaging_notifications': {'driver': 'log'}})
+    volume = create_volume(dep)
+    snap = create_snapshot(dep, volume['id'])
+    dep.request('DELETE', '/snapshots/%s' % snap['id'])
+    wait_gone(dep, 'snapshot', snap['id'])
+    dep.request('DELETE', '/volumes/%s' % volume['id'])
+    wait_gone(dep, 'volume', volume['id'])
+    log = dep.log()
+    for event in ('volume.create.start', 'volume.create.end',
+                  'snapshot.create.start', 'snapshot.create.end',
+                  'snapshot.delete.start', 'snapshot.delete.end',
+                  'volume.delete.start', 'volume.delete.end'):
+        assert '"event_type": "%s"' % event in log, event

@@ -312,6 +312,11 @@ def _detach(req, ctx, volume_id):
     body = wsgi.extract_json(req, schemas.DETACH)['os-detach'] or {}
     row = _get(ctx, volume_id, policy.DETACH)
     attachment_id = body.get('attachment_id')
+    if attachment_id is not None and attachment_id not in [
+            a.id for a in volume_db.attachments_of(ctx, [row.id])[row.id]]:
+        raise exception.InvalidInput(
+            reason='Volume %s has no attachment %s; see its "attachments" '
+                   '(GET /volumes/%s).' % (row.id, attachment_id, row.id))
     if not volume_db.detach(ctx, row.id, (V.AVAILABLE, V.FROM['detach']),
                             attachment_id):
         raise _refused(ctx, row.id, 'detached', 'detach')
