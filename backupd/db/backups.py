@@ -58,7 +58,7 @@ def drop_dependent(context, parent_id):
 def soft_delete(context, backup_id, expected_statuses, deleted_status):
     """Mark the row deleted (only from ``expected_statuses``) and release its
     parent, in one transaction. Returns whether this call deleted it."""
-    row = api.get(context, Backup, backup_id)
+    row = get_any(context, backup_id)
     done = api.soft_delete(context, Backup, backup_id,
                            expected={'status': expected_statuses},
                            values={'status': deleted_status})
