@@ -38,6 +38,17 @@ def test_cluster_services_up_then_down_after_kill(backupd_cluster):
     assert dep.up_services() == {'backupd-volume', 'backupd-backup'}
 
 
+def test_api_runs_the_configured_worker_processes(backupd_cluster):
+    import psutil
+    api = psutil.Process(backupd_cluster.procs['backupd-api'].pid)
+    workers = api.children()
+    assert len(workers) == 2  # osapi_volume_workers = 2
+    # Every request is answered whichever worker takes it.
+    for _ in range(6):
+        assert backupd_cluster.request('GET', '/os-services',
+                                       admin=True).status_code == 200
+
+
 def test_cinder_cli_service_list_on_cluster(backupd_cluster):
     out = backupd_cluster.cinder('service-list').stdout
     assert 'backupd-volume' in out and 'backupd-backup' in out
