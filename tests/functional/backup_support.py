@@ -16,6 +16,13 @@ import sqlalchemy as sa
 from tests.fixtures import services
 
 MiB = 1024 * 1024
+# Backups made slow for real, not by mocks: random data compressed with zstd
+# level 19 on one worker thread takes about 1.4 s per 4 MiB chunk, so a test
+# can act while a backup is half-written.
+SLOW = {'DEFAULT': {'backup_compression_level': 19,
+                    'backup_worker_threads': 1}}
+# Six 4 MiB chunks of random data: ~8 s of backup at SLOW settings.
+REGIONS = ((0, 24 * MiB),)
 
 
 def volume_path(dep, volume_id):
@@ -199,5 +206,32 @@ def until(predicate, timeout=60, what='condition'):
     return services.wait_for(predicate, timeout, interval=0.1, what=what)
 
 
-def now():
-    return time.monotonic()
+
+
+def restart_backup_service(dep):
+    until(lambda: 'backupd-backup' not in dep.up_services(),
+          what='the killed backupd-backup seen down')
+    dep.start('backupd-backup')
+    until(lambda: 'backupd-backup' in dep.up_services(),
+          what='backupd-backup up again')
+
+
+def hold_row_until(dep, backup, data_stored):
+    """Hold the backup's row lock (so the service can't record the end)
+    until ``data_stored()``, SIGKILL the backup service, let go."""
+    engine = sa.create_engine(db_url(dep))
+    conn = engine.connect()
+    try:
+        tx = conn.begin()
+        conn.execute(sa.text('SELECT id FROM backups WHERE id = :id FOR '
+                             'UPDATE'), {'id': backup})
+        until(data_stored, timeout=120,
+              what='all data of %s stored' % backup)
+        dep.kill('backupd-backup')
+        tx.rollback()
+    finally:
+        conn.close()
+        engine.dispose()
+    status = sql(dep, 'SELECT status FROM backups WHERE id = :id',
+                 id=backup)[0][0]
+    assert status == 'creating'

@@ -1,27 +1,19 @@
 """Force-delete and crashes in the middle of a backup, on real processes.
 
-Backups are made slow for real, not by mocks: random data compressed with
-zstd level 19 on one worker thread takes about 1.4 s per 4 MiB chunk, so a
+Backups are made slow for real, not by mocks (backup_support.SLOW), so a
 test can act while a backup is half-written.
 """
 import os
 
 import pytest
-import sqlalchemy as sa
 
 from tests.functional import backup_support as bs
 
 MiB = bs.MiB
-SLOW = {'DEFAULT': {'backup_compression_level': 19,
-                    'backup_worker_threads': 1}}
-# Six 4 MiB chunks of random data: ~8 s of backup at SLOW settings.
-REGIONS = ((0, 24 * MiB),)
-
-
 def _slow_backup(dep, in_use=False):
     volume = bs.create_volume(dep)
     sha = bs.write_pattern(bs.volume_path(dep, volume), seed=5,
-                           regions=REGIONS)
+                           regions=bs.REGIONS)
     if in_use:
         bs.attach(dep, volume)
     backup = bs.create_backup(dep, volume, wait=None, force=in_use)
@@ -38,7 +30,7 @@ def _no_leftovers(dep, backup):
 
 def test_force_delete_mid_creation_stops_and_leaves_nothing(
         backupd_all_factory):
-    dep = backupd_all_factory(conf=SLOW)
+    dep = backupd_all_factory(conf=bs.SLOW)
     volume, backup, _ = _slow_backup(dep, in_use=True)
     assert bs.volume_status(dep, volume) == 'backing-up'
     resp = dep.request('POST', '/backups/%s/action' % backup, admin=True,
@@ -51,7 +43,7 @@ def test_force_delete_mid_creation_stops_and_leaves_nothing(
 
 
 def test_kill_during_create_then_restart_cleans_up(backupd_all_factory):
-    dep = backupd_all_factory(conf=SLOW)
+    dep = backupd_all_factory(conf=bs.SLOW)
     volume, backup, _ = _slow_backup(dep, in_use=True)
     dep.kill()
     dep.start()
@@ -89,42 +81,18 @@ def test_kill_during_delete_then_restart_resumes_it(backupd_all_factory):
 
 # --- the seed scenario: data stored, process killed before "available" ----
 
-def _restart_backup_service(dep):
-    bs.until(lambda: 'backupd-backup' not in dep.up_services(),
-             what='the killed backupd-backup seen down')
-    dep.start('backupd-backup')
-    bs.until(lambda: 'backupd-backup' in dep.up_services(),
-             what='backupd-backup up again')
-
-
 def _kill_after_data_before_available(dep, backup):
-    """Hold the backup's row lock (so the service can't record the end),
-    wait for the manifest, SIGKILL the backup service, let go."""
-    engine = sa.create_engine(bs.db_url(dep))
-    conn = engine.connect()
-    try:
-        tx = conn.begin()
-        conn.execute(sa.text('SELECT id FROM backups WHERE id = :id FOR '
-                             'UPDATE'), {'id': backup})
-        bs.until(lambda: 'manifest' in bs.backup_files(dep, backup),
-                 timeout=120, what='manifest of %s stored' % backup)
-        dep.kill('backupd-backup')
-        tx.rollback()
-    finally:
-        conn.close()
-        engine.dispose()
-    status = bs.sql(dep, 'SELECT status FROM backups WHERE id = :id',
-                    id=backup)[0][0]
-    assert status == 'creating'
+    bs.hold_row_until(dep, backup,
+                   lambda: 'manifest' in bs.backup_files(dep, backup))
 
 
 @pytest.mark.parametrize('db', ['mariadb', 'postgresql'])
 def test_reset_status_verifies_a_backup_killed_before_available(
         backupd_cluster_factory, db):
-    dep = backupd_cluster_factory(db=db, conf=SLOW)
+    dep = backupd_cluster_factory(db=db, conf=bs.SLOW)
     volume, whole, sha = _slow_backup(dep)
     _kill_after_data_before_available(dep, whole)
-    _restart_backup_service(dep)
+    bs.restart_backup_service(dep)
     bs.wait_for(dep, 'backups', whole, 'error')
     assert bs.volume_status(dep, volume) == 'available'
     resp = dep.request('POST', '/backups/%s/action' % whole, admin=True,
@@ -145,7 +113,7 @@ def test_reset_status_verifies_a_backup_killed_before_available(
                     if n.startswith('chunk_'))[1]
     os.unlink(os.path.join(dep.state_path, 'backup', 'backups',
                            'backup_%s' % broken, victim))
-    _restart_backup_service(dep)
+    bs.restart_backup_service(dep)
     bs.wait_for(dep, 'backups', broken, 'error')
     resp = dep.request('POST', '/backups/%s/action' % broken, admin=True,
                        json={'os-reset_status': {'status': 'available'}})
