@@ -172,6 +172,23 @@ class BackupDriverCases:
         self.assert_restores(driver, stored_ref(ref, result),
                              sha256_of(volume), tmp_path / 'out')
 
+    def test_incremental_across_several_block_hash_objects(
+            self, driver_factory, tmp_path):
+        # 64 KiB chunks over 80 MiB: 1280 chunks, so the block hashes span
+        # several objects (256 chunks each); a sparse volume keeps it fast.
+        driver = driver_factory(backup_chunk_size=64 * KiB,
+                                backup_sha_block_size_bytes=BLOCK)
+        volume = write_volume(tmp_path / 'vol', 80 * MiB, seed=23,
+                              layout='sparse')
+        full = self.backup(driver, volume, 'segments-full')
+        assert len([n for n in self.objects_of(driver, full)
+                    if 'block_sha256' in n]) == 5
+        rewrite_blocks(volume, 0.01, seed=24)
+        incr = self.backup(driver, volume, 'segments-incr', parent=full)
+        self.assert_restores(driver, incr, sha256_of(volume),
+                             tmp_path / 'out')
+        assert driver.verify(incr).ok
+
     def test_unchanged_incremental_stores_no_chunk(self, driver, tmp_path):
         volume = write_volume(tmp_path / 'vol', 4 * MiB, seed=5)
         full = self.backup(driver, volume, 'full')
