@@ -17,6 +17,7 @@ from backupd.cmd import common
 from backupd.cmd import volume as volume_cmd
 from backupd.db import api as db
 from backupd.db import migration
+from backupd.manager.scrub import daemon
 
 LOG = logging.getLogger(__name__)
 
@@ -36,6 +37,12 @@ def main():
     migration.upgrade(db.get_engine())
     LOG.info('backupd-all: state in %s, database %s', conf.state_path,
              conf.database.connection)
+    backup = backup_cmd.build(conf)
+    services = [volume_cmd.build(conf), backup, api_cmd.build(conf)]
+    if conf.delayed_delete:
+        # The scrubber daemon, on the backup service's driver; it holds the
+        # scrubber lock, so backupd-scrubber --restore is refused meanwhile.
+        services.append(daemon.ScrubberService(
+            conf, driver_source=lambda ctx: backup.manager.driver))
     # One process: the in-process transport can't cross API workers.
-    return common.launch([volume_cmd.build(conf), backup_cmd.build(conf),
-                          api_cmd.build(conf)])
+    return common.launch(services)

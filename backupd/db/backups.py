@@ -108,3 +108,42 @@ def with_temp_resources(context, host):
                     sa.or_(Backup.temp_snapshot_id.isnot(None),
                            Backup.temp_volume_id.isnot(None)))
             .all())
+
+
+# --- delayed delete and the scrubber (issue 7) ------------------------------
+
+@api.reader
+def count_children(context, parent_id, statuses):
+    """Non-deleted backups whose parent is ``parent_id``, in ``statuses``."""
+    return (context.session.query(sa.func.count(Backup.id))
+            .filter(Backup.parent_id == parent_id,
+                    Backup.deleted.is_(False),
+                    Backup.status.in_(list(statuses)))
+            .scalar())
+
+
+@api.reader
+def due_for_scrub(context, cutoff, statuses, after_id=None, limit=100):
+    """One page (by id, after ``after_id``) of backups the scrubber may
+    remove: in ``statuses`` (pending, or a scrub a killed scrubber left
+    ``deleting``), pending since ``cutoff`` or earlier (compared in SQL),
+    with no dependent backup left."""
+    query = (context.session.query(Backup)
+             .filter(Backup.deleted.is_(False),
+                     Backup.status.in_(list(statuses)),
+                     Backup.pending_delete_at.isnot(None),
+                     Backup.pending_delete_at <= cutoff,
+                     Backup.num_dependent_backups == 0)
+             .order_by(Backup.id))
+    if after_id is not None:
+        query = query.filter(Backup.id > after_id)
+    return query.limit(limit).all()
+
+
+@api.reader
+def pending(context, pending_status):
+    """Every ``pending_status`` backup, oldest delete first."""
+    return (context.session.query(Backup)
+            .filter(Backup.deleted.is_(False),
+                    Backup.status == pending_status)
+            .order_by(Backup.pending_delete_at, Backup.id).all())

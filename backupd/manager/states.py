@@ -29,6 +29,8 @@ class Backup:
         'finish_delete': (DELETING,),
         'fail_delete': (DELETING,),
         'scrub': (PENDING_DELETE,),
+        # a scrub whose storage delete failed: pending again, retried later
+        'fail_scrub': (DELETING,),
         'undelete': (PENDING_DELETE,),
         'reset_to_available': (CREATING, RESTORING, AVAILABLE, ERROR,
                                ERROR_DELETING, DELETING),
@@ -37,6 +39,10 @@ class Backup:
     }
     # os-reset_status targets
     RESET_TARGETS = (AVAILABLE, ERROR)
+    # What API lists show unless an admin asks for status=pending_delete
+    # (delayed delete: a pending backup is gone for its project).
+    LISTED = (CREATING, AVAILABLE, DELETING, ERROR, ERROR_DELETING,
+              RESTORING)
 
 
 class Volume:

@@ -69,6 +69,7 @@ def _list(req, detailed):
     project = common.project_filter(ctx, req)
     if project is not None:
         filters['project_id'] = project
+    filters['status'] = _listed_statuses(ctx, filters.get('status'))
     if params.marker is not None:
         _get(ctx, params.marker)
     rows = db.get_all(ctx, models.Backup, filters, params.sort_keys,
@@ -256,6 +257,8 @@ def delete(req, backup_id):
     ctx = wsgi.context_of(req)
     row = _get(ctx, backup_id)
     _authorize(ctx, policy.DELETE, row)
+    if cfg.CONF.delayed_delete:
+        return _delay_delete(ctx, row)
     _check_deletable(row, B.FROM['delete'], force=False)
     _require_service(row.host, 'backupd-backup', 'delete backup %s' % row.id)
     if not db.conditional_update(
@@ -269,6 +272,49 @@ def delete(req, backup_id):
               ctx, models.Backup, row.id, {'status': row.status},
               {'status': B.FROM['finish_delete']}))
     return wsgi.empty_response(202)
+
+
+# --- delayed delete (issue 7): pending_delete, hidden from its project -----
+
+def _delay_delete(ctx, row):
+    """available/error -> pending_delete with pending_delete_at, in one
+    compare-and-swap; the data stays until backupd-scrubber removes it.
+
+    Dependents already pending_delete do not block it (they are gone for
+    the project); the scrubber removes a parent only after its children.
+    """
+    with db.writer.using(ctx):
+        pending = backup_db.count_children(ctx, row.id, (B.PENDING_DELETE,))
+        if row.num_dependent_backups > pending:
+            raise exception.InvalidState(
+                reason='Backup %s has %d dependent incremental backup(s); '
+                       'delete them first.' % (
+                           row.id, row.num_dependent_backups - pending))
+        if row.status not in B.FROM['delayed_delete']:
+            _check_deletable(row, B.FROM['delayed_delete'], force=False)
+        if not db.conditional_update(
+                ctx, models.Backup, row.id,
+                {'status': B.PENDING_DELETE, 'previous_status': row.status,
+                 'pending_delete_at': timeutils.utcnow()},
+                {'status': B.FROM['delayed_delete'],
+                 'num_dependent_backups': pending}):
+            raise _changed(row)
+    return wsgi.empty_response(202)
+
+
+def _hidden(ctx, row):
+    """A pending_delete backup is gone for everybody but admins."""
+    return row.status == B.PENDING_DELETE and not ctx.is_admin
+
+
+def _listed_statuses(ctx, asked):
+    """The status filter of a list: pending_delete rows only for an admin
+    who asks for them (status=pending_delete), never for anybody else."""
+    if asked is None:
+        return B.LISTED
+    if asked == B.PENDING_DELETE and not ctx.is_admin:
+        return ()
+    return asked
 
 
 def action(req, backup_id):
@@ -497,8 +543,11 @@ def _import_host(existing):
 # --- helpers ---------------------------------------------------------------
 
 def _get(ctx, backup_id):
-    return db.get(ctx, models.Backup, backup_id,
-                  project_id=common.owner_filter(ctx))
+    row = db.get(ctx, models.Backup, backup_id,
+                 project_id=common.owner_filter(ctx))
+    if _hidden(ctx, row):
+        raise exception.BackupNotFound(backup_id=backup_id)
+    return row
 
 
 def _authorize(ctx, action, row):

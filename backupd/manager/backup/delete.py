@@ -29,19 +29,31 @@ def run(mgr, context, backup_id, force=False, source_done=False):
     common.notify(context, row, 'delete', 'start', force=force)
     try:
         mgr.require_ready()
-        work.in_thread(mgr.driver.delete_backup, common.ref_of(context, row))
+        remove_stored_data(mgr.driver, context, row)
     except Exception as e:
         _failed(context, row, e, force)
         return
     common.release_device(context, mgr.volume_rpc, backup_id)
     if not source_done:
         _put_back_what_it_held(context, row)
-    if backup_db.soft_delete(context, backup_id, B.FROM['finish_delete'],
-                             B.DELETED):
+    if mark_deleted(context, backup_id):
         LOG.info('Backup %s deleted (force=%s).', backup_id, force)
         common.notify(context, common.backup_row(
             context, backup_id, include_deleted=True), 'delete', 'end',
             force=force)
+
+
+def remove_stored_data(driver, context, row):
+    """Every object ``row`` stored, in a native thread. Idempotent: objects
+    already gone are fine. Shared with the delayed-delete scrubber."""
+    work.in_thread(driver.delete_backup, common.ref_of(context, row))
+
+
+def mark_deleted(context, backup_id):
+    """``deleting`` -> ``deleted`` (soft delete, parent released), once its
+    data is gone; returns whether this call did it."""
+    return backup_db.soft_delete(context, backup_id, B.FROM['finish_delete'],
+                                 B.DELETED)
 
 
 def _put_back_what_it_held(context, row):
