@@ -104,3 +104,35 @@ def test_setup_fails_on_a_read_only_directory(tmp_path):
     driver = make_posix_driver(root)
     with pytest.raises(exception.BackupDriverError, match='not writable'):
         driver.check_for_setup_error()
+
+
+class StorageGoneAway(posix.PosixBackupDriver):
+    """Fault injection (a storage outage mid-backup cannot be produced for
+    real on a local directory; Swift's tests stop a real proxy): the third
+    put fails, and so does every later call, cleanup included."""
+
+    puts = 0
+
+    def put_object(self, container, name, data):
+        type(self).puts += 1
+        if type(self).puts >= 3:
+            raise exception.BackupDriverError(reason='storage went away')
+        super().put_object(container, name, data)
+
+    def list_objects(self, container, prefix):
+        raise exception.BackupDriverError(reason='storage still away')
+
+
+def test_a_failed_cleanup_does_not_hide_the_original_error(tmp_path):
+    conf = cfg.ConfigOpts()
+    conf([])
+    driver = StorageGoneAway(conf)
+    conf.set_override('backup_posix_path', str(tmp_path / 'store'))
+    for name, value in cases.SMALL.items():
+        conf.set_override(name, value)
+    volume = cases.write_volume(tmp_path / 'vol', 4 * cases.MiB, seed=3,
+                                layout='random')
+    with pytest.raises(exception.BackupDriverError, match='went away'):
+        driver.backup(cases.base.BackupRef('outage', 'vol-1'), str(volume))
+    backup_dir = tmp_path / 'store' / 'backups' / 'backup_outage'
+    assert 'manifest' not in os.listdir(backup_dir)

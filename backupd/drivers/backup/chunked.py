@@ -220,10 +220,7 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
         try:
             return run.run(device_path, ticker)
         except BaseException:
-            LOG.warning('Backup %s failed or was cancelled; removing the '
-                        'objects it wrote under %s in container %s.',
-                        backup.id, names.prefix, container)
-            self._delete_prefix(container, names.prefix)
+            self._remove_failed_backup(backup, container, names.prefix)
             raise
 
     def restore(self, backup, target_path, progress=base._no_progress,
@@ -311,6 +308,21 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
         hashes = backup_run.BlockHashReader(
             self, container, found, codec.ThreadCodecs('none', None))
         return backup_run.ParentState(container, name, found, hashes)
+
+    def _remove_failed_backup(self, backup, container, prefix):
+        """Remove what a failed or cancelled backup wrote. When storage is
+        the thing that failed this may fail too: log it and let the
+        original error through (delete_backup removes the rest later; no
+        manifest was written, so nothing looks like a good backup)."""
+        LOG.warning('Backup %s failed or was cancelled; removing the objects '
+                    'it wrote under %s in container %s.',
+                    backup.id, prefix, container)
+        try:
+            self._delete_prefix(container, prefix)
+        except Exception:
+            LOG.exception('Could not remove the objects of failed backup %s '
+                          'under %s in container %s; delete the backup to '
+                          'retry.', backup.id, prefix, container)
 
     def _delete_prefix(self, container, prefix):
         if not prefix or not prefix.endswith('/'):
