@@ -1,0 +1,208 @@
+"""Backup commands: backup-create, -list, -show, -delete, -force-delete,
+-reset-state, -restore, -export, -import."""
+from backupd.client import cli
+from backupd.client.cli import arg
+from backupd.client import http
+from backupd.client import output
+from backupd.client import wait
+
+COLUMNS = [('ID', 'id'), ('Volume ID', 'volume_id'), ('Status', 'status'),
+           ('Name', 'name'), ('Size', 'size'),
+           ('Object Count', 'object_count'), ('Container', 'container')]
+METADATA_VERSION = '3.43'
+
+
+def _wait_created(client, backup_id, args):
+    return wait.wait(client, 'backups', backup_id, ('available',),
+                     ('error',), timeout=args.wait_timeout)
+
+
+@cli.command(
+    'backup-create', 'Creates a backup of a volume (or of one of its '
+                     'snapshots).',
+    arg('volume', metavar='<volume>',
+        help='Name or ID of the volume to back up.'),
+    arg('--container', metavar='<container>',
+        help='Backup container (directory or Swift container) name. '
+             'Default: the backup service\'s configured container.'),
+    arg('--name', metavar='<name>', help='Backup name.'),
+    arg('--description', metavar='<description>',
+        help='Backup description.'),
+    arg('--incremental', action='store_true',
+        help='Incremental backup, based on the volume\'s latest available '
+             'backup.'),
+    arg('--force', action='store_true',
+        help='Backs up an attached (in-use) volume too, through a '
+             'temporary snapshot.'),
+    arg('--snapshot-id', metavar='<snapshot id>',
+        help='ID of a snapshot of the volume to back up instead of the '
+             'volume itself.'),
+    cli.metadata_arg('backup'),
+    cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
+def do_backup_create(client, args):
+    metadata = cli.parse_metadata(args.metadata)
+    if metadata is not None:
+        client.require(METADATA_VERSION, '--metadata')
+    volume = client.find('volumes', args.volume)
+    body = {'volume_id': volume['id'], 'container': args.container,
+            'name': args.name, 'description': args.description,
+            'incremental': args.incremental, 'force': args.force,
+            'snapshot_id': args.snapshot_id}
+    if metadata is not None:
+        body['metadata'] = metadata
+    backup = client.post('/backups', {'backup': body})['backup']
+    if args.wait:
+        output.print_object(_wait_created(client, backup['id'], args),
+                            args.format)
+        return
+    shown = {'volume_id': volume['id']}
+    shown.update(backup)
+    output.print_object(shown, args.format)
+
+
+@cli.command(
+    'backup-list', 'Lists backups.',
+    cli.all_tenants_arg('backups'),
+    arg('--name', metavar='<name>', help='Filters by name.'),
+    arg('--status', metavar='<status>', help='Filters by status.'),
+    arg('--volume-id', metavar='<volume id>',
+        help='Filters by the id of the backed-up volume.'),
+    *cli.paging_args('backups', 'created_at:asc,name'), cli.FORMAT)
+def do_backup_list(client, args):
+    backups = client.get('/backups/detail', params=cli.list_params(
+        args, 'name', 'status', 'volume_id'))['backups']
+    output.print_list(backups, COLUMNS, args.format)
+
+
+@cli.command('backup-show', 'Shows details about a backup.',
+             arg('backup', metavar='<backup>',
+                 help='Name or ID of the backup.'),
+             cli.FORMAT)
+def do_backup_show(client, args):
+    output.print_object(client.find('backups', args.backup), args.format)
+
+
+def _delete_each(client, args, force):
+    verb = 'force-delete' if force else 'delete'
+
+    def delete(name):
+        backup = client.find('backups', name)
+        if force:
+            client.action('backups', backup['id'], 'os-force_delete', None)
+        else:
+            client.delete('/backups/%s' % backup['id'])
+        output.message('Request to %s backup %s has been accepted.'
+                       % (verb, name), args.format)
+        if args.wait:
+            wait.wait(client, 'backups', backup['id'], (),
+                      ('error_deleting',), gone_ok=True,
+                      timeout=args.wait_timeout)
+    cli.for_each(args.backup, delete, 'backup', verb)
+
+
+@cli.command(
+    'backup-delete', 'Removes one or more backups.',
+    arg('backup', nargs='+', metavar='<backup>',
+        help='Name or ID of the backup(s) to delete.'),
+    arg('--force', action='store_true',
+        help='Deletes the backup whatever its state (os-force_delete, '
+             'admin only); a running backup or restore stops.'),
+    cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
+def do_backup_delete(client, args):
+    _delete_each(client, args, args.force)
+
+
+@cli.command(
+    'backup-force-delete', 'Deletes backups whatever their state (admin '
+                           'only); same as backup-delete --force.',
+    arg('backup', nargs='+', metavar='<backup>',
+        help='Name or ID of the backup(s) to delete.'),
+    cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
+def do_backup_force_delete(client, args):
+    _delete_each(client, args, force=True)
+
+
+@cli.command(
+    'backup-reset-state', 'Explicitly updates the backup state (admin '
+                          'only). Resetting to available first verifies '
+                          'the stored backup.',
+    arg('backup', nargs='+', metavar='<backup>',
+        help='Name or ID of the backup(s) to modify.'),
+    arg('--state', metavar='<state>', default='available',
+        help='The state to assign: available or error. '
+             'Default=available.'))
+def do_backup_reset_state(client, args):
+    def reset(name):
+        backup = client.find('backups', name)
+        client.action('backups', backup['id'], 'os-reset_status',
+                      {'status': args.state})
+    cli.for_each(args.backup, reset, 'backup', 'reset the state of')
+
+
+@cli.command(
+    'backup-restore', 'Restores a backup to a new volume or onto an '
+                      'existing available volume.',
+    arg('backup', metavar='<backup>',
+        help='Name or ID of the backup to restore.'),
+    arg('--volume', metavar='<volume>',
+        help='Name or ID of an available volume to restore onto (at least '
+             'as large as the backup). Default: a new volume.'),
+    arg('--name', metavar='<name>',
+        help='Name of the new volume (default: restore_backup_<id>). Not '
+             'with --volume.'),
+    cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
+def do_backup_restore(client, args):
+    if args.volume and args.name:
+        raise http.CommandError('Give either --volume (restore onto it) or '
+                                '--name (of a new volume), not both.')
+    backup = client.find('backups', args.backup)
+    volume_id = client.find('volumes', args.volume)['id'] \
+        if args.volume else None
+    restore = client.post('/backups/%s/restore' % backup['id'], {
+        'restore': {'volume_id': volume_id, 'name': args.name}})['restore']
+    if args.wait:
+        _wait_restored(client, backup['id'], restore['volume_id'], args)
+    output.print_object(restore, args.format)
+
+
+def _wait_restored(client, backup_id, volume_id, args):
+    """The target volume leaves creating/restoring-backup; then the backup
+    is available again."""
+    def reason(volume):
+        backup = client.show('backups', backup_id) or {}
+        return backup.get('fail_reason') or (
+            'restoring backup %s failed; see the backup service log'
+            % backup_id)
+    wait.wait(client, 'volumes', volume_id, ('available',),
+              ('error', 'error_restoring'), timeout=args.wait_timeout,
+              reason=reason)
+    wait.wait(client, 'backups', backup_id, ('available',), ('error',),
+              timeout=args.wait_timeout)
+
+
+@cli.command(
+    'backup-export', 'Exports the record of a backup (admin only), to '
+                     'import it in another deployment.',
+    arg('backup', metavar='<backup>', help='Name or ID of the backup.'),
+    cli.FORMAT)
+def do_backup_export(client, args):
+    backup = client.find('backups', args.backup)
+    record = client.get('/backups/%s/export_record' % backup['id'])
+    output.print_object(record['backup-record'], args.format)
+
+
+@cli.command(
+    'backup-import', 'Imports a backup record (admin only).',
+    arg('backup_service', metavar='<backup_service>',
+        help='Backup service that holds the backup (backup_service of '
+             'backup-export).'),
+    arg('backup_url', metavar='<backup_url>',
+        help='The backup record (backup_url of backup-export).'),
+    cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
+def do_backup_import(client, args):
+    backup = client.post('/backups/import_record', {'backup-record': {
+        'backup_service': args.backup_service,
+        'backup_url': args.backup_url}})['backup']
+    if args.wait:
+        backup = _wait_created(client, backup['id'], args)
+    output.print_object(backup, args.format)

@@ -1,0 +1,109 @@
+"""What the command modules share: declaring a command and its arguments,
+the common options (--format, --wait, list paging) and helpers."""
+import sys
+
+from backupd.client import http
+from backupd.client import output
+
+
+def arg(*names, **kwargs):
+    return names, kwargs
+
+
+def command(name, help, *args):
+    """Mark ``func(client, args)`` as the sub-command ``name``."""
+    def mark(func):
+        func.backupd_command = (name, help, args)
+        return func
+    return mark
+
+
+def commands_of(module):
+    """The module's commands in the order they are written."""
+    return [f for f in vars(module).values()
+            if callable(f) and hasattr(f, 'backupd_command')]
+
+
+FORMAT = arg('-f', '--format', choices=output.FORMATS, default='table',
+             help='Output format: table (default), json (the objects as '
+                  'the server returned them) or value (bare cells).')
+WAIT = arg('--wait', action='store_true',
+           help='Follow the operation until it ends: progress on stderr, '
+                'exit status 1 when it ends in an error state.')
+WAIT_TIMEOUT = arg('--wait-timeout', type=float, metavar='<seconds>',
+                   help='With --wait: give up (exit status 1) after this '
+                        'many seconds; the operation itself continues. '
+                        'Default: no limit.')
+
+
+def all_tenants_arg(noun):
+    return arg('--all-tenants', nargs='?', type=int, const=1, default=0,
+               metavar='<0|1>',
+               help='Shows %s of all projects (admins only; ignored for '
+                    'others). Default=0.' % noun)
+
+
+def paging_args(noun, sort_example):
+    return [
+        arg('--limit', type=int, metavar='<limit>',
+            help='Maximum number of %s to return (the server caps it '
+                 'at osapi_max_limit).' % noun),
+        arg('--marker', metavar='<marker>',
+            help='Begin returning %s after the one with this id (the '
+                 'last id of the previous page).' % noun),
+        arg('--sort', metavar='<key>[:<direction>]',
+            help='Comma-separated list of sort keys and directions '
+                 '(asc or desc), e.g. %s. Default: created_at:desc.'
+                 % sort_example),
+    ]
+
+
+def list_params(args, *names):
+    """Query parameters of a list call from the parsed arguments."""
+    params = {}
+    if getattr(args, 'all_tenants', 0):
+        params['all_tenants'] = 1
+    for name in names + ('limit', 'marker', 'sort'):
+        value = getattr(args, name, None)
+        if value is not None:
+            params[name] = value
+    return params
+
+
+def metadata_arg(noun):
+    return arg('--metadata', nargs='+', action='extend', metavar='<key=value>',
+               default=None,
+               help='Metadata of the %s as key=value pairs.' % noun)
+
+
+def parse_metadata(pairs):
+    if pairs is None:
+        return None
+    metadata = {}
+    for pair in pairs:
+        key, sep, value = pair.partition('=')
+        if not sep or not key:
+            raise http.CommandError('Metadata %r is not key=value.' % pair)
+        metadata[key] = value
+    return metadata
+
+
+def for_each(names, do, noun, verb):
+    """Run ``do(name)`` for every name; report each failure and go on.
+    Raises CommandError when any failed (exit status 1)."""
+    failed = 0
+    for name in names:
+        try:
+            do(name)
+        except http.CommandError as e:
+            failed += 1
+            print('ERROR: %s' % e, file=sys.stderr)
+    if failed:
+        raise http.CommandError(
+            'Unable to %s %s of the %d specified %s.' % (
+                verb, 'any' if failed == len(names) else failed,
+                len(names), noun + ('s' if len(names) > 1 else '')))
+
+
+def without_nulls(values):
+    return {k: v for k, v in values.items() if v is not None}

@@ -1,0 +1,158 @@
+"""Volume commands: create, list, show, delete, force-delete, reset-state,
+extend."""
+from backupd.client import cli
+from backupd.client.cli import arg
+from backupd.client import http
+from backupd.client import output
+from backupd.client import wait
+
+DELETE_FAILED = ('error_deleting',)
+
+
+def _attached_to(volume):
+    return ' '.join(a.get('server_id') or a.get('instance_uuid') or ''
+                    for a in volume.get('attachments') or []).strip()
+
+
+COLUMNS = [('ID', 'id'), ('Status', 'status'), ('Name', 'name'),
+           ('Size', 'size'), ('Volume Type', 'volume_type'),
+           ('Bootable', 'bootable'), ('Attached to', _attached_to)]
+
+
+@cli.command(
+    'create', 'Creates a volume (empty, or a copy of a snapshot or a '
+              'volume).',
+    arg('size', nargs='?', type=int, metavar='<size>',
+        help='Size of the volume in GiB. Required unless --snapshot-id or '
+             '--source-volid is given (then it defaults to the source\'s '
+             'size).'),
+    arg('--name', metavar='<name>', help='Volume name.'),
+    arg('--description', metavar='<description>',
+        help='Volume description.'),
+    arg('--snapshot-id', metavar='<snapshot id>',
+        help='Creates the volume from this snapshot.'),
+    arg('--source-volid', metavar='<volume id>',
+        help='Creates the volume as a copy of this volume.'),
+    arg('--volume-type', metavar='<volume type>', help='Volume type.'),
+    arg('--availability-zone', metavar='<availability zone>',
+        help='Availability zone of the volume.'),
+    cli.metadata_arg('volume'), cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
+def do_create(client, args):
+    if args.size is None and not (args.snapshot_id or args.source_volid):
+        raise http.CommandError('Size is required unless --snapshot-id or '
+                                '--source-volid is given.')
+    body = cli.without_nulls({
+        'size': args.size, 'name': args.name,
+        'description': args.description, 'snapshot_id': args.snapshot_id,
+        'source_volid': args.source_volid, 'volume_type': args.volume_type,
+        'availability_zone': args.availability_zone,
+        'metadata': cli.parse_metadata(args.metadata)})
+    volume = client.post('/volumes', {'volume': body})['volume']
+    if args.wait:
+        volume = wait.wait(client, 'volumes', volume['id'], ('available',),
+                           ('error',), timeout=args.wait_timeout)
+    output.print_object(volume, args.format)
+
+
+@cli.command(
+    'list', 'Lists volumes.',
+    cli.all_tenants_arg('volumes'),
+    arg('--name', metavar='<name>', help='Filters by name.'),
+    arg('--status', metavar='<status>', help='Filters by status.'),
+    *cli.paging_args('volumes', 'size:desc,name'), cli.FORMAT)
+def do_list(client, args):
+    volumes = client.get('/volumes/detail', params=cli.list_params(
+        args, 'name', 'status'))['volumes']
+    columns = list(COLUMNS)
+    if args.all_tenants:
+        columns.insert(1, ('Tenant ID', 'os-vol-tenant-attr:tenant_id'))
+    output.print_list(volumes, columns, args.format)
+
+
+@cli.command('show', 'Shows details about a volume.',
+             arg('volume', metavar='<volume>', help='Name or ID of the '
+                                                     'volume.'),
+             cli.FORMAT)
+def do_show(client, args):
+    output.print_object(client.find('volumes', args.volume), args.format)
+
+
+def _delete_each(client, args, send, verb):
+    def delete(name):
+        volume = client.find('volumes', name)
+        send(volume['id'])
+        output.message('Request to %s volume %s has been accepted.'
+                       % (verb, name), args.format)
+        if args.wait:
+            wait.wait(client, 'volumes', volume['id'], (), DELETE_FAILED,
+                      gone_ok=True, timeout=args.wait_timeout)
+    cli.for_each(args.volume, delete, 'volume', verb)
+
+
+@cli.command(
+    'delete', 'Removes one or more volumes.',
+    arg('volume', nargs='+', metavar='<volume>',
+        help='Name or ID of the volume(s) to delete.'),
+    arg('--cascade', action='store_true',
+        help='Removes the volume\'s snapshots too.'),
+    cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
+def do_delete(client, args):
+    params = {'cascade': 'true'} if args.cascade else None
+    _delete_each(client, args,
+                 lambda vid: client.delete('/volumes/%s' % vid, params),
+                 'delete')
+
+
+@cli.command(
+    'force-delete', 'Attempts to force-delete volumes, whatever their '
+                    'state (admin only).',
+    arg('volume', nargs='+', metavar='<volume>',
+        help='Name or ID of the volume(s) to delete.'),
+    cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
+def do_force_delete(client, args):
+    _delete_each(client, args, lambda vid: client.action(
+        'volumes', vid, 'os-force_delete', None), 'force-delete')
+
+
+@cli.command(
+    'reset-state', 'Explicitly updates the volume state in the database '
+                   '(admin only); the volume itself is not touched.',
+    arg('volume', nargs='+', metavar='<volume>',
+        help='Name or ID of the volume(s) to modify.'),
+    arg('--state', metavar='<state>', default=None,
+        help='The state to assign to the volume, e.g. available, error, '
+             'in-use. Default=available (when --attach-status is not '
+             'given either).'),
+    arg('--attach-status', metavar='<attach-status>',
+        choices=('attached', 'detached'),
+        help='The attach status to assign (attached or detached).'))
+def do_reset_state(client, args):
+    state = args.state
+    if state is None and args.attach_status is None:
+        state = 'available'
+    body = cli.without_nulls({'status': state,
+                              'attach_status': args.attach_status})
+
+    def reset(name):
+        volume = client.find('volumes', name)
+        client.action('volumes', volume['id'], 'os-reset_status', body)
+    cli.for_each(args.volume, reset, 'volume', 'reset the state of')
+
+
+@cli.command(
+    'extend', 'Attempts to extend the size of an existing volume.',
+    arg('volume', metavar='<volume>', help='Name or ID of the volume.'),
+    arg('new_size', type=int, metavar='<new_size>',
+        help='New size of the volume in GiB (larger than the current '
+             'one).'),
+    cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
+def do_extend(client, args):
+    volume = client.find('volumes', args.volume)
+    client.action('volumes', volume['id'], 'os-extend',
+                  {'new_size': args.new_size})
+    if args.wait:
+        volume = wait.wait(client, 'volumes', volume['id'],
+                           ('available', 'in-use'),
+                           ('error', 'error_extending'),
+                           timeout=args.wait_timeout)
+        output.print_object(volume, args.format)

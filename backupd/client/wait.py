@@ -1,0 +1,103 @@
+"""``--wait``: poll an object until it reaches a final status.
+
+Progress goes to stderr (stdout stays parseable with ``--format json``):
+on a terminal one line redrawn in place, with a bar when the server
+reports a percentage; otherwise one line per change. Only snapshots carry
+a percentage in Cinder's API (``os-extended-snapshot-attributes:progress``);
+backups and volumes show their status and the time elapsed.
+"""
+import sys
+import time
+
+from backupd.client import http
+
+SNAPSHOT_PROGRESS = 'os-extended-snapshot-attributes:progress'
+BAR_WIDTH = 30
+FIRST_INTERVAL = 0.3
+MAX_INTERVAL = 2.0
+
+
+def percent_of(obj):
+    """The percentage the server reports for ``obj``, or None."""
+    value = obj.get(SNAPSHOT_PROGRESS)
+    if value is None:
+        return None
+    try:
+        return max(0, min(100, int(str(value).rstrip('%'))))
+    except ValueError:
+        return None
+
+
+class Progress:
+    def __init__(self, label, out=None):
+        self.label = label
+        self.out = out or sys.stderr
+        self.tty = self.out.isatty()
+        self.started = time.monotonic()
+        self.last = None
+
+    def update(self, status, percent):
+        elapsed = int(time.monotonic() - self.started)
+        clock = '%02d:%02d' % divmod(elapsed, 60)
+        if self.tty:
+            if percent is None:
+                line = '%s: %s  %s' % (self.label, status, clock)
+            else:
+                done = BAR_WIDTH * percent // 100
+                line = '%s: %s [%s%s] %3d%%  %s' % (
+                    self.label, status, '#' * done,
+                    '-' * (BAR_WIDTH - done), percent, clock)
+            self.out.write('\r\033[K' + line)
+            self.out.flush()
+        elif (status, percent) != self.last:
+            suffix = '' if percent is None else ' %d%%' % percent
+            print('%s: %s%s (%s)' % (self.label, status, suffix, clock),
+                  file=self.out, flush=True)
+        self.last = (status, percent)
+
+    def finish(self):
+        if self.tty and self.last is not None:
+            self.out.write('\n')
+            self.out.flush()
+
+
+def wait(client, collection, object_id, done, failed, gone_ok=False,
+         timeout=None, out=None, reason=None):
+    """The object once its status is in ``done`` (None when ``gone_ok``
+    and it disappeared).
+
+    Raises CommandError naming the status and ``fail_reason`` (or what
+    ``reason(obj)`` says) when it reaches a status in ``failed``.
+    """
+    noun = http.NOUNS[collection]
+    progress = Progress('%s %s' % (noun, object_id), out)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    interval = FIRST_INTERVAL
+    try:
+        while True:
+            obj = client.show(collection, object_id)
+            if obj is None:
+                if gone_ok:
+                    progress.update('deleted', None)
+                    return None
+                raise http.CommandError('%s %s disappeared while waiting '
+                                        'for it.' % (noun.capitalize(),
+                                                     object_id))
+            status = obj.get('status')
+            progress.update(status, percent_of(obj))
+            if status in done:
+                return obj
+            if status in failed:
+                why = (reason(obj) if reason else None) or \
+                    obj.get('fail_reason') or 'no reason given'
+                raise http.CommandError(
+                    "%s %s ended in status '%s': %s" % (
+                        noun.capitalize(), object_id, status, why))
+            if deadline is not None and time.monotonic() > deadline:
+                raise http.CommandError(
+                    "Gave up waiting after %ss: %s %s is still '%s'." % (
+                        timeout, noun, object_id, status))
+            time.sleep(interval)
+            interval = min(MAX_INTERVAL, interval * 1.5)
+    finally:
+        progress.finish()
