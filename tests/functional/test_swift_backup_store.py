@@ -215,7 +215,7 @@ def test_check_backend_rejects_bad_credentials(make_swift_driver):
     driver = make_swift_driver(backup_swift_key='wrong')
     with pytest.raises(exception.BackupDriverError) as err:
         driver.check_backend()
-    assert '401' in str(err.value)
+    assert '401' in str(err.value) and 'credentials' in str(err.value)
 
 
 def test_check_backend_without_any_swift_settings(make_swift_driver):

@@ -217,11 +217,20 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
 
     def _failed(self, action, container, name, exc):
         where = container if name is None else '%s/%s' % (container, name)
+        status = _status(exc)
+        if status in (401, 403):
+            hint = ('Check the backup_swift_* credentials and that the '
+                    'account may use container %s.' % container)
+        elif status == 422:
+            hint = ('Swift received data whose MD5 differs from what was '
+                    'sent (damaged on the way); retry the operation.')
+        else:
+            hint = ('Check that Swift at %s is reachable and healthy.'
+                    % (self.conf.backup_swift_auth_url
+                       or self.conf.backup_swift_url))
         return exception.BackupDriverError(reason=(
-            'Swift %s of %s failed after %d attempt(s): %s. Check that Swift '
-            'at %s is reachable and the backup credentials are valid.'
-            % (action, where, self._connection().attempts or 1, exc,
-               self.conf.backup_swift_auth_url or self.conf.backup_swift_url)))
+            'Swift %s of %s failed after %d attempt(s): %s. %s'
+            % (action, where, self._connection().attempts or 1, exc, hint)))
 
     # --- storage primitives used by the engine ---------------------------
 
