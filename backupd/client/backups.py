@@ -20,7 +20,7 @@ def _wait_created(client, backup_id, args):
 @cli.command(
     'backup-create', 'Creates a backup of a volume (or of one of its '
                      'snapshots).',
-    arg('volume', metavar='<volume>',
+    arg('volume', metavar='<volume>', nargs='?',
         help='Name or ID of the volume to back up.'),
     arg('--container', metavar='<container>',
         help='Backup container (directory or Swift container) name. '
@@ -40,6 +40,7 @@ def _wait_created(client, backup_id, args):
     cli.metadata_arg('backup'),
     cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
 def do_backup_create(client, args):
+    cli.positional_after_metadata(args, 'volume', '<volume>')
     metadata = cli.parse_metadata(args.metadata)
     if metadata is not None:
         client.require(METADATA_VERSION, '--metadata')

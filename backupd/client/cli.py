@@ -76,6 +76,16 @@ def metadata_arg(noun):
                help='Metadata of the %s as key=value pairs.' % noun)
 
 
+def positional_after_metadata(args, dest, what):
+    """``--metadata k=v … <volume>``: argparse gives the trailing
+    positional to --metadata; take it back when it is not key=value."""
+    if getattr(args, dest) is None and args.metadata and \
+            '=' not in args.metadata[-1]:
+        setattr(args, dest, args.metadata.pop())
+    if getattr(args, dest) is None and what:
+        raise http.CommandError('%s is required.' % what)
+
+
 def parse_metadata(pairs):
     if pairs is None:
         return None
@@ -91,6 +101,9 @@ def parse_metadata(pairs):
 def for_each(names, do, noun, verb):
     """Run ``do(name)`` for every name; report each failure and go on.
     Raises CommandError when any failed (exit status 1)."""
+    if len(names) == 1:
+        do(names[0])
+        return
     failed = 0
     for name in names:
         try:

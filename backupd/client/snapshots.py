@@ -11,7 +11,7 @@ COLUMNS = [('ID', 'id'), ('Volume ID', 'volume_id'), ('Status', 'status'),
 
 @cli.command(
     'snapshot-create', 'Creates a snapshot of a volume.',
-    arg('volume', metavar='<volume>',
+    arg('volume', metavar='<volume>', nargs='?',
         help='Name or ID of the volume to snapshot.'),
     arg('--force', action='store_true',
         help='Snapshots an attached (in-use) volume too.'),
@@ -20,6 +20,7 @@ COLUMNS = [('ID', 'id'), ('Volume ID', 'volume_id'), ('Status', 'status'),
         help='Snapshot description.'),
     cli.metadata_arg('snapshot'), cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
 def do_snapshot_create(client, args):
+    cli.positional_after_metadata(args, 'volume', '<volume>')
     volume = client.find('volumes', args.volume)
     body = cli.without_nulls({
         'volume_id': volume['id'], 'force': args.force or None,

@@ -38,6 +38,13 @@ COLUMNS = [('ID', 'id'), ('Status', 'status'), ('Name', 'name'),
         help='Availability zone of the volume.'),
     cli.metadata_arg('volume'), cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
 def do_create(client, args):
+    cli.positional_after_metadata(args, 'size', None)
+    if isinstance(args.size, str):
+        try:
+            args.size = int(args.size)
+        except ValueError:
+            raise http.CommandError('Size %r is not a whole number of GiB.'
+                                    % args.size)
     if args.size is None and not (args.snapshot_id or args.source_volid):
         raise http.CommandError('Size is required unless --snapshot-id or '
                                 '--source-volid is given.')
