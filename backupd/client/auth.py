@@ -132,7 +132,7 @@ def register_arguments(parser, argv, environ=None):
             'Authentication Options',
             'Options of the %s auth type.' % auth_type)
         for opt in loader.get_options():
-            group.add_argument(*opt.argparse_args,
+            group.add_argument(*_flags(opt),
                                default=opt.argparse_default,
                                metavar=opt.metavar, help=opt.help,
                                dest='os_%s' % opt.dest)
@@ -140,6 +140,18 @@ def register_arguments(parser, argv, environ=None):
     loading.register_adapter_argparse_arguments(parser,
                                                 service_type=SERVICE_TYPES[0])
     return loader
+
+
+def _flags(opt):
+    """keystoneauth's flags of an option plus their all-dashes spelling
+    (its application credential options are --os-application_credential_id;
+    users type --os-application-credential-id, as with openstackclient)."""
+    flags = list(opt.argparse_args)
+    for flag in opt.argparse_args:
+        dashed = flag.replace('_', '-')
+        if dashed not in flags:
+            flags.insert(0, dashed)
+    return flags
 
 
 def load_auth(args):

@@ -113,6 +113,10 @@ def main(argv=None):
         return _help(parser, args)
     if args.debug:
         logging.basicConfig(level=logging.DEBUG)
+    else:
+        # keystoneauth logs a warning before raising what it warns about;
+        # the error is reported once, from the exception.
+        logging.getLogger().addHandler(logging.NullHandler())
     try:
         client = make_client(args)
         return args.func(client, args) or 0
