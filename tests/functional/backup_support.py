@@ -1,15 +1,14 @@
 """What the backup tests share: volumes with known bytes, waiting for
 statuses, sha256 of what a volume holds, stored objects of a backup.
 
-Volumes are made through the API (POST /volumes, os-attach); the bytes are
-written straight into the file driver's volume file, as a VM would.
+Volumes and snapshots are made through the API (POST /volumes, os-attach,
+POST /snapshots); the bytes are written straight into the file driver's
+volume file, as a VM would.
 """
-import datetime
 import hashlib
 import os
 import random
 import time
-import uuid
 
 import sqlalchemy as sa
 
@@ -82,9 +81,6 @@ def wait_for(dep, kind, object_id, statuses, timeout=120, admin=True,
 def create_volume(dep, size=1, project='demo', name=None):
     resp = dep.request('POST', '/volumes', project=project,
                        json={'volume': {'size': size, 'name': name}})
-    if resp.status_code == 404 and 'itemNotFound' in resp.text and \
-            '/volumes' in resp.text:
-        return _volume_without_api(dep, size, project, name)
     assert resp.status_code == 202, resp.text
     volume_id = resp.json()['volume']['id']
     until(lambda: volume_status(dep, volume_id) == 'available',
@@ -92,29 +88,7 @@ def create_volume(dep, size=1, project='demo', name=None):
     return volume_id
 
 
-def _volume_without_api(dep, size, project, name):
-    """Until the volume API lands: the row and file the volume service
-    would make (same columns, same path)."""
-    volume_id = str(uuid.uuid4())
-    sql(dep, 'INSERT INTO volumes (id, user_id, project_id, host, size, '
-        'availability_zone, status, attach_status, display_name, '
-        'created_at, deleted, bootable, multiattach, is_temporary) VALUES '
-        "(:id, :project, :project, :host, :size, 'nova', 'available', "
-        "'detached', :name, :now, :no, :no, :no, :no)",
-        id=volume_id, project=project, host=dep.host, size=size, name=name,
-        now=datetime.datetime.utcnow(), no=False)
-    path = volume_path(dep, volume_id)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, 'wb') as f:
-        f.truncate(size * 1024 * MiB)
-    return volume_id
-
-
 def attach(dep, volume_id, project='demo'):
-    if volume_status(dep, volume_id) is not None and not _has_volume_api(dep):
-        sql(dep, "UPDATE volumes SET status = 'in-use', attach_status = "
-            "'attached' WHERE id = :id", id=volume_id)
-        return
     resp = dep.request('POST', '/volumes/%s/action' % volume_id,
                        project=project,
                        json={'os-attach': {'instance_uuid':
@@ -126,8 +100,15 @@ def attach(dep, volume_id, project='demo'):
           what='volume %s in-use' % volume_id)
 
 
-def _has_volume_api(dep):
-    return dep.request('GET', '/volumes').status_code == 200
+def create_snapshot(dep, volume_id, project='demo', force=False):
+    resp = dep.request('POST', '/snapshots', project=project,
+                       json={'snapshot': {'volume_id': volume_id,
+                                          'force': force}})
+    assert resp.status_code == 202, resp.text
+    snapshot_id = resp.json()['snapshot']['id']
+    wait_for(dep, 'snapshots', snapshot_id, 'available', admin=False,
+             project=project)
+    return snapshot_id
 
 
 def create_backup(dep, volume_id, project='demo', wait='available', **kw):

@@ -190,3 +190,24 @@ def test_export_import_round_trip_after_delete(dep):
                                  'backup_service': 'posix',
                                  'backup_url': 'not-a-record'}}), 400)
     assert 'backup_url' in bad
+
+
+def test_backup_from_a_snapshot_has_the_snapshot_bytes(dep):
+    volume = bs.create_volume(dep)
+    path = bs.volume_path(dep, volume)
+    at_snapshot = bs.write_pattern(path, seed=13)
+    snapshot = bs.create_snapshot(dep, volume)
+    bs.write_pattern(path, seed=14, regions=((0, 2 * MiB),))
+    backup = bs.create_backup(dep, volume, snapshot_id=snapshot)
+    shown = dep.request('GET', '/backups/%s' % backup).json()['backup']
+    assert shown['snapshot_id'] == snapshot
+    snap = dep.request('GET', '/snapshots/%s' % snapshot).json()['snapshot']
+    assert snap['status'] == 'available'
+    assert bs.volume_status(dep, volume) == 'available'
+    target = bs.restore(dep, backup)
+    assert bs.sha256_of(bs.volume_path(dep, target)) == at_snapshot
+
+    other = bs.create_volume(dep)
+    message = _error(dep.request('POST', '/backups', json={'backup': {
+        'volume_id': other, 'snapshot_id': snapshot}}), 400)
+    assert snapshot in message and volume in message
