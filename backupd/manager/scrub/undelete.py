@@ -56,7 +56,7 @@ def restore(context, driver, backup_id):
     row = common.backup_row(context, backup_id)
     LOG.info('Backup %s restored from pending_delete to %s.', row.id,
              row.status)
-    common.notify(context, row, 'pending_delete_restore')
+    common.notify(context, row, 'pending_delete_restore', None)
     return row
 
 
