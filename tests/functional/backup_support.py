@@ -44,7 +44,8 @@ def write_pattern(path, seed, regions=((0, 3 * MiB), (40 * MiB, 1 * MiB),
     with open(path, 'r+b') as f:
         for offset, length in regions:
             f.seek(offset)
-            f.write(rng.randbytes(length))
+            for piece in range(0, length, 16 * MiB):
+                f.write(rng.randbytes(min(16 * MiB, length - piece)))
         f.flush()
         os.fsync(f.fileno())
     return sha256_of(path)

@@ -121,3 +121,27 @@ def test_reset_status_verifies_a_backup_killed_before_available(
     assert victim in resp.json()['badRequest']['message']
     shown = bs.wait_for(dep, 'backups', broken, 'error')
     assert victim in shown['fail_reason']
+
+
+def test_kill_during_restore_then_restart_cleans_up(backupd_all_factory):
+    # A restore is made long by size (384 MiB of random data), not by mocks.
+    dep = backupd_all_factory()
+    volume = bs.create_volume(dep)
+    sha = bs.write_pattern(bs.volume_path(dep, volume), seed=6,
+                           regions=((0, 384 * MiB),))
+    backup = bs.create_backup(dep, volume, wait='available')
+    resp = dep.request('POST', '/backups/%s/restore' % backup,
+                       json={'restore': {}})
+    assert resp.status_code == 202, resp.text
+    target = resp.json()['restore']['volume_id']
+    bs.until(lambda: bs.volume_status(dep, target) == 'restoring-backup',
+             what='restore of %s running' % backup)
+    dep.kill()
+    dep.start()
+    shown = bs.wait_for(dep, 'backups', backup, 'available')
+    assert shown['status'] == 'available'
+    assert bs.volume_status(dep, target) == 'error_restoring'
+    assert 'was restoring; now available' in dep.log()
+    # the backup is intact: a new restore is byte-exact
+    again = bs.restore(dep, backup)
+    assert bs.sha256_of(bs.volume_path(dep, again)) == sha
