@@ -171,7 +171,8 @@ class Client:
     def show(self, collection, object_id):
         """The object, or None when it is gone (404)."""
         try:
-            body = self.get('/%s/%s' % (collection, object_id))
+            body = self.get('/%s/%s' % (collection, urllib.parse.quote(
+                object_id, safe='')))
         except ApiError as e:
             if e.status == 404:
                 return None
