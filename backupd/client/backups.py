@@ -10,6 +10,7 @@ COLUMNS = [('ID', 'id'), ('Volume ID', 'volume_id'), ('Status', 'status'),
            ('Name', 'name'), ('Size', 'size'),
            ('Object Count', 'object_count'), ('Container', 'container')]
 METADATA_VERSION = '3.43'
+PENDING_DELETE = 'pending_delete'
 
 
 def _wait_created(client, backup_id, args):
@@ -95,9 +96,14 @@ def _delete_each(client, args, force):
         output.message('Request to %s backup %s has been accepted.'
                        % (verb, name), args.format)
         if args.wait:
-            wait.wait(client, 'backups', backup['id'], (),
-                      ('error_deleting',), gone_ok=True,
-                      timeout=args.wait_timeout)
+            # pending_delete: delayed delete is on; the row stays (visible
+            # to admins only) until the scrubber removes the data.
+            final = wait.wait(client, 'backups', backup['id'],
+                              (PENDING_DELETE,), ('error_deleting',),
+                              gone_ok=True, timeout=args.wait_timeout)
+            if final is not None:
+                output.message('Backup %s is pending_delete: the scrubber '
+                               'removes it later.' % name, args.format)
     cli.for_each(args.backup, delete, 'backup', verb)
 
 

@@ -260,8 +260,7 @@ def test_volume_and_snapshot_commands(dep):
     proc = backupd(dep, 'snapshot-create', '--wait', '--name', 'cli-snap',
                    '-f', 'json', 'cli-vol', stderr=slave)
     os.close(slave)
-    drawn = os.read(master, 65536).decode()
-    os.close(master)
+    drawn = read_pty(master)
     snapshot = json.loads(proc.stdout)
     assert snapshot['status'] == 'available'
     assert '\r' in drawn and '100%' in drawn and '#' * 30 in drawn
@@ -335,3 +334,46 @@ def test_admin_backup_actions_and_records(dep):
     other = table(backupd(dep, 'backup-create', '--wait', 'cli-admin'))
     backupd(dep, 'backup-delete', '--force', '--wait', other['id'])
     assert api_backup(dep, other['id']) is None
+
+
+def read_pty(master):
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other end is closed and drained
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    return b''.join(chunks).decode()
+
+
+def test_terminal_progress_and_wait_on_a_delayed_delete(backupd_all_factory):
+    dep = backupd_all_factory(conf={'DEFAULT': {'delayed_delete': True}})
+    bs.create_volume(dep, project='admin', name='cli-dd')
+    # a backup on a terminal: its status redrawn in place, no percentage
+    # (Cinder's backup bodies have no progress key)
+    master, slave = pty.openpty()
+    proc = backupd(dep, 'backup-create', '--wait', '-f', 'json', 'cli-dd',
+                   stderr=slave)
+    os.close(slave)
+    drawn = read_pty(master)
+    backup_id = json.loads(proc.stdout)['id']
+    assert '\r' in drawn and 'backup %s: available' % backup_id in drawn
+    assert '%' not in drawn and drawn.endswith('\n')
+
+    # delayed delete: an admin still sees the row, pending_delete; --wait
+    # ends there instead of waiting for the scrubber
+    proc = backupd(dep, 'backup-delete', '--wait', backup_id)
+    assert 'is pending_delete' in proc.stdout
+    assert api_backup(dep, backup_id)['status'] == 'pending_delete'
+    # for its project the backup is gone at once
+    volume = bs.create_volume(dep, project='demo', name='cli-dd-demo')
+    backup = table(backupd(dep, 'backup-create', '--wait', volume,
+                           user='demo', project='demo'))
+    proc = backupd(dep, 'backup-delete', '--wait', backup['id'],
+                   user='demo', project='demo')
+    assert 'pending_delete' not in proc.stdout
+    assert api_backup(dep, backup['id'], project='demo') is None
