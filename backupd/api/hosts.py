@@ -43,10 +43,15 @@ def require_up(host, binary, purpose):
 
 def pick(binary, purpose, zone=None):
     """Host of an up, enabled ``binary`` service (in ``zone`` if given)."""
-    filters = {'binary': binary}
+    ctx = backupd_context.get_admin_context()
+    rows = db.service_get_all(ctx, {'binary': binary})
     if zone:
-        filters['availability_zone'] = zone
-    rows = db.service_get_all(backupd_context.get_admin_context(), filters)
+        zones = sorted({s.availability_zone for s in rows})
+        rows = [s for s in rows if s.availability_zone == zone]
+        if not rows and zones:
+            raise exception.InvalidInput(
+                reason='availability zone %r has no %s service; known zones: '
+                       '%s' % (zone, binary, ', '.join(zones)))
     usable = [s for s in rows if _why_unusable(s) is None]
     if usable:
         return random.choice(usable).host

@@ -138,6 +138,7 @@ def test_project_isolation_and_all_tenants(dep):
     ({'size': 1, 'colour': 'red'}, ['colour']),
     ({'size': 1, 'imageRef': 'abc'}, ['image', 'not supported']),
     ({'size': 1, 'snapshot_id': 'nope'}, ['nope']),
+    ({'size': 1, 'availability_zone': 'mars'}, ['mars', 'nova']),
 ])
 def test_create_refusals_name_the_problem(dep, body, words):
     resp = dep.request('POST', '/volumes', json={'volume': body})
