@@ -91,7 +91,17 @@ def _help(parser, args):
 def make_client(args):
     plugin = auth.load_auth(args)
     session = auth.load_session(args, plugin)
-    endpoint = auth.endpoint_of(session, plugin, args)
+    try:
+        endpoint = auth.endpoint_of(session, plugin, args)
+    except (ks_exceptions.ClientException, http.CommandError):
+        raise
+    except Exception as e:
+        # keystoneauth's plugins raise plain exceptions for settings they
+        # lack (e.g. "password is a required attribute")
+        if args.debug:
+            raise
+        raise http.CommandError('Cannot authenticate with the %s auth '
+                                'type: %s' % (args.os_auth_type, e))
     return http.Client(session, endpoint, args.os_volume_api_version or
                        args.os_api_version)
 

@@ -115,6 +115,17 @@ def test_missing_and_unknown_auth_settings_are_one_line_errors(capsys):
                            'OS_ENDPOINT).')
     assert shell.main(['--os-auth-type', 'kerberos-ish', 'list']) == 1
     assert "Unknown auth type 'kerberos-ish'" in capsys.readouterr().err
+    assert shell.main(['list']) == 1
+    assert capsys.readouterr().err.strip() == (
+        'ERROR: The password auth type needs --os-auth-url (env '
+        'OS_AUTH_URL).')
+    # keystoneauth checks the rest when it authenticates, before any
+    # request leaves
+    assert shell.main(['--os-auth-url', 'http://127.0.0.1:1/v3',
+                       '--os-username', 'u', 'list']) == 1
+    assert capsys.readouterr().err.strip() == (
+        'ERROR: Cannot authenticate with the password auth type: password '
+        'is a required attribute')
 
 
 def test_unreachable_keystone_is_an_error_not_a_traceback():
