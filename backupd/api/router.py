@@ -12,6 +12,7 @@ import webob.exc
 from backupd.api.handlers import backups
 from backupd.api.handlers import services
 from backupd.api.handlers import snapshots
+from backupd.api.handlers import volume_metadata
 from backupd.api.handlers import volumes
 from backupd.api.middleware import auth
 from backupd.api.middleware import faults
@@ -36,6 +37,12 @@ ROUTES = {
     '/volumes/{volume_id}': {'GET': volumes.show, 'PUT': volumes.update,
                              'DELETE': volumes.delete},
     '/volumes/{volume_id}/action': {'POST': volumes.action},
+    '/volumes/{volume_id}/metadata': {'GET': volume_metadata.index,
+                                      'POST': volume_metadata.create,
+                                      'PUT': volume_metadata.replace},
+    '/volumes/{volume_id}/metadata/{key}': {'GET': volume_metadata.show,
+                                            'PUT': volume_metadata.update,
+                                            'DELETE': volume_metadata.delete},
     '/snapshots': {'GET': snapshots.index, 'POST': snapshots.create},
     '/snapshots/detail': {'GET': snapshots.detail},
     '/snapshots/{snapshot_id}': {'GET': snapshots.show,

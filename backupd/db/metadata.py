@@ -37,6 +37,25 @@ def replace(context, model, owner_id, metadata):
     add(context, model, owner_id, metadata)
 
 
+@api.writer
+def merge(context, model, owner_id, metadata):
+    """Set the keys of ``metadata``; other keys stay."""
+    for key in metadata:
+        delete_key(context, model, owner_id, key)
+    add(context, model, owner_id, metadata)
+
+
+@api.writer
+def delete_key(context, model, owner_id, key):
+    """Remove one key; returns whether it existed."""
+    meta_model, fk_column, _ = _table(model)
+    return context.session.query(meta_model).filter(
+        fk_column == owner_id, meta_model.key == key,
+        meta_model.deleted.is_(False)).update(
+        {'deleted': True, 'deleted_at': timeutils.utcnow()},
+        synchronize_session=False) > 0
+
+
 @api.reader
 def of(context, model, owner_ids):
     """{owner id: {key: value}} for every id in ``owner_ids``."""

@@ -15,6 +15,10 @@ ATTACH = 'volume_extension:volume_actions:attach'
 DETACH = 'volume_extension:volume_actions:detach'
 RESET_STATUS = 'volume_extension:volume_admin_actions:reset_status'
 ADMIN_FORCE_DELETE = 'volume_extension:volume_admin_actions:force_delete'
+GET_METADATA = 'volume:get_volume_metadata'
+CREATE_METADATA = 'volume:create_volume_metadata'
+UPDATE_METADATA = 'volume:update_volume_metadata'
+DELETE_METADATA = 'volume:delete_volume_metadata'
 # Who sees the extension keys of show/detail.
 HOST_ATTRIBUTE = 'volume_extension:volume_host_attribute'
 TENANT_ATTRIBUTE = 'volume_extension:volume_tenant_attribute'
@@ -52,6 +56,14 @@ RULES = [
           '(os-reset_status).', 'POST', _ACTION),
     rule(ADMIN_FORCE_DELETE, base.ADMIN, 'Delete a volume whatever its '
           'status (os-force_delete).', 'POST', _ACTION),
+    rule(GET_METADATA, base.ADMIN_OR_OWNER, 'Show a volume\'s metadata.',
+         'GET', _V + '/metadata'),
+    rule(CREATE_METADATA, base.ADMIN_OR_OWNER, 'Add or change metadata '
+         'keys of a volume.', 'POST', _V + '/metadata'),
+    rule(UPDATE_METADATA, base.ADMIN_OR_OWNER, 'Replace a volume\'s '
+         'metadata, or one key.', 'PUT', _V + '/metadata'),
+    rule(DELETE_METADATA, base.ADMIN_OR_OWNER, 'Remove a metadata key of a '
+         'volume.', 'DELETE', _V + '/metadata/{key}'),
     rule(HOST_ATTRIBUTE, base.ADMIN, 'See os-vol-host-attr:host.', 'GET',
           _V),
     rule(TENANT_ATTRIBUTE, base.ADMIN_OR_OWNER,

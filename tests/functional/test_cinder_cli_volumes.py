@@ -60,6 +60,11 @@ def test_volume_lifecycle_with_cinder(dep):
     assert {'ID': shown['id'], 'Name': vol, 'Status': 'available'}.items() \
         <= next(r for r in rows if r['ID'] == shown['id']).items()
 
+    dep.cinder('metadata', vol, 'set', 'tier=gold', project='demo',
+               user='demo')
+    shown = table(dep.cinder('show', vol, project='demo', user='demo').stdout)
+    assert shown['metadata'] == 'tier : gold'
+
     dep.cinder('extend', vol, '2', project='demo', user='demo')
     wait_cli(dep, 'volume', vol, 'size', '2', project='demo', user='demo')
 
@@ -142,6 +147,14 @@ def test_openstack_volume_commands(dep):
         assert time.monotonic() < deadline, shown
         time.sleep(0.2)
     assert shown['id'] == created['id'] and shown['size'] == 1
+    dep.openstack('volume', 'set', '--property', 'colour=blue', vol)
+    shown = json.loads(dep.openstack('volume', 'show', vol,
+                                     '-f', 'json').stdout)
+    assert shown['properties'] == {'colour': 'blue'}
+    dep.openstack('volume', 'unset', '--property', 'colour', vol)
+    shown = json.loads(dep.openstack('volume', 'show', vol,
+                                     '-f', 'json').stdout)
+    assert shown['properties'] == {}
     listed = json.loads(dep.openstack('volume', 'list', '-f', 'json').stdout)
     assert created['id'] in [v['ID'] for v in listed]
     dep.openstack('volume', 'delete', vol)

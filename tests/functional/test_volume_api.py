@@ -260,3 +260,22 @@ def test_notifications_on_the_bus(backupd_all_factory):
                   'snapshot.delete.start', 'snapshot.delete.end',
                   'volume.delete.start', 'volume.delete.end'):
         assert '"event_type": "%s"' % event in log, event
+
+
+def test_metadata_resource(dep):
+    vid = create_volume(dep, metadata={'a': '1'})['id']
+    path = '/volumes/%s/metadata' % vid
+    assert dep.request('GET', path).json() == {'metadata': {'a': '1'}}
+    merged = dep.request('POST', path, json={'metadata': {'b': '2'}})
+    assert merged.json() == {'metadata': {'a': '1', 'b': '2'}}
+    one = dep.request('PUT', path + '/b', json={'meta': {'b': '3'}})
+    assert one.json() == {'meta': {'b': '3'}}
+    assert dep.request('GET', path + '/b').json() == {'meta': {'b': '3'}}
+    wrong = dep.request('PUT', path + '/b', json={'meta': {'c': '3'}})
+    assert 'exactly the key' in error_of(wrong, 400)
+    gone = dep.request('DELETE', path + '/a')
+    assert gone.status_code == 200 and gone.content == b''
+    assert "'a'" in error_of(dep.request('DELETE', path + '/a'), 404)
+    replaced = dep.request('PUT', path, json={'metadata': {'z': '9'}})
+    assert replaced.json() == {'metadata': {'z': '9'}}
+    error_of(dep.request('GET', path, project='other'), 404)

@@ -90,7 +90,7 @@ def _list(req, detailed):
 
 def show(req, volume_id):
     ctx = wsgi.context_of(req)
-    row = _get(ctx, volume_id, policy.GET)
+    row = get_row(ctx, volume_id, policy.GET)
     return wsgi.json_response({'volume': _details(req, ctx, [row])[0]})
 
 
@@ -112,7 +112,8 @@ def _extensions(ctx, row):
             if common.allowed(ctx, rule, target)}
 
 
-def _get(ctx, volume_id, action):
+def get_row(ctx, volume_id, action):
+    """The caller's visible volume, authorized for ``action``."""
     row = resources.get(ctx, models.Volume, volume_id,
                         project_id=common.owner_filter(ctx))
     policies.authorize(ctx, action, {'project_id': row.project_id,
@@ -217,7 +218,7 @@ def _create_size(body, source):
 def update(req, volume_id):
     ctx = wsgi.context_of(req)
     body = wsgi.extract_json(req, schemas.UPDATE)['volume']
-    row = _get(ctx, volume_id, policy.UPDATE)
+    row = get_row(ctx, volume_id, policy.UPDATE)
     values = common.display_fields(body)
     with db.writer.using(ctx):
         if values:
@@ -233,7 +234,7 @@ def delete(req, volume_id):
     ctx = wsgi.context_of(req)
     force = wsgi.bool_param(req, 'force')
     cascade = wsgi.bool_param(req, 'cascade')
-    row = _get(ctx, volume_id, policy.DELETE)
+    row = get_row(ctx, volume_id, policy.DELETE)
     if force:
         policies.authorize(ctx, policy.FORCE_DELETE)
     _delete(ctx, row, 'force_delete' if force else 'delete', cascade)
@@ -290,7 +291,7 @@ def action(req, volume_id):
 
 def _attach(req, ctx, volume_id):
     body = wsgi.extract_json(req, schemas.ATTACH)['os-attach']
-    row = _get(ctx, volume_id, policy.ATTACH)
+    row = get_row(ctx, volume_id, policy.ATTACH)
     attachment = volume_db.attach(ctx, row.id, (V.IN_USE, V.FROM['attach']), {
         'id': str(uuid.uuid4()),
         'instance_uuid': body.get('instance_uuid'),
@@ -310,7 +311,7 @@ def _attach(req, ctx, volume_id):
 
 def _detach(req, ctx, volume_id):
     body = wsgi.extract_json(req, schemas.DETACH)['os-detach'] or {}
-    row = _get(ctx, volume_id, policy.DETACH)
+    row = get_row(ctx, volume_id, policy.DETACH)
     attachment_id = body.get('attachment_id')
     if attachment_id is not None and attachment_id not in [
             a.id for a in volume_db.attachments_of(ctx, [row.id])[row.id]]:
@@ -326,7 +327,7 @@ def _detach(req, ctx, volume_id):
 
 def _extend(req, ctx, volume_id):
     body = wsgi.extract_json(req, schemas.EXTEND)['os-extend']
-    row = _get(ctx, volume_id, policy.EXTEND)
+    row = get_row(ctx, volume_id, policy.EXTEND)
     new_size = common.size_gb(
         body['new_size'], 'os-extend/new_size (volume %s is %d GiB)'
         % (row.id, row.size), minimum=row.size + 1)
@@ -344,7 +345,7 @@ def _extend(req, ctx, volume_id):
 
 def _reset_status(req, ctx, volume_id):
     body = wsgi.extract_json(req, schemas.RESET_STATUS)['os-reset_status']
-    row = _get(ctx, volume_id, policy.RESET_STATUS)
+    row = get_row(ctx, volume_id, policy.RESET_STATUS)
     if not body.get('status') and not body.get('attach_status'):
         raise exception.InvalidInput(
             reason='os-reset_status needs "status" (one of %s) and/or '
@@ -370,7 +371,7 @@ def _reset_status(req, ctx, volume_id):
 
 def _force_delete(req, ctx, volume_id):
     wsgi.extract_json(req, schemas.FORCE_DELETE)
-    row = _get(ctx, volume_id, policy.ADMIN_FORCE_DELETE)
+    row = get_row(ctx, volume_id, policy.ADMIN_FORCE_DELETE)
     _delete(ctx, row, 'force_delete', cascade=False)
 
 

@@ -63,3 +63,11 @@ RESET_STATUS = types.action('os-reset_status', {
 })
 FORCE_DELETE = types.action('os-force_delete', {'type': 'object'},
                             nullable=True)
+
+# /volumes/{id}/metadata (POST, PUT) and /volumes/{id}/metadata/{key} (PUT)
+METADATA = {'type': 'object', 'properties': {'metadata': types.METADATA},
+            'required': ['metadata'], 'additionalProperties': False}
+META = {'type': 'object',
+        'properties': {'meta': dict(types.METADATA, minProperties=1,
+                                    maxProperties=1)},
+        'required': ['meta'], 'additionalProperties': False}
