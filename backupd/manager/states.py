@@ -32,8 +32,10 @@ class Backup:
         # a scrub whose storage delete failed: pending again, retried later
         'fail_scrub': (DELETING,),
         'undelete': (PENDING_DELETE,),
+        # Not from deleting: a running delete is removing the data the
+        # verification would vouch for.
         'reset_to_available': (CREATING, RESTORING, AVAILABLE, ERROR,
-                               ERROR_DELETING, DELETING),
+                               ERROR_DELETING),
         'reset_to_error': (CREATING, AVAILABLE, DELETING, ERROR,
                            ERROR_DELETING, RESTORING, PENDING_DELETE),
     }

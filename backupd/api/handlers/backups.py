@@ -389,10 +389,19 @@ def _reset_status(ctx, backup_id, status):
                                      {'status': B.FROM['reset_to_error']}):
             raise _changed(row)
     else:
+        if row.status not in B.FROM['reset_to_available']:
+            raise exception.InvalidState(
+                reason='Backup %s is \'%s\'; it cannot be reset to available '
+                       'while its data is being deleted. Reset it to error, '
+                       'or let the delete finish.' % (row.id, row.status))
         _require_service(row.host, 'backupd-backup',
                          'verify backup %s' % row.id)
         outcome = _call(lambda: rpc().reset_status(ctx, row.host, row.id,
                                                    status))
+        if not outcome['ok'] and outcome.get('conflict'):
+            raise exception.Conflict(
+                reason='Backup %s was not reset to available: %s.'
+                       % (row.id, outcome['reason']))
         if not outcome['ok']:
             raise exception.InvalidState(
                 reason='Backup %s was not reset to available: %s. It is now '

@@ -68,12 +68,13 @@ class BackupManager(base.Manager):
         eventlet.spawn_n(delete.run, self, context, backup_id, force)
 
     def reset_status(self, context, backup_id, status):
-        """-> {'ok': bool, 'reason': str or None} (a call)."""
+        """-> {'ok': bool, 'reason': str or None, 'conflict': bool}."""
         if status == reset.B.ERROR:
-            return {'ok': reset.to_error(context, backup_id), 'reason': None}
-        ok, reason = reset.to_available(self, context, backup_id,
-                                        live=self.runs.get(backup_id))
-        return {'ok': ok, 'reason': reason}
+            ok = reset.to_error(context, backup_id)
+            return {'ok': ok, 'reason': None, 'conflict': not ok}
+        ok, reason, conflict = reset.to_available(
+            self, context, backup_id, live=self.runs.get(backup_id))
+        return {'ok': ok, 'reason': reason, 'conflict': conflict}
 
     def export_record(self, context, backup_id):
         return records.export(self, context, backup_id)

@@ -12,6 +12,7 @@ from oslo_log import log as logging
 
 from backupd.db import api as db
 from backupd.db import models
+from backupd import exception
 from backupd.manager.backup import common
 from backupd.manager.backup import delete
 from backupd.manager.backup import work
@@ -28,15 +29,19 @@ def to_error(context, backup_id):
 
 
 def to_available(mgr, context, backup_id, live=None):
-    """Verify, then available; returns (ok, reason).
+    """Verify, then available; returns (ok, reason, conflict): conflict
+    when another request changed or deleted the backup meanwhile.
 
     A restore that no run on this service is doing any more (its service
     died) leaves its target volume ``error_restoring``; a live run puts its
     target volume right itself when it sees the new status.
     """
-    row = common.backup_row(context, backup_id)
+    try:
+        row = common.backup_row(context, backup_id)
+    except exception.BackupNotFound:
+        return False, 'backup %s was deleted meanwhile' % backup_id, True
     if row.status == B.AVAILABLE:
-        return True, None
+        return True, None, False
     mgr.require_ready()
     ref = common.ref_of(context, row)
     report = work.in_thread(mgr.driver.verify, ref)
@@ -44,11 +49,11 @@ def to_available(mgr, context, backup_id, live=None):
         reason = 'verification failed: %s' % report.summary()
         LOG.warning('Reset of backup %s to available refused: %s',
                     backup_id, reason)
-        db.conditional_update(context, models.Backup, backup_id,
-                              {'status': B.ERROR,
-                               'fail_reason': reason[:1024]},
-                              {'status': B.FROM['reset_to_error']})
-        return False, reason
+        marked = db.conditional_update(
+            context, models.Backup, backup_id,
+            {'status': B.ERROR, 'fail_reason': reason[:1024]},
+            {'status': B.FROM['reset_to_error']})
+        return False, reason, not marked
     values = {'status': B.AVAILABLE, 'fail_reason': None,
               'restore_volume_id': None,
               'service': row.service or mgr.driver_name()}
@@ -62,9 +67,9 @@ def to_available(mgr, context, backup_id, live=None):
                                  {'status': B.FROM['reset_to_available']}):
         now = common.backup_row(context, backup_id, include_deleted=True)
         return False, ('backup %s became %s during verification; try '
-                       'again' % (backup_id, now.status))
+                       'again' % (backup_id, now.status)), True
     if row.status == B.RESTORING and row.restore_volume_id and live is None:
         delete.fail_restore_target(context, row.restore_volume_id)
     LOG.info('Backup %s reset to available after verification: %s',
              backup_id, report.summary())
-    return True, None
+    return True, None, False

@@ -1,0 +1,60 @@
+"""The backup lifecycle with api, volume and backup as separate processes on
+RabbitMQ, with MariaDB and with PostgreSQL."""
+from tests.functional import backup_support as bs
+from tests.functional import test_backup_races as races
+
+MiB = bs.MiB
+
+
+def test_in_use_full_incremental_restore_delete(backupd_cluster):
+    dep = backupd_cluster
+    volume = bs.create_volume(dep)
+    path = bs.volume_path(dep, volume)
+    full_sha = bs.write_pattern(path, seed=51)
+    bs.attach(dep, volume)
+    full = bs.create_backup(dep, volume, force=True)
+    incr_sha = bs.write_pattern(path, seed=52, regions=((8 * MiB, MiB),))
+    incr = bs.create_backup(dep, volume, force=True, incremental=True)
+    assert bs.volume_status(dep, volume) == 'in-use'
+    assert bs.temp_resources(dep) == ([], [])
+
+    assert bs.sha256_of(bs.volume_path(dep, bs.restore(dep, full))) == \
+        full_sha
+    target = bs.create_volume(dep)
+    bs.restore(dep, incr, volume_id=target)
+    assert bs.sha256_of(bs.volume_path(dep, target)) == incr_sha
+
+    listed = dep.request('GET', '/backups/detail?sort=created_at:asc'
+                         ).json()['backups']
+    assert [b['id'] for b in listed if b['id'] in (full, incr)] == \
+        [full, incr]
+    for backup in (incr, full):
+        assert dep.request('DELETE', '/backups/%s' % backup
+                           ).status_code == 202
+        bs.wait_for(dep, 'backups', backup, (), gone_ok=True)
+        assert bs.backup_files(dep, backup) == []
+
+
+def test_backup_service_down_is_a_503_naming_the_host(backupd_cluster):
+    dep = backupd_cluster
+    volume = bs.create_volume(dep)
+    dep.stop('backupd-backup')
+    try:
+        bs.until(lambda: 'backupd-backup' not in dep.up_services(),
+                 what='backupd-backup down')
+        resp = dep.request('POST', '/backups',
+                           json={'backup': {'volume_id': volume}})
+        assert resp.status_code == 503, resp.text
+        message = resp.json()['serviceUnavailable']['message']
+        assert dep.host in message and 'backupd-backup' in message
+        # nothing half-changed
+        assert bs.volume_status(dep, volume) == 'available'
+        assert bs.sql(dep, 'SELECT count(*) FROM backups WHERE volume_id = '
+                      ':id', id=volume)[0][0] == 0
+    finally:
+        dep.start('backupd-backup')
+
+
+def test_race_on_a_real_database(backupd_cluster):
+    for attempt in range(3):
+        races.check_race(backupd_cluster, attempt)
