@@ -51,6 +51,8 @@ class Client:
     def __init__(self, session, endpoint, requested_version=None):
         self.session = session
         self.endpoint = endpoint.rstrip('/')
+        self.version_url, major = self._version_root()
+        self.major = major or 3
         self.server_min, self.server_max = self._discover()
         self.version = self._negotiate(requested_version)
 
@@ -73,15 +75,16 @@ class Client:
     def _discover(self):
         """(min, max) microversion from the version document; None, None
         for a v2 endpoint or a server without microversions."""
-        url, major = self._version_root()
-        self.major = major or 3
         if self.major != 3:
             return None, None
-        resp = self.session.get(url, authenticated=False, raise_exc=False)
+        resp = self.session.get(self.version_url, authenticated=False,
+                                raise_exc=False)
         try:
             body = resp.json()
         except ValueError:
-            body = {}
+            body = None
+        if not isinstance(body, dict):
+            return None, None
         entries = body.get('versions') or [body.get('version') or {}]
         for entry in entries:
             if not isinstance(entry, dict):
