@@ -211,3 +211,39 @@ def test_backup_from_a_snapshot_has_the_snapshot_bytes(dep):
     message = _error(dep.request('POST', '/backups', json={'backup': {
         'volume_id': other, 'snapshot_id': snapshot}}), 400)
     assert snapshot in message and volume in message
+
+
+def test_list_filters_sort_paging_and_all_tenants(dep):
+    volume = bs.create_volume(dep, project='lister')
+    made = [bs.create_backup(dep, volume, project='lister', name='l%d' % i)
+            for i in range(3)]
+
+    def listed(query, admin=False, path='/backups/detail'):
+        resp = dep.request('GET', path + query, project='lister',
+                           admin=admin)
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    body = listed('?sort_key=created_at&sort_dir=asc')
+    assert [b['id'] for b in body['backups']] == made
+    assert set(body) == {'backups'}
+    assert [b['id'] for b in listed('?name=l1')['backups']] == [made[1]]
+    assert len(listed('?status=available&volume_id=%s' % volume)[
+        'backups']) == 3
+    assert listed('?status=error')['backups'] == []
+    page = listed('?sort=created_at:asc&limit=2')
+    assert [b['id'] for b in page['backups']] == made[:2]
+    assert page['backups_links'][0]['rel'] == 'next'
+    rest = listed('?sort=created_at:asc&limit=2&marker=%s' % made[1])
+    assert [b['id'] for b in rest['backups']] == [made[2]]
+    summary = listed('', path='/backups')['backups'][0]
+    assert set(summary) == {'id', 'name', 'links'}
+    bad = dep.request('GET', '/backups?sort_key=bogus', project='lister')
+    assert bad.status_code == 400 and 'bogus' in bad.text
+
+    # all_tenants: ignored for members, every project for admins
+    others = dep.request('GET', '/backups?all_tenants=1').json()['backups']
+    assert not {b['id'] for b in others} & set(made)
+    everyone = dep.request('GET', '/backups?all_tenants=True',
+                           admin=True).json()['backups']
+    assert set(made) <= {b['id'] for b in everyone}
