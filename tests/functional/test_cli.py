@@ -193,6 +193,13 @@ def test_name_lookups_and_their_errors(dep):
     proc = backupd(dep, 'backup-show', 'no-such-backup', ok=False)
     assert proc.stderr.strip() == (
         "ERROR: No backup with a name or ID of 'no-such-backup' exists.")
+    volume = bs.create_volume(dep, project='admin')
+    for _ in range(2):
+        bs.create_backup(dep, volume, project='admin', name='cli-twin-b')
+    proc = backupd(dep, 'backup-restore', 'cli-twin-b', ok=False)
+    assert proc.stderr.strip() == (
+        "ERROR: Multiple backup matches found for 'cli-twin-b', use an ID "
+        "to be more specific.")
 
     # a non-admin finds its own volume by name; all_tenants=1 is ignored
     mine = bs.create_volume(dep, project='demo', name='cli-mine')
