@@ -24,8 +24,13 @@ SLOW = {'DEFAULT': {'backup_compression_level': 19,
 REGIONS = ((0, 24 * MiB),)
 
 
+def volumes_dir(dep):
+    return dep.settings['DEFAULT'].get(
+        'volumes_dir', os.path.join(dep.state_path, 'volumes'))
+
+
 def volume_path(dep, volume_id):
-    return os.path.join(dep.state_path, 'volumes', 'volume-%s' % volume_id)
+    return os.path.join(volumes_dir(dep), 'volume-%s' % volume_id)
 
 
 def sha256_of(path):
@@ -163,7 +168,7 @@ def temp_resources(dep):
                 'NOT deleted')).fetchall()
     finally:
         engine.dispose()
-    files = [n for n in os.listdir(os.path.join(dep.state_path, 'volumes'))
+    files = [n for n in os.listdir(volumes_dir(dep))
              if n.startswith('snapshot-')]
     return [r[0] for r in rows], files
 
