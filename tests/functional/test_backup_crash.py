@@ -145,3 +145,22 @@ def test_kill_during_restore_then_restart_cleans_up(backupd_all_factory):
     # the backup is intact: a new restore is byte-exact
     again = bs.restore(dep, backup)
     assert bs.sha256_of(bs.volume_path(dep, again)) == sha
+
+
+def test_max_operations_queues_and_progress_is_recorded(backupd_all_factory):
+    conf = {'DEFAULT': dict(bs.SLOW['DEFAULT'], backup_max_operations=1)}
+    dep = backupd_all_factory(conf=conf)
+    first_volume, first, _ = _slow_backup(dep)
+    second_volume = bs.create_volume(dep)
+    second = bs.create_backup(dep, second_volume, wait=None)
+
+    def progress(backup):
+        return bs.sql(dep, 'SELECT progress FROM backups WHERE id = :id',
+                      id=backup)[0][0]
+    bs.until(lambda: 0 < progress(first) < 100, timeout=30,
+             what='progress of %s recorded mid-way' % first)
+    assert bs.backup_files(dep, second) == []
+    assert 'Backup %s waits for one of the running' % second in dep.log()
+    bs.wait_for(dep, 'backups', first, 'available')
+    assert progress(first) == 100
+    bs.wait_for(dep, 'backups', second, 'available')
