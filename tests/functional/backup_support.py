@@ -8,7 +8,6 @@ volume file, as a VM would.
 import hashlib
 import os
 import random
-import time
 
 import sqlalchemy as sa
 
