@@ -21,6 +21,19 @@ V = common.V
 
 
 def run(mgr, context, backup_id, force=False, source_done=False):
+    """Delete ``backup_id``; one delete per backup at a time on a service
+    (a delete and a force-delete of one backup both reach it)."""
+    live = mgr.runs.get(backup_id)
+    if live is not None and live.kind == 'delete':
+        LOG.info('Backup %s is already being deleted here.', backup_id)
+        return
+    if live is not None:        # a create/restore run settling into delete
+        return _delete(mgr, context, backup_id, force, source_done)
+    with mgr.runs.registered(work.Run(backup_id, 'delete', B.DELETING)):
+        return _delete(mgr, context, backup_id, force, source_done)
+
+
+def _delete(mgr, context, backup_id, force, source_done):
     row = common.backup_row(context, backup_id, include_deleted=True)
     if row.deleted or row.status != B.DELETING:
         LOG.info('Backup %s is %s, not deleting; nothing to delete.',
