@@ -164,3 +164,20 @@ def test_max_operations_queues_and_progress_is_recorded(backupd_all_factory):
     bs.wait_for(dep, 'backups', first, 'available')
     assert progress(first) == 100
     bs.wait_for(dep, 'backups', second, 'available')
+
+
+def test_force_delete_of_a_backup_waiting_for_its_turn(backupd_all_factory):
+    conf = {'DEFAULT': dict(bs.SLOW['DEFAULT'], backup_max_operations=1)}
+    dep = backupd_all_factory(conf=conf)
+    _, first, _ = _slow_backup(dep)
+    waiting_volume = bs.create_volume(dep)
+    waiting = bs.create_backup(dep, waiting_volume, wait=None)
+    bs.until(lambda: 'Backup %s waits for one' % waiting in dep.log(),
+             what='backup %s queued' % waiting)
+    resp = dep.request('POST', '/backups/%s/action' % waiting, admin=True,
+                       json={'os-force_delete': {}})
+    assert resp.status_code == 202, resp.text
+    bs.wait_for(dep, 'backups', waiting, (), gone_ok=True, timeout=30)
+    assert bs.volume_status(dep, waiting_volume) == 'available'
+    bs.wait_for(dep, 'backups', first, 'available')
+    assert bs.backup_files(dep, waiting) == []

@@ -17,14 +17,18 @@ def test_progress_is_plain_attributes_and_a_percentage():
     assert run.percent == 100
 
 
-def test_cancel_reaches_a_registered_run_only():
+def test_cancel_reaches_a_run_that_owns_its_backup_only():
     runs = work.Runs(2)
     run = work.Run('b', 'create', 'creating')
     assert runs.cancel('b') is False
     with runs.registered(run):
-        assert runs.get('b') is run and runs.cancel('b') is True
-        assert run.is_cancelled()
+        # still waiting for a slot: owns nothing, the caller deletes
+        assert runs.get('b') is run and runs.cancel('b') is False
+        run.claimed = True
+        assert runs.cancel('b') is True and run.is_cancelled()
     assert runs.get('b') is None and len(runs) == 0
+    with runs.registered(work.Run('b', 'delete', 'deleting')):
+        assert runs.cancel('b') is True     # already being deleted
 
 
 def test_slots_bound_concurrent_work():

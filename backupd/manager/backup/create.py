@@ -25,6 +25,7 @@ def run(mgr, context, backup_id):
         with mgr.runs.slot(job):
             if not _claim(context, backup_id):
                 return
+            job.claimed = True
             row = common.backup_row(context, backup_id)
             common.notify(context, row, 'create', 'start')
             result, error = None, None

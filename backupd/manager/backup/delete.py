@@ -27,7 +27,9 @@ def run(mgr, context, backup_id, force=False, source_done=False):
     if live is not None and live.kind == 'delete':
         LOG.info('Backup %s is already being deleted here.', backup_id)
         return
-    if live is not None:        # a create/restore run settling into delete
+    if live is not None:
+        # a create/restore run settling into delete, or one still waiting
+        # for its slot (it will find the row deleting and touch nothing)
         return _delete(mgr, context, backup_id, force, source_done)
     with mgr.runs.registered(work.Run(backup_id, 'delete', B.DELETING)):
         return _delete(mgr, context, backup_id, force, source_done)

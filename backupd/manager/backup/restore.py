@@ -31,6 +31,7 @@ def run(mgr, context, backup_id, volume_id):
                 LOG.info('Backup %s is no longer restoring; restore to '
                          'volume %s not started.', backup_id, volume_id)
                 return
+            job.claimed = True
             row = common.backup_row(context, backup_id)
             common.notify(context, row, 'restore', 'start',
                           volume_id=volume_id)

@@ -35,6 +35,9 @@ class Run:
         self.done_bytes = 0
         self.total_bytes = 0
         self.cancelled = False
+        # Set once the run owns the backup (its claim CAS succeeded); a
+        # run still waiting for a slot owns nothing yet.
+        self.claimed = False
 
     # Called from the driver's native thread: plain attribute access only.
     def progress(self, done_bytes, total_bytes):
@@ -65,9 +68,10 @@ class Runs:
         return self._runs.get(backup_id)
 
     def cancel(self, backup_id):
-        """Cancel the run of ``backup_id``; False when none is running."""
+        """Cancel the run of ``backup_id``; False when none owns it (no run,
+        or one still waiting for its slot: the caller deletes then)."""
         run = self._runs.get(backup_id)
-        if run is None:
+        if run is None or not (run.claimed or run.kind == 'delete'):
             return False
         LOG.info('Cancelling the %s of backup %s at its next chunk.',
                  run.kind, backup_id)
