@@ -279,3 +279,19 @@ def test_metadata_resource(dep):
     replaced = dep.request('PUT', path, json={'metadata': {'z': '9'}})
     assert replaced.json() == {'metadata': {'z': '9'}}
     error_of(dep.request('GET', path, project='other'), 404)
+
+
+def test_volume_owned_by_a_backup_cannot_be_deleted(dep):
+    vid = create_volume(dep)['id']
+    resp = action(dep, 'volume', vid,
+                  {'os-reset_status': {'status': 'backing-up'}}, admin=True)
+    assert resp.status_code == 202
+    refused = dep.request('DELETE', '/volumes/%s' % vid)
+    assert 'a backup is reading it' in error_of(refused, 400)
+    forced = action(dep, 'volume', vid, {'os-force_delete': {}}, admin=True)
+    assert "'backing-up'" in error_of(forced, 400)
+    snap = dep.request('POST', '/snapshots', json={'snapshot': {
+        'volume_id': vid, 'force': True}})
+    assert "'backing-up'" in error_of(snap, 400)
+    extend = action(dep, 'volume', vid, {'os-extend': {'new_size': 2}})
+    assert "'backing-up'" in error_of(extend, 400)
