@@ -107,6 +107,22 @@ def test_admin_reset_state_and_force_delete(dep):
     _wait_absent(dep, 'list', shown['id'])
 
 
+def test_snapshot_reset_state_and_force_delete(dep):
+    vol, snap = name(), name()
+    dep.cinder('create', '--name', vol, '1')
+    wait_cli(dep, 'volume', vol, 'status', 'available')
+    dep.cinder('snapshot-create', '--name', snap, vol)
+    shown = wait_cli(dep, 'snapshot', snap, 'status', 'available')
+    dep.cinder('snapshot-reset-state', '--state', 'error_deleting', snap)
+    wait_cli(dep, 'snapshot', snap, 'status', 'error_deleting')
+    refused = dep.cinder('snapshot-delete', snap, check=False)
+    assert refused.returncode != 0
+    assert 'os-force_delete' in refused.stdout + refused.stderr
+    dep.cinder('snapshot-delete', '--force', snap)
+    _wait_absent(dep, 'snapshot-list', shown['id'])
+    dep.cinder('delete', vol)
+
+
 def test_non_admin_cannot_reset_state(dep):
     vol = name()
     dep.cinder('create', '--name', vol, '1', project='demo', user='demo')
