@@ -21,6 +21,7 @@ from backupd.db import backups as backup_db
 from backupd.db import metadata
 from backupd.db import models
 from backupd.db import resources
+from backupd.db import volumes as volume_db
 from backupd import exception
 from backupd.manager.backup import rpcapi as backup_rpcapi
 from backupd.manager import states
@@ -41,6 +42,7 @@ SORT_KEYS = {'id': 'id', 'name': 'display_name', 'status': 'status',
              'data_timestamp': 'data_timestamp',
              'object_count': 'object_count'}
 
+SERVICE = 'backupd-backup'
 _RPC = None
 
 
@@ -94,7 +96,7 @@ def show(req, backup_id):
 
 
 def _details(req, ctx, rows):
-    show_owner = _allowed(ctx, policy.PROJECT_ATTRIBUTE)
+    show_owner = common.allowed(ctx, policy.PROJECT_ATTRIBUTE)
     metas = metadata.of(ctx, models.Backup, [r.id for r in rows])
     return [views.detail(req, row, metas[row.id], show_owner)
             for row in rows]
@@ -112,11 +114,11 @@ def create(req):
     volume = resources.get(ctx, models.Volume, body['volume_id'],
                            project_id=common.owner_filter(ctx))
     snapshot = _snapshot_of(ctx, volume, body.get('snapshot_id'))
-    force = _flag(body, 'force')
+    force = common.flag(body, 'force', 'backup')
     if snapshot is None:
         _check_volume_can_be_backed_up(volume, force)
     parent = None
-    if _flag(body, 'incremental'):
+    if common.flag(body, 'incremental', 'backup'):
         parent = _parent_of(ctx, volume)
     _require_service(volume.host, 'backupd-backup',
                      'back up volume %s' % volume.id)
@@ -143,8 +145,8 @@ def create(req):
                        'changed status meanwhile; try again.' % parent.id)
         row = db.create(ctx, models.Backup, values)
         metadata.add(ctx, models.Backup, row.id, body.get('metadata'))
-    _cast(lambda: rpc().create_backup(ctx, row.host, row.id),
-          lambda: _undo_create(ctx, row, volume, snapshot))
+    common.cast(lambda: rpc().create_backup(ctx, row.host, row.id), SERVICE,
+                undo=lambda: _undo_create(ctx, row, volume, snapshot))
     return wsgi.json_response({'backup': views.summary(req, row)},
                               status=202)
 
@@ -239,9 +241,7 @@ def update(req, backup_id):
     body = wsgi.extract_json(req, schema)['backup']
     row = _get(ctx, backup_id)
     _authorize(ctx, policy.UPDATE, row)
-    changes = {column: body[key] for key, column in
-               (('name', 'display_name'),
-                ('description', 'display_description')) if key in body}
+    changes = common.display_fields(body)
     with db.writer.using(ctx):
         if changes:
             db.update(ctx, models.Backup, row.id, changes)
@@ -267,10 +267,10 @@ def delete(req, backup_id):
             {'status': B.FROM['delete'], 'num_dependent_backups': 0}):
         _check_deletable(_get(ctx, backup_id), B.FROM['delete'], False)
         raise _changed(row)
-    _cast(lambda: rpc().delete_backup(ctx, row.host, row.id),
-          lambda: db.conditional_update(
-              ctx, models.Backup, row.id, {'status': row.status},
-              {'status': B.FROM['finish_delete']}))
+    common.cast(lambda: rpc().delete_backup(ctx, row.host, row.id), SERVICE,
+                undo=lambda: db.conditional_update(
+                    ctx, models.Backup, row.id, {'status': row.status},
+                    {'status': B.FROM['finish_delete']}))
     return wsgi.empty_response(202)
 
 
@@ -318,25 +318,12 @@ def _listed_statuses(ctx, asked):
 
 
 def action(req, backup_id):
-    ctx = wsgi.context_of(req)
-    body = wsgi.extract_json(req)
-    if isinstance(body, dict) and 'os-force_delete' in body:
-        wsgi.validate(body, schemas.FORCE_DELETE)
-        return _force_delete(ctx, backup_id)
-    if isinstance(body, dict) and 'os-reset_status' in body:
-        reset = body['os-reset_status']
-        if not isinstance(reset, dict) or not reset.get('status'):
-            raise exception.InvalidInput(
-                reason='os-reset_status needs a status: {"os-reset_status": '
-                       '{"status": "available"}} or "error".')
-        wsgi.validate(body, schemas.RESET_STATUS)
-        return _reset_status(ctx, backup_id, reset['status'])
-    raise exception.InvalidInput(
-        reason='unknown backup action; send {"os-force_delete": {}} or '
-               '{"os-reset_status": {"status": "available"|"error"}}')
+    _, handler = common.action_of(req, ACTIONS)
+    return handler(wsgi.context_of(req), backup_id, wsgi.extract_json(req))
 
 
-def _force_delete(ctx, backup_id):
+def _force_delete(ctx, backup_id, body):
+    wsgi.validate(body, schemas.FORCE_DELETE)
     policies.authorize(ctx, policy.FORCE_DELETE)
     row = _get(ctx, backup_id)
     _check_deletable(row, B.FROM['force_delete'], force=True)
@@ -345,7 +332,8 @@ def _force_delete(ctx, backup_id):
     if not _cas_to_deleting(ctx, row):
         _check_deletable(_get(ctx, backup_id), B.FROM['force_delete'], True)
         raise _changed(row)
-    _cast(lambda: rpc().delete_backup(ctx, row.host, row.id, force=True))
+    common.cast(lambda: rpc().delete_backup(ctx, row.host, row.id,
+                                            force=True), SERVICE)
     return wsgi.empty_response(202)
 
 
@@ -377,7 +365,14 @@ def _check_deletable(row, allowed, force):
                       ' or '.join("'%s'" % s for s in allowed), hint))
 
 
-def _reset_status(ctx, backup_id, status):
+def _reset_status(ctx, backup_id, body):
+    reset = body['os-reset_status']
+    if not isinstance(reset, dict) or not reset.get('status'):
+        raise exception.InvalidInput(
+            reason='os-reset_status needs a status: {"os-reset_status": '
+                   '{"status": "available"}} or "error".')
+    wsgi.validate(body, schemas.RESET_STATUS)
+    status = reset['status']
     policies.authorize(ctx, policy.RESET_STATUS)
     row = _get(ctx, backup_id)
     payload = {'backup_id': row.id, 'status': row.status,
@@ -408,6 +403,10 @@ def _reset_status(ctx, backup_id, status):
                        '\'error\'.' % (row.id, outcome['reason']))
     notifications.notify(ctx, 'backup', 'reset_status', 'end', payload)
     return wsgi.empty_response(202)
+
+
+ACTIONS = {'os-force_delete': _force_delete,
+           'os-reset_status': _reset_status}
 
 
 # --- restore ---------------------------------------------------------------
@@ -444,8 +443,9 @@ def restore(req, backup_id):
             raise exception.Conflict(
                 reason='Volume %s changed status meanwhile; try again.'
                        % target.id)
-    _cast(lambda: rpc().restore_backup(ctx, row.host, row.id, volume.id),
-          lambda: _undo_restore(ctx, row, volume, target is None))
+    common.cast(lambda: rpc().restore_backup(ctx, row.host, row.id,
+                                             volume.id), SERVICE,
+                undo=lambda: _undo_restore(ctx, row, volume, target is None))
     return wsgi.json_response(views.restore(row, volume), status=202)
 
 
@@ -475,11 +475,11 @@ def _check_restore_target(row, volume):
 
 
 def _new_volume(ctx, row, name):
-    return db.create(ctx, models.Volume, {
+    return volume_db.create(ctx, {
         'id': str(uuid.uuid4()), 'user_id': ctx.user_id,
         'project_id': ctx.project_id, 'host': row.host,
         'size': row.size, 'availability_zone': row.availability_zone,
-        'status': V.CREATING, 'attach_status': 'detached',
+        'status': V.CREATING, 'attach_status': volume_db.DETACHED,
         'display_name': name or 'restore_backup_%s' % row.id,
     })
 
@@ -527,8 +527,9 @@ def import_record(req):
         if values.get('parent_id'):
             backup_db.add_dependent(ctx, values['parent_id'], B.FROM['delete'])
     row = _get(ctx, record['id'])
-    _cast(lambda: rpc().import_record(ctx, host, row.id,
-                                      body['backup_service'], record))
+    common.cast(lambda: rpc().import_record(ctx, host, row.id,
+                                            body['backup_service'], record),
+                SERVICE)
     return wsgi.json_response({'backup': views.summary(req, row)},
                               status=201)
 
@@ -564,25 +565,6 @@ def _authorize(ctx, action, row):
                                      'user_id': row.user_id})
 
 
-def _allowed(ctx, action):
-    try:
-        policies.authorize(ctx, action)
-    except exception.Forbidden:
-        return False
-    return True
-
-
-def _flag(body, key):
-    value = body.get(key)
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered not in wsgi.TRUE_STRINGS + wsgi.FALSE_STRINGS:
-            raise exception.InvalidInput(
-                reason='backup/%s=%r is not a boolean' % (key, value))
-        return lowered in wsgi.TRUE_STRINGS
-    return bool(value)
-
-
 def _changed(row):
     return exception.Conflict(
         reason='Backup %s changed status meanwhile (it was \'%s\'); look at '
@@ -608,17 +590,6 @@ def _require_service(host, binary, purpose):
             reason='Cannot %s: the %s service on host %s is not available: '
                    '%s. Try again once it is up (GET /os-services).'
                    % (purpose, binary, host, reason))
-
-
-def _cast(send, undo=None):
-    try:
-        send()
-    except messaging.MessagingException as e:
-        if undo is not None:
-            undo()
-        raise exception.ServiceUnavailable(
-            reason='The backup service could not be reached over the message '
-                   'bus: %s' % e)
 
 
 def _call(send):
