@@ -108,10 +108,13 @@ class BackupRun:
             with pipeline.Pipeline(source, stages,
                                    self.settings.in_flight) as pipe:
                 for task in pipe.results(idle=ticker.tick):
-                    entries[task.index] = task.entry
                     if task.buffer is not None:
                         buffers.put(task.buffer)
-                    self._collect_hashes(task, chunk_count)
+                    self._count_stored(task)
+                    for entry, digests in self._chunks_of(task):
+                        index = entry.offset // self.chunk_size
+                        entries[index] = entry
+                        self._collect_hashes(index, digests, chunk_count)
                     ticker.add(task.length)
         finally:
             os.close(fd)
@@ -136,9 +139,10 @@ class BackupRun:
     def hash_and_compress(self, task):
         data, length = task.data, task.length
         task.data = None
-        if task.hole or data == checksums.zero_bytes(length):
-            task.entry = manifest.ChunkEntry(task.offset, length, zero=True,
-                                    hole=task.hole)
+        if task.hole:
+            return task                  # see _chunks_of
+        if data == checksums.zero_bytes(length):
+            task.entry = manifest.ChunkEntry(task.offset, length, zero=True)
             task.digests = checksums.zero_block_digests(length,
                                                         self.block_size)
             return task
@@ -201,14 +205,27 @@ class BackupRun:
         return task
 
     # On the calling thread, as chunks come out.
-    def _collect_hashes(self, task, chunk_count):
-        if task.entry.object:
+    def _chunks_of(self, task):
+        """(entry, block digests) of each chunk a finished task covers."""
+        if not task.hole:
+            yield task.entry, task.digests
+            return
+        end = task.offset + task.length
+        for offset in range(task.offset, end, self.chunk_size):
+            length = min(self.chunk_size, end - offset)
+            yield (manifest.ChunkEntry(offset, length, zero=True, hole=True),
+                   checksums.zero_block_digests(length, self.block_size))
+
+    def _count_stored(self, task):
+        if task.entry is not None and task.entry.object:
             self.object_count += 1
             self.stored_bytes += task.entry.stored_size
             self.changed_bytes += task.changed_bytes
-        segment = task.index // manifest.CHUNKS_PER_HASH_SEGMENT
+
+    def _collect_hashes(self, index, digests, chunk_count):
+        segment = index // manifest.CHUNKS_PER_HASH_SEGMENT
         pending = self._pending_hashes.setdefault(segment, {})
-        pending[task.index] = task.digests
+        pending[index] = digests
         first = segment * manifest.CHUNKS_PER_HASH_SEGMENT
         if len(pending) == min(manifest.CHUNKS_PER_HASH_SEGMENT,
                                chunk_count - first):

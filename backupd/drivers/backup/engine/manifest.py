@@ -114,8 +114,11 @@ class Manifest:
             'checksum_algorithm': CHECKSUM_ALGORITHM,
             'compression': self.compression, 'parent': self.parent,
             'chunks_per_hash_segment': CHUNKS_PER_HASH_SEGMENT,
-            'block_hashes': [dataclasses.asdict(o) for o in self.block_hashes],
-            'chunks': [dataclasses.asdict(c) for c in self.chunks],
+            # vars(), not dataclasses.asdict(): a shallow view is enough to
+            # serialize, and asdict's deep copy dominated the cost of a
+            # 10 GiB volume's 2560-entry manifest.
+            'block_hashes': [vars(o) for o in self.block_hashes],
+            'chunks': [vars(c) for c in self.chunks],
         }
         body['checksum'] = _body_checksum(body)
         return json.dumps(body, separators=(',', ':')).encode()

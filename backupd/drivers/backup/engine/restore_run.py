@@ -40,9 +40,7 @@ class RestoreRun:
             stages = [(self.fetch, settings.io_threads),
                       (self.rebuild, settings.worker_threads),
                       (self.write, settings.io_threads)]
-            source = (volume.ChunkTask(i, c.offset, c.length)
-                      for i, c in enumerate(self.top.chunks))
-            with pipeline.Pipeline(source, stages,
+            with pipeline.Pipeline(self._tasks(), stages,
                                    settings.in_flight) as pipe:
                 for task in pipe.results(idle=ticker.tick):
                     ticker.add(task.length)
@@ -50,6 +48,24 @@ class RestoreRun:
         finally:
             os.close(self.fd)
         ticker.tick(force=True)
+
+    def _tasks(self):
+        """A task per data chunk, one per run of consecutive zero chunks."""
+        chunks = self.top.chunks
+        index = 0
+        while index < len(chunks):
+            first = chunks[index]
+            if not first.zero:
+                yield volume.ChunkTask(index, first.offset, first.length)
+                index += 1
+                continue
+            last = index
+            while last + 1 < len(chunks) and chunks[last + 1].zero:
+                last += 1
+            end = chunks[last].offset + chunks[last].length
+            yield volume.ChunkTask(index, first.offset, end - first.offset,
+                                   hole=True)
+            index = last + 1
 
     def _fit_target(self, target_path):
         """Grow a file target (the new space is a hole); refuse a device
@@ -68,6 +84,8 @@ class RestoreRun:
 
     # Stage 1 (io threads): get every object the chunk is built from.
     def fetch(self, task):
+        if task.hole:
+            return task
         layers = []
         for container, level in self.chain:
             entry = level.chunk_at(task.index)
@@ -84,10 +102,10 @@ class RestoreRun:
 
     # Stage 2 (worker threads): decompress, check, lay deltas over the base.
     def rebuild(self, task):
+        if task.hole:
+            return task
         wanted = self.top.chunks[task.index]
         layers, task.stored = task.stored, None
-        if wanted.zero:
-            return task
         decoder = self.codecs.get()
         data = None
         for layer in reversed(layers):  # oldest first
@@ -125,16 +143,11 @@ class RestoreRun:
         return (len(layers) == 1 and layers[0].entry.runs is None
                 and layers[0].entry.object_sha256 == wanted.sha256)
 
-    # Stage 3 (io threads): write; a zero chunk stays a hole where it is one.
+    # Stage 3 (io threads): write; zeros stay holes where they are holes.
     def write(self, task):
-        if task.data is not None:
+        if task.hole:
+            volume.write_zeros(self.fd, task.offset, task.length)
+        else:
             volume.write_all(self.fd, task.data, task.offset)
-        elif volume.region_has_data(self.fd, task.offset, task.length):
-            zeros = checksums.zero_bytes(min(task.length, 1024 * 1024))
-            for offset in range(task.offset, task.offset + task.length,
-                                len(zeros)):
-                end = min(offset + len(zeros), task.offset + task.length)
-                volume.write_all(self.fd, memoryview(zeros)[:end - offset],
-                                 offset)
         task.data = None
         return task

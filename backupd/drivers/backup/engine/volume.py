@@ -6,6 +6,7 @@ import typing
 
 from backupd import exception
 from backupd import utils
+from backupd.drivers.backup.engine import checksums
 from backupd.drivers.backup.engine import manifest
 
 
@@ -17,6 +18,8 @@ class ChunkTask:
     offset: int
     length: int
     data: typing.Any = None          # volume bytes (backup) / rebuilt bytes
+    # A run of chunks with nothing to move, as ONE task: holes of the
+    # volume (backup) or zero chunks (restore); ``length`` spans them all.
     hole: bool = False
     entry: typing.Optional[manifest.ChunkEntry] = None
     stored: typing.Any = None        # bytes to put / list of fetched layers
@@ -29,15 +32,42 @@ def device_size(fd):
     return os.lseek(fd, 0, os.SEEK_END)
 
 
-def region_has_data(fd, offset, length):
-    """False only when [offset, offset+length) is known to be a hole."""
+def next_data(fd, offset, end):
+    """Where data starts at or after ``offset`` (``end`` when only a hole
+    follows); ``offset`` itself when SEEK_DATA is unsupported."""
     try:
-        data_at = os.lseek(fd, offset, os.SEEK_DATA)
+        return min(os.lseek(fd, offset, os.SEEK_DATA), end)
     except OSError as exc:
         if exc.errno == errno.ENXIO:  # no data after offset
-            return False
-        return True                  # SEEK_DATA unsupported: assume data
-    return data_at < offset + length
+            return end
+        return offset                # SEEK_DATA unsupported: assume data
+
+
+def next_hole(fd, offset, end):
+    """Where the data at ``offset`` ends (``end`` at the latest)."""
+    try:
+        return min(os.lseek(fd, offset, os.SEEK_HOLE), end)
+    except OSError:
+        return end
+
+
+def write_zeros(fd, offset, length):
+    """Make [offset, offset+length) read as zeros, writing only where the
+    file holds data: holes of a sparse target stay holes."""
+    zeros = memoryview(checksums.zero_bytes(1024 * 1024))
+    end = offset + length
+    while offset < end:
+        offset = next_data(fd, offset, end)
+        data_end = next_hole(fd, offset, end)
+        while offset < data_end:
+            piece = min(len(zeros), data_end - offset)
+            write_all(fd, zeros[:piece], offset)
+            offset += piece
+
+
+def region_has_data(fd, offset, length):
+    """False only when [offset, offset+length) is known to be a hole."""
+    return next_data(fd, offset, offset + length) < offset + length
 
 
 class BufferPool:
@@ -63,27 +93,61 @@ class BufferPool:
 
 def read_chunks(fd, size, chunk_size, buffers):
     """ChunkTasks covering the volume, read into ``buffers``' bytearrays
-    (``task.buffer``; return it when done); holes are not read."""
-    for index, offset in enumerate(range(0, size, chunk_size)):
+    (``task.buffer``; return it when done).
+
+    Holes are not read, and consecutive chunks that are wholly holes come
+    as ONE task (``hole=True``, ``length`` spanning them all): a 10 GiB
+    volume holding 100 MiB costs a few dozen pipeline trips, not 2560.
+    """
+    offset = 0
+    while offset < size:
+        index = offset // chunk_size
         length = min(chunk_size, size - offset)
-        if not region_has_data(fd, offset, length):
-            yield ChunkTask(index, offset, length, hole=True)
+        data_at = next_data(fd, offset, size)
+        if data_at >= offset + length:
+            hole_end = (size if data_at >= size
+                        else data_at // chunk_size * chunk_size)
+            yield ChunkTask(index, offset, hole_end - offset, hole=True)
+            offset = hole_end
             continue
         buffer = buffers.get()
         view = memoryview(buffer)[:length]
-        done = 0
-        while done < length:         # short reads: only at a shrinking EOF
-            got = os.preadv(fd, [view[done:]], offset + done)
-            if not got:
-                raise exception.BackupDriverError(
-                    reason='volume ended at %d bytes while reading the chunk '
-                           'at offset %d (expected %d bytes)'
-                           % (offset + done, offset, size))
-            done += got
+        read_data_only(fd, view, offset, size)
         # A whole bytearray compares with bytes at memcmp speed (a
         # memoryview does not); only a short last chunk needs the slice.
         data = buffer if length == len(buffer) else bytes(view)
         yield ChunkTask(index, offset, length, data=data, buffer=buffer)
+        offset += length
+
+
+def read_data_only(fd, view, offset, size):
+    """Fill ``view`` with the volume's bytes at ``offset``, reading only
+    its data extents: holes inside the chunk are zero-filled in memory,
+    cheaper than having the kernel copy zeros out."""
+    end = offset + len(view)
+    zeros = memoryview(checksums.zero_bytes(len(view)))
+    position = offset
+    while position < end:
+        data_at = next_data(fd, position, end)
+        view[position - offset:data_at - offset] = zeros[:data_at - position]
+        if data_at >= end:
+            return
+        data_end = next_hole(fd, data_at, end)
+        pread_exact(fd, view[data_at - offset:data_end - offset], data_at,
+                    size)
+        position = data_end
+
+
+def pread_exact(fd, view, offset, size):
+    done = 0
+    while done < len(view):          # short reads: only at a shrinking EOF
+        got = os.preadv(fd, [view[done:]], offset + done)
+        if not got:
+            raise exception.BackupDriverError(
+                reason='volume ended at %d bytes while reading %d bytes at '
+                       'offset %d (expected %d bytes in all)'
+                       % (offset + done, len(view), offset, size))
+        done += got
 
 
 def write_all(fd, data, offset):
