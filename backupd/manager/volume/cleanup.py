@@ -35,14 +35,16 @@ def run(manager, ctxt):
         volumes.delete(manager, ctxt, volume.id, cascade=True)
 
 
+# (model, stuck status) -> (transition, status it is reset to)
 _RESETS = {
-    V.CREATING: ('fail_create', V.ERROR),
-    V.EXTENDING: ('fail_extend', V.ERROR_EXTENDING),
+    (models.Volume, V.CREATING): ('fail_create', V.ERROR),
+    (models.Volume, V.EXTENDING): ('fail_extend', V.ERROR_EXTENDING),
+    (models.Snapshot, S.CREATING): ('fail_create', S.ERROR),
 }
 
 
 def _reset(ctxt, model, row, status):
-    transition, to = _RESETS[status]
+    transition, to = _RESETS[model, status]
     what = '%s %s was %s' % (model.__tablename__[:-1], row.id, status)
     common.fail(ctxt, model, row.id, transition, to, INTERRUPTED, what)
     LOG.warning('Cleanup: %s; now %s.', what, to)
