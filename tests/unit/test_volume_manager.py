@@ -231,6 +231,9 @@ def test_cleanup_repairs_what_a_crash_left(manager, ctx):
     db.conditional_update(ctx, models.Volume, doomed, {'status': V.DELETING},
                           {'status': V.FROM['delete']})
     elsewhere = new_volume(ctx, host='other-node')
+    base_volume = new_volume(ctx)
+    manager.create_volume(ctx, base_volume)
+    stuck_snapshot = new_snapshot(ctx, base_volume)
     manager.cleanup(ctx)
     manager.cleanup(ctx)  # idempotent
     assert status(ctx, models.Volume, creating) == V.ERROR
@@ -239,6 +242,7 @@ def test_cleanup_repairs_what_a_crash_left(manager, ctx):
         db.get(ctx, models.Volume, doomed)
     assert not os.path.exists(path_of(manager, doomed))
     assert status(ctx, models.Volume, elsewhere) == V.CREATING
+    assert status(ctx, models.Snapshot, stuck_snapshot) == S.ERROR
 
 
 def test_operations_without_a_ready_driver_fail_cleanly(ctx, tmp_path):
