@@ -12,10 +12,10 @@ import oslo_messaging as messaging
 from oslo_utils import timeutils
 
 from backupd.api import common
+from backupd.api import hosts
 from backupd.api.schemas import backups as schemas
 from backupd.api.views import backups as views
 from backupd.api import wsgi
-from backupd import context as backupd_context
 from backupd.db import api as db
 from backupd.db import backups as backup_db
 from backupd.db import metadata
@@ -28,7 +28,6 @@ from backupd.manager import states
 from backupd import notifications
 from backupd import policies
 from backupd.policies import backups as policy
-from backupd import servicegroup
 
 B = states.Backup
 V = states.Volume
@@ -120,7 +119,7 @@ def create(req):
     parent = None
     if common.flag(body, 'incremental', 'backup'):
         parent = _parent_of(ctx, volume)
-    _require_service(volume.host, 'backupd-backup',
+    hosts.require_up(volume.host, SERVICE,
                      'back up volume %s' % volume.id)
     values = {
         'id': str(uuid.uuid4()), 'volume_id': volume.id,
@@ -260,7 +259,7 @@ def delete(req, backup_id):
     if cfg.CONF.delayed_delete:
         return _delay_delete(ctx, row)
     _check_deletable(row, B.FROM['delete'], force=False)
-    _require_service(row.host, 'backupd-backup', 'delete backup %s' % row.id)
+    hosts.require_up(row.host, SERVICE, 'delete backup %s' % row.id)
     if not db.conditional_update(
             ctx, models.Backup, row.id,
             {'status': B.DELETING, 'previous_status': row.status},
@@ -327,7 +326,7 @@ def _force_delete(ctx, backup_id, body):
     policies.authorize(ctx, policy.FORCE_DELETE)
     row = _get(ctx, backup_id)
     _check_deletable(row, B.FROM['force_delete'], force=True)
-    _require_service(row.host, 'backupd-backup',
+    hosts.require_up(row.host, SERVICE,
                      'force-delete backup %s' % row.id)
     if not _cas_to_deleting(ctx, row):
         _check_deletable(_get(ctx, backup_id), B.FROM['force_delete'], True)
@@ -389,7 +388,7 @@ def _reset_status(ctx, backup_id, body):
                 reason='Backup %s is \'%s\'; it cannot be reset to available '
                        'while its data is being deleted. Reset it to error, '
                        'or let the delete finish.' % (row.id, row.status))
-        _require_service(row.host, 'backupd-backup',
+        hosts.require_up(row.host, SERVICE,
                          'verify backup %s' % row.id)
         outcome = _call(lambda: rpc().reset_status(ctx, row.host, row.id,
                                                    status))
@@ -425,9 +424,9 @@ def restore(req, backup_id):
         target = resources.get(ctx, models.Volume, body['volume_id'],
                                project_id=common.owner_filter(ctx))
         _check_restore_target(row, target)
-    _require_service(row.host, 'backupd-backup', 'restore backup %s' % row.id)
+    hosts.require_up(row.host, SERVICE, 'restore backup %s' % row.id)
     volume_host = target.host if target else row.host
-    _require_service(volume_host, 'backupd-volume',
+    hosts.require_up(volume_host, hosts.VOLUME_BINARY,
                      'write the restore of backup %s' % row.id)
     with db.writer.using(ctx):
         volume = target or _new_volume(ctx, row, body.get('name'))
@@ -494,7 +493,7 @@ def export_record(req, backup_id):
         raise exception.InvalidState(
             reason='Backup %s is \'%s\'; only an \'available\' backup can be '
                    'exported.' % (row.id, row.status))
-    _require_service(row.host, 'backupd-backup', 'export backup %s' % row.id)
+    hosts.require_up(row.host, SERVICE, 'export backup %s' % row.id)
     exported = _call(lambda: rpc().export_record(ctx, row.host, row.id))
     return wsgi.json_response(views.record(exported))
 
@@ -536,18 +535,14 @@ def import_record(req):
 
 def _import_host(existing):
     """The old row's host when its backup service is up, else any up one."""
-    services = db.service_get_all(backupd_context.get_admin_context(),
-                                  {'binary': 'backupd-backup'})
-    up = [s for s in services if servicegroup.is_up(s, cfg.CONF)
-          and not s.disabled]
-    for service in up:
-        if existing is not None and service.host == existing.host:
-            return service.host
-    if not up:
-        raise exception.ServiceUnavailable(
-            reason='No backup service (backupd-backup) is up to import the '
-                   'record; start one and try again.')
-    return up[0].host
+    if existing is not None:
+        try:
+            hosts.require_up(existing.host, SERVICE, 'import')
+            return existing.host
+        except exception.ServiceUnavailable:
+            pass
+    return hosts.pick(SERVICE, 'import backup %s' % existing.id
+                      if existing else 'import a backup record')
 
 
 # --- helpers ---------------------------------------------------------------
@@ -569,27 +564,6 @@ def _changed(row):
     return exception.Conflict(
         reason='Backup %s changed status meanwhile (it was \'%s\'); look at '
                'it again and retry.' % (row.id, row.status))
-
-
-def _require_service(host, binary, purpose):
-    """503 naming the host and the problem unless ``binary`` on ``host`` is
-    up and enabled."""
-    rows = db.service_get_all(backupd_context.get_admin_context(),
-                              {'host': host, 'binary': binary})
-    if not rows:
-        raise exception.ServiceUnavailable(
-            reason='Cannot %s: no %s service is registered on host %s; start '
-                   'it there.' % (purpose, binary, host))
-    service = rows[0]
-    reason = servicegroup.why_down(service, cfg.CONF)
-    if reason is None and service.disabled:
-        reason = 'it is disabled (%s)' % (service.disabled_reason or
-                                          'no reason given')
-    if reason is not None:
-        raise exception.ServiceUnavailable(
-            reason='Cannot %s: the %s service on host %s is not available: '
-                   '%s. Try again once it is up (GET /os-services).'
-                   % (purpose, binary, host, reason))
 
 
 def _call(send):
