@@ -3,7 +3,6 @@ status (../shared/docs/states.md). Idempotent: every change is a
 compare-and-swap, so a second pass finds nothing to do. Runs only once the
 driver is ready (resumed deletes need it).
 """
-import eventlet
 from oslo_log import log as logging
 
 from backupd.db import api as db
@@ -11,6 +10,7 @@ from backupd.db import backups as backup_db
 from backupd.db import models
 from backupd.manager.backup import common
 from backupd.manager.backup import delete
+from backupd.manager.backup import work
 
 LOG = logging.getLogger(__name__)
 B = common.B
@@ -55,7 +55,7 @@ def _restoring(mgr, context, row):
 
 def _deleting(mgr, context, row):
     LOG.warning('Cleanup: resuming the delete of backup %s.', row.id)
-    eventlet.spawn_n(delete.run, mgr, context, row.id, True)
+    work.spawn(delete.run, mgr, context, row.id, True)
 
 
 def retry_temp_resources(mgr, context):

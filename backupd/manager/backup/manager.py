@@ -4,7 +4,6 @@ Thin: each RPC method hands its work to a named operation module. Long work
 (create, restore, delete, import) arrives as casts and runs in its own green
 thread; quick questions (reset-status verdict, export) are calls.
 """
-import eventlet
 from oslo_log import log as logging
 
 from backupd import exception
@@ -57,15 +56,15 @@ class BackupManager(base.Manager):
 
     # --- RPC API 1.0 -------------------------------------------------------
     def create_backup(self, context, backup_id):
-        eventlet.spawn_n(create.run, self, context, backup_id)
+        work.spawn(create.run, self, context, backup_id)
 
     def restore_backup(self, context, backup_id, volume_id):
-        eventlet.spawn_n(restore.run, self, context, backup_id, volume_id)
+        work.spawn(restore.run, self, context, backup_id, volume_id)
 
     def delete_backup(self, context, backup_id, force=False):
         if force and self.runs.cancel(backup_id):
             return   # the run sees the cancel and completes the delete
-        eventlet.spawn_n(delete.run, self, context, backup_id, force)
+        work.spawn(delete.run, self, context, backup_id, force)
 
     def reset_status(self, context, backup_id, status):
         """-> {'ok': bool, 'reason': str or None, 'conflict': bool}."""
@@ -80,5 +79,6 @@ class BackupManager(base.Manager):
         return records.export(self, context, backup_id)
 
     def import_record(self, context, backup_id, backup_service, record):
-        eventlet.spawn_n(records.import_, self, context, backup_id,
-                         backup_service, record)
+        work.spawn(records.import_, self, context, backup_id, backup_service,
+               record)
+

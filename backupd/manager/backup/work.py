@@ -148,3 +148,16 @@ def _persist(context, run, final=False):
     notifications.notify(context, 'backup', run.kind + 'progress', None, {
         'backup_id': run.backup_id, 'progress': percent,
         'done_bytes': run.done_bytes, 'total_bytes': run.total_bytes})
+
+
+def spawn(operation, *args):
+    """Run ``operation`` in its own green thread; an unexpected error is
+    logged with the operation's name (the restart cleanup repairs what it
+    left)."""
+    def guarded():
+        try:
+            operation(*args)
+        except Exception:
+            LOG.exception('%s.%s failed unexpectedly', operation.__module__,
+                          operation.__name__)
+    eventlet.spawn_n(guarded)
