@@ -1,0 +1,202 @@
+"""The backup manager's operations on a real SQLite database, the real
+POSIX backup driver and the real volume manager (file driver) under
+tmp_path. The volume manager is called in-process where a service would
+call it over RPC; no behaviour is mocked.
+
+The operations run to completion here (their green threads are waited
+for), so the tests read top to bottom: rows in, operation, rows out.
+"""
+import eventlet
+from oslo_config import cfg
+from oslo_db.sqlalchemy import enginefacade
+import pytest
+import sqlalchemy as sa
+
+from backupd import conf as backupd_conf
+from backupd import context as backupd_context
+from backupd.db import api as db
+from backupd.db import migration
+from backupd.db import models
+from backupd.db import volumes as volume_db
+from backupd.manager.backup import cleanup
+from backupd.manager.backup import create
+from backupd.manager.backup import manager as backup_manager
+from backupd.manager.backup import restore
+from backupd.manager import states
+from backupd.manager.volume import manager as volume_manager
+
+B = states.Backup
+V = states.Volume
+HOST = 'node1'
+MiB = 1024 * 1024
+
+
+class InProcessVolumeAPI:
+    """The volume manager's RPC 1.2 methods, called directly."""
+
+    def __init__(self, manager):
+        self.manager = manager
+
+    def capabilities(self, ctxt, host):
+        return self.manager.capabilities(ctxt)
+
+    def get_backup_device(self, ctxt, host, volume_id, **kw):
+        return self.manager.get_backup_device(ctxt, volume_id, **kw)
+
+    def remove_backup_device(self, ctxt, host, **kw):
+        return self.manager.remove_backup_device(ctxt, **kw)
+
+    def get_volume_path(self, ctxt, host, volume_id):
+        return self.manager.get_volume_path(ctxt, volume_id)
+
+    def create_volume_sync(self, ctxt, host, volume_id):
+        return self.manager.create_volume_sync(ctxt, volume_id)
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    url = 'sqlite:///%s' % (tmp_path / 'backupd.sqlite')
+    engine = sa.create_engine(url)
+    migration.upgrade(engine)
+    private = enginefacade.transaction_context()
+    private.configure(connection=url)
+    restore_factory = db.main_context_manager.patch_factory(private)
+    yield backupd_context.get_admin_context()
+    private.writer.get_engine().dispose()
+    restore_factory()
+    engine.dispose()
+
+
+@pytest.fixture
+def managers(ctx, tmp_path):
+    conf = cfg.ConfigOpts()
+    backupd_conf.register_all(conf)
+    conf([], project='backupd-test')
+    conf.set_override('state_path', str(tmp_path))
+    volumes = volume_manager.VolumeManager(conf, HOST)
+    assert volumes.init_driver(ctx), volumes.not_ready_reason
+    backups = backup_manager.BackupManager(
+        conf, HOST, volume_rpc=InProcessVolumeAPI(volumes))
+    assert backups.init_driver(ctx), backups.not_ready_reason
+    return volumes, backups
+
+
+def _volume(ctx, volumes, status=V.AVAILABLE, data=b'hello' * 1000):
+    row = volume_db.create(ctx, {'size': 1, 'status': V.CREATING,
+                                 'host': HOST, 'project_id': 'p',
+                                 'user_id': 'u', 'id': 'vol-%d' % len(
+                                     db.get_all(ctx, models.Volume, {}))})
+    volumes.create_volume_sync(ctx, row.id)
+    with open(volumes.driver.local_path(row.id), 'r+b') as f:
+        f.write(data)
+    if status != V.AVAILABLE:
+        db.conditional_update(ctx, models.Volume, row.id, {'status': status},
+                              {'status': V.AVAILABLE})
+    return row.id
+
+
+def _backup_row(ctx, volume_id, **values):
+    """What the API leaves: volume backing-up, backup creating."""
+    volume = db.get(ctx, models.Volume, volume_id)
+    assert db.conditional_update(
+        ctx, models.Volume, volume_id,
+        {'status': V.BACKING_UP, 'previous_status': volume.status},
+        {'status': volume.status})
+    return db.create(ctx, models.Backup, dict({
+        'id': 'bk-%d' % len(db.get_all(ctx, models.Backup, {})),
+        'volume_id': volume_id, 'host': HOST, 'status': B.CREATING,
+        'size': 1, 'project_id': 'p', 'user_id': 'u'}, **values)).id
+
+
+def _row(ctx, model, row_id):
+    return db.get(ctx, model, row_id, include_deleted=True)
+
+
+def _temp_rows(ctx):
+    return [r.id for m in (models.Snapshot, models.Volume)
+            for r in db.get_all(ctx, m, {'is_temporary': True})]
+
+
+def test_create_of_an_in_use_volume_reads_a_temp_snapshot(ctx, managers):
+    volumes, backups = managers
+    volume = _volume(ctx, volumes, status=V.IN_USE)
+    backup = _backup_row(ctx, volume)
+    create.run(backups, ctx, backup)
+    row = _row(ctx, models.Backup, backup)
+    assert (row.status, row.progress, row.fail_reason) == (B.AVAILABLE, 100,
+                                                            None)
+    assert row.service_metadata and row.object_count >= 1
+    assert (row.temp_snapshot_id, row.temp_volume_id) == (None, None)
+    assert _row(ctx, models.Volume, volume).status == V.IN_USE
+    assert _temp_rows(ctx) == []
+
+
+def test_restore_to_a_new_volume_and_a_failed_restore(ctx, managers,
+                                                      tmp_path):
+    volumes, backups = managers
+    data = b'\x5a' * (3 * MiB)
+    volume = _volume(ctx, volumes, data=data)
+    backup = _backup_row(ctx, volume)
+    create.run(backups, ctx, backup)
+
+    target = volume_db.create(ctx, {'size': 1, 'status': V.CREATING,
+                                    'host': HOST, 'project_id': 'p',
+                                    'id': 'target'}).id
+    db.conditional_update(ctx, models.Backup, backup,
+                          {'status': B.RESTORING,
+                           'restore_volume_id': target},
+                          {'status': B.AVAILABLE})
+    restore.run(backups, ctx, backup, target)
+    assert _row(ctx, models.Volume, target).status == V.AVAILABLE
+    assert _row(ctx, models.Backup, backup).status == B.AVAILABLE
+    with open(volumes.driver.local_path(target), 'rb') as f:
+        assert f.read(len(data)) == data
+
+    # a stored chunk damaged: the restore fails, the volume says so, the
+    # backup goes back to available
+    chunk = tmp_path / 'backup' / 'backups' / ('backup_%s' % backup) / \
+        'chunk_00000000'
+    chunk.write_bytes(b'garbage' + chunk.read_bytes()[7:])
+    other = _volume(ctx, volumes)
+    db.conditional_update(ctx, models.Volume, other,
+                          {'status': V.RESTORING_BACKUP},
+                          {'status': V.AVAILABLE})
+    db.conditional_update(ctx, models.Backup, backup,
+                          {'status': B.RESTORING}, {'status': B.AVAILABLE})
+    restore.run(backups, ctx, backup, other)
+    assert _row(ctx, models.Volume, other).status == V.ERROR_RESTORING
+    assert _row(ctx, models.Backup, backup).status == B.AVAILABLE
+
+
+def test_cleanup_repairs_each_stuck_status_once(ctx, managers):
+    volumes, backups = managers
+    # creating, killed after recording a temp snapshot id it never made
+    in_use = _volume(ctx, volumes, status=V.IN_USE)
+    creating = _backup_row(ctx, in_use, temp_snapshot_id='never-made')
+    # restoring, killed mid-way
+    source = _volume(ctx, volumes)
+    restored = _backup_row(ctx, source)
+    create.run(backups, ctx, restored)
+    target = _volume(ctx, volumes, status=V.RESTORING_BACKUP)
+    db.conditional_update(ctx, models.Backup, restored,
+                          {'status': B.RESTORING,
+                           'restore_volume_id': target},
+                          {'status': B.AVAILABLE})
+    # deleting, killed before the driver delete
+    doomed = _backup_row(ctx, _volume(ctx, volumes))
+    create.run(backups, ctx, doomed)
+    db.conditional_update(ctx, models.Backup, doomed,
+                          {'status': B.DELETING,
+                           'previous_status': B.AVAILABLE},
+                          {'status': B.AVAILABLE})
+
+    for _ in range(2):                 # idempotent
+        cleanup.run(backups, ctx)
+        eventlet.sleep(0.5)            # the resumed delete's green thread
+    row = _row(ctx, models.Backup, creating)
+    assert (row.status, row.fail_reason) == (B.ERROR, cleanup.INCOMPLETE)
+    assert row.temp_snapshot_id is None
+    assert _row(ctx, models.Volume, in_use).status == V.IN_USE
+    assert _row(ctx, models.Backup, restored).status == B.AVAILABLE
+    assert _row(ctx, models.Volume, target).status == V.ERROR_RESTORING
+    assert _row(ctx, models.Backup, doomed).deleted
