@@ -133,3 +133,19 @@ def test_openstack_volume_backup_set_state(dep):
     _wait(dep, made['id'])
     dep.openstack('volume', 'backup', 'set', '--state', 'error', made['id'])
     _wait(dep, made['id'], 'error')
+
+
+def test_cinder_backup_of_a_snapshot(dep):
+    volume = bs.create_volume(dep, project='admin')
+    sha = bs.write_pattern(bs.volume_path(dep, volume), seed=24)
+    snapshot = _table(dep.cinder('snapshot-create', volume))['id']
+    bs.wait_for(dep, 'snapshots', snapshot, 'available')
+    bs.write_pattern(bs.volume_path(dep, volume), seed=25,
+                     regions=((0, bs.MiB),))
+    backup = _table(dep.cinder('backup-create', '--snapshot-id', snapshot,
+                               volume))['id']
+    shown = _wait(dep, backup)
+    assert shown['snapshot_id'] == snapshot
+    restored = _table(dep.cinder('backup-restore', backup))
+    _wait(dep, backup)
+    assert bs.sha256_of(bs.volume_path(dep, restored['volume_id'])) == sha
