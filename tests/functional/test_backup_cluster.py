@@ -1,5 +1,8 @@
 """The backup lifecycle with api, volume and backup as separate processes on
 RabbitMQ, with MariaDB and with PostgreSQL."""
+import os
+import signal
+
 from tests.functional import backup_support as bs
 from tests.functional import test_backup_races as races
 
@@ -58,3 +61,22 @@ def test_backup_service_down_is_a_503_naming_the_host(backupd_cluster):
 def test_race_on_a_real_database(backupd_cluster):
     for attempt in range(3):
         races.check_race(backupd_cluster, attempt)
+
+
+def test_backup_service_killed_with_a_delete_pending(backupd_cluster):
+    """SIGSTOP freezes backupd-backup, the API accepts a delete (the cast
+    waits in RabbitMQ), SIGKILL ends the frozen process: at restart the
+    delete is resumed and nothing is left."""
+    dep = backupd_cluster
+    volume = bs.create_volume(dep)
+    bs.write_pattern(bs.volume_path(dep, volume), seed=53)
+    backup = bs.create_backup(dep, volume)
+    os.kill(dep.procs['backupd-backup'].pid, signal.SIGSTOP)
+    try:
+        resp = dep.request('DELETE', '/backups/%s' % backup)
+        assert resp.status_code == 202, resp.text
+    finally:
+        dep.kill('backupd-backup')
+    bs.restart_backup_service(dep)
+    bs.wait_for(dep, 'backups', backup, (), gone_ok=True)
+    assert bs.backup_files(dep, backup) == []

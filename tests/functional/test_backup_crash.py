@@ -63,22 +63,6 @@ def test_kill_during_create_then_restart_cleans_up(backupd_all_factory):
     _no_leftovers(dep, backup)
 
 
-def test_kill_during_delete_then_restart_resumes_it(backupd_all_factory):
-    dep = backupd_all_factory()
-    volume = bs.create_volume(dep)
-    bs.write_pattern(bs.volume_path(dep, volume), seed=8)
-    backup = bs.create_backup(dep, volume)
-    dep.stop()
-    # The kill lands between the API's "deleting" and the backup service's
-    # work: with the service stopped, the row is set as the API sets it.
-    bs.sql(dep, "UPDATE backups SET status = 'deleting', previous_status "
-           "= 'available' WHERE id = :id", id=backup)
-    dep.start()
-    bs.wait_for(dep, 'backups', backup, (), gone_ok=True)
-    _no_leftovers(dep, backup)
-    assert 'resuming the delete of backup %s' % backup in dep.log()
-
-
 # --- the seed scenario: data stored, process killed before "available" ----
 
 def _kill_after_data_before_available(dep, backup):
