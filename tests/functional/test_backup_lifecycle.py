@@ -247,3 +247,21 @@ def test_list_filters_sort_paging_and_all_tenants(dep):
     everyone = dep.request('GET', '/backups?all_tenants=True',
                            admin=True).json()['backups']
     assert set(made) <= {b['id'] for b in everyone}
+
+
+def test_restore_onto_a_smaller_or_busy_volume_is_refused(dep):
+    big = bs.create_volume(dep, size=2)
+    backup = bs.create_backup(dep, big)
+    small = bs.create_volume(dep, size=1)
+    message = _error(dep.request('POST', '/backups/%s/restore' % backup,
+                                 json={'restore': {'volume_id': small}}),
+                     400)
+    assert small in message and backup in message and '2 GiB' in message
+    bs.attach(dep, small)
+    message = _error(dep.request('POST', '/backups/%s/restore' % backup,
+                                 json={'restore': {'volume_id': small}}),
+                     400)
+    assert "'in-use'" in message
+    shown = dep.request('GET', '/backups/%s' % backup).json()['backup']
+    assert shown['status'] == 'available'
+    assert bs.volume_status(dep, small) == 'in-use'
