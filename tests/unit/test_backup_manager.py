@@ -3,8 +3,8 @@ POSIX backup driver and the real volume manager (file driver) under
 tmp_path. The volume manager is called in-process where a service would
 call it over RPC; no behaviour is mocked.
 
-The operations run to completion here (their green threads are waited
-for), so the tests read top to bottom: rows in, operation, rows out.
+The operations are called directly and return when done, so the tests
+read top to bottom: rows in, operation, rows out.
 """
 import eventlet
 from oslo_config import cfg
