@@ -200,3 +200,25 @@ def test_cleanup_repairs_each_stuck_status_once(ctx, managers):
     assert _row(ctx, models.Backup, restored).status == B.AVAILABLE
     assert _row(ctx, models.Volume, target).status == V.ERROR_RESTORING
     assert _row(ctx, models.Backup, doomed).deleted
+
+
+def test_create_reads_a_temp_clone_when_snapshots_have_no_path(ctx,
+                                                               managers):
+    # The file driver exposes snapshot paths; told otherwise (a capability
+    # flag, as a driver without them would declare), the backup reads a
+    # temporary clone instead, and removes it.
+    volumes, backups = managers
+    volumes.driver.snapshot_local_path = False
+    data = b'\x17' * MiB
+    volume = _volume(ctx, volumes, status=V.IN_USE, data=data)
+    backup = _backup_row(ctx, volume)
+    create.run(backups, ctx, backup)
+    row = _row(ctx, models.Backup, backup)
+    assert row.status == B.AVAILABLE
+    assert (row.temp_snapshot_id, row.temp_volume_id) == (None, None)
+    assert _temp_rows(ctx) == []
+    assert _row(ctx, models.Volume, volume).status == V.IN_USE
+    with db.reader.using(ctx):
+        clones = ctx.session.query(models.Volume).filter_by(
+            is_temporary=True).all()
+    assert [c.deleted for c in clones] == [True]    # made, used, removed
