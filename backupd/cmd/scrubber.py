@@ -71,7 +71,7 @@ def main(argv=None):
             return common.launch([daemon.ScrubberService(conf, held)])
         return _once(conf, context)
     finally:
-        held.release()
+        lock.release(held)
 
 
 def _once(conf, context):

@@ -71,6 +71,5 @@ class ScrubberService(os_service.Service):
 
     def stop(self, graceful=False):
         super().stop(graceful)
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None
+        lock.release(self._lock)
+        self._lock = None

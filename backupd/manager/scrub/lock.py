@@ -37,3 +37,9 @@ def acquire(conf):
     if not lock.acquire(blocking=False):
         raise ScrubberRunning(lock.path)
     return lock
+
+
+def release(lock):
+    """Release ``lock`` if this process still holds it (idempotent)."""
+    if lock is not None and lock.acquired:
+        lock.release()
