@@ -238,6 +238,9 @@ def test_list_filters_sort_paging_and_all_tenants(dep):
     assert [b['id'] for b in rest['backups']] == [made[2]]
     summary = listed('', path='/backups')['backups'][0]
     assert set(summary) == {'id', 'name', 'links'}
+    v2 = dep.request('GET', '/backups/detail', project='lister',
+                     version='v2').json()['backups']
+    assert {b['id'] for b in v2} == set(made)
     bad = dep.request('GET', '/backups?sort_key=bogus', project='lister')
     assert bad.status_code == 400 and 'bogus' in bad.text
 
