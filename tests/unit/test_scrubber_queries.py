@@ -1,0 +1,86 @@
+"""The scrubber's work queue on SQLite, MariaDB and PostgreSQL: the time
+filter and the dependents rule are in the query, pages follow ids, and the
+scrub's compare-and-swap loses to a re-delete."""
+import datetime
+
+from oslo_db.sqlalchemy import enginefacade
+import pytest
+import sqlalchemy as sa
+
+from backupd import context as backupd_context
+from backupd.db import api as db
+from backupd.db import backups as backup_db
+from backupd.db import migration
+from backupd.db import models
+from backupd.manager import states
+
+B = states.Backup
+NOW = datetime.datetime(2026, 1, 1, 12, 0, 0)
+
+
+@pytest.fixture
+def ctx(database_url):
+    """enginefacade on a freshly migrated database (SQLite, MariaDB and
+    PostgreSQL: the time filter must hold in each engine's SQL)."""
+    engine = sa.create_engine(database_url)
+    migration.upgrade(engine)
+    private = enginefacade.transaction_context()
+    private.configure(connection=database_url)
+    restore = db.main_context_manager.patch_factory(private)
+    yield backupd_context.get_admin_context()
+    private.writer.get_engine().dispose()
+    restore()
+    engine.dispose()
+
+
+def _backup(ctx, id_, status, pending_hours=None, parent=None,
+            dependents=0):
+    pending_at = (NOW - datetime.timedelta(hours=pending_hours)
+                  if pending_hours is not None else None)
+    db.create(ctx, models.Backup, {
+        'id': id_, 'volume_id': 'v', 'status': status, 'parent_id': parent,
+        'num_dependent_backups': dependents, 'pending_delete_at': pending_at})
+
+
+def _due(ctx, after=None, limit=100):
+    cutoff = NOW - datetime.timedelta(hours=1)
+    return [r.id for r in backup_db.due_for_scrub(
+        ctx, cutoff, (B.PENDING_DELETE, B.DELETING), after, limit)]
+
+
+def test_only_backups_pending_longer_than_the_cutoff_are_due(ctx):
+    _backup(ctx, 'a-old', B.PENDING_DELETE, pending_hours=2)
+    _backup(ctx, 'b-new', B.PENDING_DELETE, pending_hours=0.5)
+    _backup(ctx, 'c-killed', B.DELETING, pending_hours=3)
+    _backup(ctx, 'd-plain-delete', B.DELETING)
+    _backup(ctx, 'e-live', B.AVAILABLE)
+    _backup(ctx, 'f-parent', B.PENDING_DELETE, pending_hours=5, dependents=1)
+    assert _due(ctx) == ['a-old', 'c-killed']
+
+
+def test_pages_follow_ids(ctx):
+    for n in range(5):
+        _backup(ctx, 'b%d' % n, B.PENDING_DELETE, pending_hours=2)
+    assert _due(ctx, limit=2) == ['b0', 'b1']
+    assert _due(ctx, after='b1', limit=2) == ['b2', 'b3']
+    assert _due(ctx, after='b3', limit=2) == ['b4']
+
+
+def test_pending_children_are_counted(ctx):
+    _backup(ctx, 'p', B.AVAILABLE, dependents=2)
+    _backup(ctx, 'c1', B.PENDING_DELETE, pending_hours=1, parent='p')
+    _backup(ctx, 'c2', B.AVAILABLE, parent='p')
+    assert backup_db.count_children(ctx, 'p', (B.PENDING_DELETE,)) == 1
+    assert [r.id for r in backup_db.pending(ctx, B.PENDING_DELETE)] == ['c1']
+
+
+def test_the_scrub_swap_needs_the_same_pending_time(ctx):
+    _backup(ctx, 'x', B.PENDING_DELETE, pending_hours=2)
+    seen = db.get(ctx, models.Backup, 'x')
+    # re-deleted meanwhile (restored, then deleted again): a new time
+    db.update(ctx, models.Backup, 'x', {'pending_delete_at': NOW})
+    assert not db.conditional_update(
+        ctx, models.Backup, 'x', {'status': B.DELETING},
+        {'status': B.FROM['scrub'], 'num_dependent_backups': 0,
+         'pending_delete_at': seen.pending_delete_at})
+    assert db.get(ctx, models.Backup, 'x').status == B.PENDING_DELETE
