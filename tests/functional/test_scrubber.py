@@ -280,3 +280,35 @@ def test_delayed_delete_off_deletes_at_once(backupd_all):
     bs.wait_for(dep, 'backups', backup, (), gone_ok=True)
     assert bh.row(dep, backup)[:2] == ('deleted', 1)
     assert bs.backup_files(dep, backup) == []
+
+
+def test_a_failed_scrub_leaves_the_backup_pending_for_the_next_run(kept):
+    dep = kept
+    volume, _ = _volume_with_data(dep, seed=9)
+    backup = bs.create_backup(dep, volume)
+    bh.delete_pending(dep, backup)
+    dep.stop()
+    bh.backdate(dep, backup, 7200)
+    # A real storage fault: one object's path is now a non-empty directory,
+    # so unlinking it fails (root ignores permission bits, this does not).
+    root = os.path.join(dep.state_path, 'backup', 'backups',
+                        'backup_%s' % backup)
+    blocked = os.path.join(root, bs.backup_files(dep, backup)[-1])
+    os.unlink(blocked)
+    os.makedirs(os.path.join(blocked, 'in-the-way'))
+
+    failed = bh.run(dep)
+    assert failed.returncode == 1, failed.stderr + failed.stdout
+    assert '1 failed and stay pending_delete' in failed.stdout
+    assert bh.row(dep, backup)[:2] == ('pending_delete', 0)
+    reason = bs.sql(dep, 'SELECT fail_reason FROM backups WHERE id = :id',
+                    id=backup)[0][0]
+    assert reason.startswith('scrub failed')
+    assert backup in bh.run(dep, '--list-pending').stdout
+
+    os.rmdir(os.path.join(blocked, 'in-the-way'))
+    os.rmdir(blocked)
+    done = bh.run(dep)
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert bh.row(dep, backup)[:2] == ('deleted', 1)
+    assert bs.backup_files(dep, backup) == []
