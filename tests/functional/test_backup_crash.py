@@ -165,3 +165,25 @@ def test_force_delete_of_a_backup_waiting_for_its_turn(backupd_all_factory):
     assert bs.volume_status(dep, waiting_volume) == 'available'
     bs.wait_for(dep, 'backups', first, 'available')
     assert bs.backup_files(dep, waiting) == []
+
+
+def test_force_delete_mid_restore(backupd_all_factory):
+    # A restore made long by size (384 MiB of random data), not by mocks.
+    dep = backupd_all_factory()
+    volume = bs.create_volume(dep)
+    bs.write_pattern(bs.volume_path(dep, volume), seed=7,
+                     regions=((0, 384 * MiB),))
+    backup = bs.create_backup(dep, volume)
+    resp = dep.request('POST', '/backups/%s/restore' % backup,
+                       json={'restore': {}})
+    assert resp.status_code == 202, resp.text
+    target = resp.json()['restore']['volume_id']
+    bs.until(lambda: bs.volume_status(dep, target) == 'restoring-backup',
+             what='restore of %s running' % backup)
+    resp = dep.request('POST', '/backups/%s/action' % backup, admin=True,
+                       json={'os-force_delete': {}})
+    assert resp.status_code == 202, resp.text
+    bs.wait_for(dep, 'backups', backup, (), gone_ok=True)
+    assert bs.volume_status(dep, target) == 'error_restoring'
+    assert bs.volume_status(dep, volume) == 'available'
+    assert bs.backup_files(dep, backup) == []
