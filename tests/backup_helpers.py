@@ -45,13 +45,14 @@ def run(dep, *args, extra_conf=None, timeout=120):
 
 
 class Daemon:
-    """backupd-scrubber --daemon in its own session; stopped by its pid."""
+    """backupd-scrubber --daemon (or with other ``args``) in its own
+    session, logging to a file; stopped by its pid."""
 
-    def __init__(self, dep, extra_conf=None):
+    def __init__(self, dep, extra_conf=None, args=('--daemon',)):
         self.log_path = os.path.join(dep.workdir, 'backupd-scrubber.log')
         with open(self.log_path, 'ab') as log:
             self.proc = subprocess.Popen(
-                _cmd(dep, ['--daemon'], extra_conf), stdout=log,
+                _cmd(dep, args, extra_conf), stdout=log,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True)
 

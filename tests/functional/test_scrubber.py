@@ -5,6 +5,7 @@ scrub_time, idempotently, parents only after their children.
 """
 import datetime
 import os
+import signal
 import time
 
 import pytest
@@ -312,3 +313,28 @@ def test_a_failed_scrub_leaves_the_backup_pending_for_the_next_run(kept):
     assert done.returncode == 0, done.stderr + done.stdout
     assert bh.row(dep, backup)[:2] == ('deleted', 1)
     assert bs.backup_files(dep, backup) == []
+
+
+def test_a_scrubber_killed_mid_run_is_finished_by_the_next_run(kept):
+    dep = kept
+    volume, _ = _volume_with_data(dep, seed=10)
+    backups = [bs.create_backup(dep, volume) for _ in range(4)]
+    for backup in backups:
+        bh.delete_pending(dep, backup)
+    dep.stop()
+    for backup in backups:
+        bh.backdate(dep, backup, 7200)
+
+    # SIGKILL as soon as the first scrub starts: wherever that lands (no
+    # backup, or one 'deleting' with part of its objects gone), the next
+    # run must finish the job
+    run = bh.Daemon(dep, args=[])
+    bs.until(lambda: 'Scrubbing backup' in run.log() or
+             run.proc.poll() is not None, what='the first scrub')
+    run.stop(sig=signal.SIGKILL)
+
+    done = bh.run(dep)
+    assert done.returncode == 0, done.stderr + done.stdout
+    for backup in backups:
+        assert bh.row(dep, backup)[:2] == ('deleted', 1)
+        assert bs.backup_files(dep, backup) == []
