@@ -145,3 +145,15 @@ def test_keystone_pipeline_rejects_missing_token_but_serves_versions():
     assert call(keystone_app, '/').status_int == 300
     assert call(keystone_app, '/v3/').status_int == 200
     CONF.clear_override('www_authenticate_uri', group='keystone_authtoken')
+
+
+def test_version_history_page_lists_every_version():
+    import os
+    path = os.path.join(os.path.dirname(__file__), '..', '..', 'doc',
+                        'rest_api_version_history.rst')
+    with open(path) as f:
+        text = f.read()
+    for version, change in microversions.VERSIONS:
+        assert '\n%s\n%s\n%s\n' % (version, '-' * len(version), change) in text
+    for version, change in microversions.NOT_IMPLEMENTED:
+        assert '* %s: %s' % (version, change) in text

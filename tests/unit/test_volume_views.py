@@ -65,7 +65,8 @@ ALL_EXTENSIONS = {'host', 'tenant', 'migration'}
     ('3.63', False, {'group_id', 'shared_targets', 'service_uuid',
                      'volume_type_id'}),
     ('3.64', True, {'group_id', 'provider_id', 'shared_targets',
-                    'service_uuid', 'cluster_name', 'volume_type_id'}),
+                    'service_uuid', 'cluster_name', 'volume_type_id',
+                    'encryption_key_id'}),
 ])
 def test_volume_keys_per_microversion(version, admin, added):
     req = request(version)

@@ -20,6 +20,7 @@ MICROVERSION_KEYS = (
     ('3.48', 'service_uuid', False),
     ('3.61', 'cluster_name', True),
     ('3.63', 'volume_type_id', False),
+    ('3.64', 'encryption_key_id', False),
 )
 
 
@@ -69,6 +70,7 @@ def _microversion_values(volume):
         'service_uuid': service_uuid(volume.host),
         'cluster_name': None,
         'volume_type_id': None,
+        'encryption_key_id': None,  # backupd volumes are never encrypted
     }
 
 
