@@ -38,6 +38,7 @@ class Run:
         # Set once the run owns the backup (its claim CAS succeeded); a
         # run still waiting for a slot owns nothing yet.
         self.claimed = False
+        self.reported = None        # last percentage notified
 
     # Called from the driver's native thread: plain attribute access only.
     def progress(self, done_bytes, total_bytes):
@@ -145,6 +146,9 @@ def _persist(context, run, final=False):
                      'it.', run.backup_id, run.status, run.kind)
         run.cancel()
         return
+    if percent == run.reported:
+        return
+    run.reported = percent
     notifications.notify(context, 'backup', run.kind + 'progress', None, {
         'backup_id': run.backup_id, 'progress': percent,
         'done_bytes': run.done_bytes, 'total_bytes': run.total_bytes})
