@@ -9,6 +9,7 @@ import routes
 import webob.dec
 import webob.exc
 
+from backupd.api.handlers import backup_admin
 from backupd.api.handlers import backups
 from backupd.api.handlers import services
 from backupd.api.handlers import snapshots
@@ -26,12 +27,13 @@ ROUTES = {
     '/os-services': {'GET': services.index},
     '/backups': {'GET': backups.index, 'POST': backups.create},
     '/backups/detail': {'GET': backups.detail},
-    '/backups/import_record': {'POST': backups.import_record},
+    '/backups/import_record': {'POST': backup_admin.import_record},
     '/backups/{backup_id}': {'GET': backups.show, 'PUT': backups.update,
                              'DELETE': backups.delete},
-    '/backups/{backup_id}/action': {'POST': backups.action},
+    '/backups/{backup_id}/action': {'POST': backup_admin.action},
     '/backups/{backup_id}/restore': {'POST': backups.restore},
-    '/backups/{backup_id}/export_record': {'GET': backups.export_record},
+    '/backups/{backup_id}/export_record': {
+        'GET': backup_admin.export_record},
     '/volumes': {'GET': volumes.index, 'POST': volumes.create},
     '/volumes/detail': {'GET': volumes.detail},
     '/volumes/{volume_id}': {'GET': volumes.show, 'PUT': volumes.update,

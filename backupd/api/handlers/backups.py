@@ -1,5 +1,6 @@
-"""Backups: /backups, /backups/detail, /backups/{id}, restore, export/import
-and the os-force_delete / os-reset_status actions.
+"""Backups: /backups, /backups/detail, /backups/{id} and restore; the
+admin-only calls (force-delete, reset-status, export, import) are in
+backup_admin.py and share the helpers at the end of this module.
 
 Checks come before the transaction (nothing half-changed when a request is
 refused); status changes are compare-and-swap updates from the state table;
@@ -25,7 +26,6 @@ from backupd.db import volumes as volume_db
 from backupd import exception
 from backupd.manager.backup import rpcapi as backup_rpcapi
 from backupd.manager import states
-from backupd import notifications
 from backupd import policies
 from backupd.policies import backups as policy
 
@@ -72,7 +72,7 @@ def _list(req, detailed):
         filters['project_id'] = project
     filters['status'] = _listed_statuses(ctx, filters.get('status'))
     if params.marker is not None:
-        _get(ctx, params.marker)
+        get_row(ctx, params.marker)
     rows = db.get_all(ctx, models.Backup, filters, params.sort_keys,
                       params.sort_dirs, params.marker, params.limit,
                       params.offset)
@@ -89,7 +89,7 @@ def _list(req, detailed):
 
 def show(req, backup_id):
     ctx = wsgi.context_of(req)
-    row = _get(ctx, backup_id)
+    row = get_row(ctx, backup_id)
     _authorize(ctx, policy.GET, row)
     return wsgi.json_response({'backup': _details(req, ctx, [row])[0]})
 
@@ -238,7 +238,7 @@ def update(req, backup_id):
     schema = (schemas.UPDATE_V343 if wsgi.at_least(req, '3.43')
               else schemas.UPDATE_V309)
     body = wsgi.extract_json(req, schema)['backup']
-    row = _get(ctx, backup_id)
+    row = get_row(ctx, backup_id)
     _authorize(ctx, policy.UPDATE, row)
     changes = common.display_fields(body)
     with db.writer.using(ctx):
@@ -247,30 +247,44 @@ def update(req, backup_id):
         if 'metadata' in body:
             metadata.replace(ctx, models.Backup, row.id, body['metadata'])
     return wsgi.json_response(
-        {'backup': views.summary(req, _get(ctx, backup_id))})
+        {'backup': views.summary(req, get_row(ctx, backup_id))})
 
 
-# --- delete and the admin actions -------------------------------------------
+# --- delete (force-delete and reset-status: backup_admin.py) --------------
 
 def delete(req, backup_id):
     ctx = wsgi.context_of(req)
-    row = _get(ctx, backup_id)
+    row = get_row(ctx, backup_id)
     _authorize(ctx, policy.DELETE, row)
     if cfg.CONF.delayed_delete:
         return _delay_delete(ctx, row)
-    _check_deletable(row, B.FROM['delete'], force=False)
+    check_deletable(row, B.FROM['delete'], force=False)
     hosts.require_up(row.host, SERVICE, 'delete backup %s' % row.id)
     if not db.conditional_update(
             ctx, models.Backup, row.id,
             {'status': B.DELETING, 'previous_status': row.status},
             {'status': B.FROM['delete'], 'num_dependent_backups': 0}):
-        _check_deletable(_get(ctx, backup_id), B.FROM['delete'], False)
-        raise _changed(row)
+        check_deletable(get_row(ctx, backup_id), B.FROM['delete'], False)
+        raise changed(row)
     common.cast(lambda: rpc().delete_backup(ctx, row.host, row.id), SERVICE,
                 undo=lambda: db.conditional_update(
                     ctx, models.Backup, row.id, {'status': row.status},
                     {'status': B.FROM['finish_delete']}))
     return wsgi.empty_response(202)
+
+
+def check_deletable(row, allowed, force):
+    if row.num_dependent_backups:
+        raise exception.InvalidState(
+            reason='Backup %s has %d dependent incremental backup(s); delete '
+                   'them first.' % (row.id, row.num_dependent_backups))
+    if row.status not in allowed:
+        hint = ('' if force else ' Use os-force_delete as an admin '
+                '(cinder backup-delete --force).')
+        raise exception.InvalidState(
+            reason='Backup %s is \'%s\'; only %s backups can be deleted.%s'
+                   % (row.id, row.status,
+                      ' or '.join("'%s'" % s for s in allowed), hint))
 
 
 # --- delayed delete (issue 7): pending_delete, hidden from its project -----
@@ -290,14 +304,14 @@ def _delay_delete(ctx, row):
                        'delete them first.' % (
                            row.id, row.num_dependent_backups - pending))
         if row.status not in B.FROM['delayed_delete']:
-            _check_deletable(row, B.FROM['delayed_delete'], force=False)
+            check_deletable(row, B.FROM['delayed_delete'], force=False)
         if not db.conditional_update(
                 ctx, models.Backup, row.id,
                 {'status': B.PENDING_DELETE, 'previous_status': row.status,
                  'pending_delete_at': timeutils.utcnow()},
                 {'status': B.FROM['delayed_delete'],
                  'num_dependent_backups': pending}):
-            raise _changed(row)
+            raise changed(row)
     return wsgi.empty_response(202)
 
 
@@ -316,104 +330,12 @@ def _listed_statuses(ctx, asked):
     return asked
 
 
-def action(req, backup_id):
-    _, handler = common.action_of(req, ACTIONS)
-    return handler(wsgi.context_of(req), backup_id, wsgi.extract_json(req))
-
-
-def _force_delete(ctx, backup_id, body):
-    wsgi.validate(body, schemas.FORCE_DELETE)
-    policies.authorize(ctx, policy.FORCE_DELETE)
-    row = _get(ctx, backup_id)
-    _check_deletable(row, B.FROM['force_delete'], force=True)
-    hosts.require_up(row.host, SERVICE,
-                     'force-delete backup %s' % row.id)
-    if not _cas_to_deleting(ctx, row):
-        _check_deletable(_get(ctx, backup_id), B.FROM['force_delete'], True)
-        raise _changed(row)
-    common.cast(lambda: rpc().delete_backup(ctx, row.host, row.id,
-                                            force=True), SERVICE)
-    return wsgi.empty_response(202)
-
-
-def _cas_to_deleting(ctx, row):
-    """Any status -> deleting; previous_status keeps what the backup was
-    doing (a creating/restoring one), unless it already was deleting."""
-    for status in B.FROM['force_delete']:
-        values = {'status': B.DELETING}
-        if status not in (B.DELETING, B.ERROR_DELETING):
-            values['previous_status'] = status
-        if db.conditional_update(ctx, models.Backup, row.id, values,
-                                 {'status': status,
-                                  'num_dependent_backups': 0}):
-            return True
-    return False
-
-
-def _check_deletable(row, allowed, force):
-    if row.num_dependent_backups:
-        raise exception.InvalidState(
-            reason='Backup %s has %d dependent incremental backup(s); delete '
-                   'them first.' % (row.id, row.num_dependent_backups))
-    if row.status not in allowed:
-        hint = ('' if force else ' Use os-force_delete as an admin '
-                '(cinder backup-delete --force).')
-        raise exception.InvalidState(
-            reason='Backup %s is \'%s\'; only %s backups can be deleted.%s'
-                   % (row.id, row.status,
-                      ' or '.join("'%s'" % s for s in allowed), hint))
-
-
-def _reset_status(ctx, backup_id, body):
-    reset = body['os-reset_status']
-    if not isinstance(reset, dict) or not reset.get('status'):
-        raise exception.InvalidInput(
-            reason='os-reset_status needs a status: {"os-reset_status": '
-                   '{"status": "available"}} or "error".')
-    wsgi.validate(body, schemas.RESET_STATUS)
-    status = reset['status']
-    policies.authorize(ctx, policy.RESET_STATUS)
-    row = _get(ctx, backup_id)
-    payload = {'backup_id': row.id, 'status': row.status,
-               'new_status': status}
-    notifications.notify(ctx, 'backup', 'reset_status', 'start', payload)
-    if status == B.ERROR:
-        if not db.conditional_update(ctx, models.Backup, row.id,
-                                     {'status': B.ERROR},
-                                     {'status': B.FROM['reset_to_error']}):
-            raise _changed(row)
-    else:
-        if row.status not in B.FROM['reset_to_available']:
-            raise exception.InvalidState(
-                reason='Backup %s is \'%s\'; it cannot be reset to available '
-                       'while its data is being deleted. Reset it to error, '
-                       'or let the delete finish.' % (row.id, row.status))
-        hosts.require_up(row.host, SERVICE,
-                         'verify backup %s' % row.id)
-        outcome = _call(lambda: rpc().reset_status(ctx, row.host, row.id,
-                                                   status))
-        if not outcome['ok'] and outcome.get('conflict'):
-            raise exception.Conflict(
-                reason='Backup %s was not reset to available: %s.'
-                       % (row.id, outcome['reason']))
-        if not outcome['ok']:
-            raise exception.InvalidState(
-                reason='Backup %s was not reset to available: %s. It is now '
-                       '\'error\'.' % (row.id, outcome['reason']))
-    notifications.notify(ctx, 'backup', 'reset_status', 'end', payload)
-    return wsgi.empty_response(202)
-
-
-ACTIONS = {'os-force_delete': _force_delete,
-           'os-reset_status': _reset_status}
-
-
 # --- restore ---------------------------------------------------------------
 
 def restore(req, backup_id):
     ctx = wsgi.context_of(req)
     body = wsgi.extract_json(req, schemas.RESTORE)['restore']
-    row = _get(ctx, backup_id)
+    row = get_row(ctx, backup_id)
     _authorize(ctx, policy.RESTORE, row)
     if row.status != B.AVAILABLE:
         raise exception.InvalidState(
@@ -434,7 +356,7 @@ def restore(req, backup_id):
                 ctx, models.Backup, row.id,
                 {'status': B.RESTORING, 'restore_volume_id': volume.id},
                 {'status': B.FROM['restore']}):
-            raise _changed(row)
+            raise changed(row)
         if target is not None and not db.conditional_update(
                 ctx, models.Volume, target.id,
                 {'status': V.RESTORING_BACKUP},
@@ -483,71 +405,9 @@ def _new_volume(ctx, row, name):
     })
 
 
-# --- export / import ---------------------------------------------------------
-
-def export_record(req, backup_id):
-    ctx = wsgi.context_of(req)
-    policies.authorize(ctx, policy.EXPORT)
-    row = _get(ctx, backup_id)
-    if row.status != B.AVAILABLE:
-        raise exception.InvalidState(
-            reason='Backup %s is \'%s\'; only an \'available\' backup can be '
-                   'exported.' % (row.id, row.status))
-    hosts.require_up(row.host, SERVICE, 'export backup %s' % row.id)
-    exported = _call(lambda: rpc().export_record(ctx, row.host, row.id))
-    return wsgi.json_response(views.record(exported))
-
-
-def import_record(req):
-    ctx = wsgi.context_of(req)
-    policies.authorize(ctx, policy.IMPORT)
-    body = wsgi.extract_json(req, schemas.IMPORT)['backup-record']
-    record = backup_rpcapi.decode_record(body['backup_url'])
-    existing = backup_db.get_any(ctx, record['id'])
-    if existing is not None and not existing.deleted:
-        raise exception.InvalidState(
-            reason='Backup %s already exists (\'%s\'); delete it before '
-                   'importing its record again.' % (existing.id,
-                                                    existing.status))
-    host = _import_host(existing)
-    values = dict(backup_rpcapi.record_row_values(record),
-                  user_id=ctx.user_id, project_id=ctx.project_id,
-                  host=host, status=B.CREATING, previous_status=None,
-                  fail_reason=None, progress=0, num_dependent_backups=0,
-                  temp_volume_id=None, temp_snapshot_id=None,
-                  restore_volume_id=None, pending_delete_at=None)
-    with db.writer.using(ctx):
-        if existing is None:
-            db.create(ctx, models.Backup, values)
-        else:
-            backup_db.revive(ctx, existing.id, values)
-        metadata.replace(ctx, models.Backup, record['id'],
-                         record.get('metadata') or {})
-        if values.get('parent_id'):
-            backup_db.add_dependent(ctx, values['parent_id'], B.FROM['delete'])
-    row = _get(ctx, record['id'])
-    common.cast(lambda: rpc().import_record(ctx, host, row.id,
-                                            body['backup_service'], record),
-                SERVICE)
-    return wsgi.json_response({'backup': views.summary(req, row)},
-                              status=201)
-
-
-def _import_host(existing):
-    """The old row's host when its backup service is up, else any up one."""
-    if existing is not None:
-        try:
-            hosts.require_up(existing.host, SERVICE, 'import')
-            return existing.host
-        except exception.ServiceUnavailable:
-            pass
-    return hosts.pick(SERVICE, 'import backup %s' % existing.id
-                      if existing else 'import a backup record')
-
-
 # --- helpers ---------------------------------------------------------------
 
-def _get(ctx, backup_id):
+def get_row(ctx, backup_id):
     row = db.get(ctx, models.Backup, backup_id,
                  project_id=common.owner_filter(ctx))
     if _hidden(ctx, row):
@@ -560,13 +420,13 @@ def _authorize(ctx, action, row):
                                      'user_id': row.user_id})
 
 
-def _changed(row):
+def changed(row):
     return exception.Conflict(
         reason='Backup %s changed status meanwhile (it was \'%s\'); look at '
                'it again and retry.' % (row.id, row.status))
 
 
-def _call(send):
+def call_service(send):
     try:
         return send()
     except messaging.MessagingTimeout:
