@@ -76,6 +76,10 @@ def test_pending_backup_is_gone_for_its_project_and_restores_byte_exact(
     assert backup not in _ids(dep.request('GET', '/backups/detail'))
     assert _ids(dep.request('GET', '/backups?status=pending_delete')) == []
     assert backup not in _ids(dep.request('GET', '/backups?all_tenants=1'))
+    counted = dep.request('GET', '/backups?with_count=true',
+                          microversion='3.45')
+    assert counted.status_code == 200, counted.text
+    assert counted.json()['count'] == 0
     message = _error(dep.request('POST', '/backups', json={'backup': {
         'volume_id': volume, 'incremental': True}}), 400)
     assert 'full backup' in message
