@@ -1,0 +1,66 @@
+"""backupd-scrubber's command line without services: usage errors, the lock
+held by another process, an empty listing. Runs the real console script on
+a private SQLite database."""
+import os
+import subprocess
+import sys
+
+from oslo_config import cfg
+import pytest
+
+from backupd.manager.scrub import lock
+
+BIN = os.path.dirname(sys.executable)
+
+
+@pytest.fixture
+def conf_file(tmp_path):
+    path = tmp_path / 'backupd.conf'
+    path.write_text('[DEFAULT]\nstate_path = %s\nbackup_driver = posix\n'
+                    '[database]\nconnection = sqlite:///%s\n'
+                    % (tmp_path, tmp_path / 'backupd.sqlite'))
+    subprocess.run([os.path.join(BIN, 'backupd-manage'), '--config-file',
+                    str(path), 'db', 'sync'], check=True,
+                   capture_output=True, timeout=120)
+    return path
+
+
+def _scrubber(conf_file, *args):
+    return subprocess.run(
+        [os.path.join(BIN, 'backupd-scrubber'), '--config-file',
+         str(conf_file)] + list(args), capture_output=True, text=True,
+        timeout=120, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize('other', ['--daemon', '--list-pending'])
+def test_restore_runs_alone(conf_file, other):
+    result = _scrubber(conf_file, '--restore', 'b-1', other)
+    assert result.returncode == 2
+    assert '--restore cannot be combined with %s' % other in result.stderr
+
+
+def test_refused_while_another_process_holds_the_lock(conf_file, tmp_path):
+    conf = cfg.ConfigOpts()
+    conf.register_opts([cfg.StrOpt('state_path')])
+    conf.register_opts([cfg.StrOpt('lock_path')], group='oslo_concurrency')
+    conf([], default_config_files=[])
+    conf.set_override('state_path', str(tmp_path))
+    held = lock.acquire(conf)      # this test process is "the scrubber"
+    try:
+        for args in (('--restore', 'b-1'), (), ('--daemon',)):
+            result = _scrubber(conf_file, *args)
+            assert result.returncode == 3, result.stderr
+            assert 'A scrubber is running' in result.stderr
+            assert lock.NAME in result.stderr
+    finally:
+        lock.release(held)
+    assert _scrubber(conf_file).returncode == 0
+
+
+def test_empty_listing_and_run(conf_file):
+    listed = _scrubber(conf_file, '--list-pending')
+    assert listed.returncode == 0, listed.stderr
+    assert 'Restorable until' in listed.stdout
+    once = _scrubber(conf_file)
+    assert once.returncode == 0, once.stderr
+    assert 'scrubbed 0 backup(s)' in once.stdout
