@@ -268,3 +268,58 @@ def test_restore_onto_a_smaller_or_busy_volume_is_refused(dep):
     shown = dep.request('GET', '/backups/%s' % backup).json()['backup']
     assert shown['status'] == 'available'
     assert bs.volume_status(dep, small) == 'in-use'
+
+
+def test_microversion_dependent_fields(dep):
+    volume = bs.create_volume(dep, project='mv')
+    resp = dep.request('POST', '/backups', project='mv', microversion='3.51',
+                       json={'backup': {'volume_id': volume, 'name': 'mv',
+                                        'metadata': {'k': 'v'},
+                                        'availability_zone': 'nova'}})
+    assert resp.status_code == 202, resp.text
+    assert set(resp.json()['backup']) == {'id', 'name', 'links'}
+    backup = resp.json()['backup']['id']
+    bs.wait_for(dep, 'backups', backup, 'available', admin=False,
+                project='mv')
+    # metadata needs 3.43 on create
+    refused = dep.request('POST', '/backups', project='mv',
+                          microversion='3.42', json={'backup': {
+                              'volume_id': volume, 'metadata': {}}})
+    assert refused.status_code == 400 and 'metadata' in refused.text
+
+    def shown(version, admin=False):
+        resp = dep.request('GET', '/backups/%s' % backup, project='mv',
+                           microversion=version, admin=admin)
+        assert resp.status_code == 200, resp.text
+        return resp.json()['backup']
+    base = set(shown('3.0'))
+    assert set(shown('3.43')) == base | {'metadata'}
+    assert shown('3.43')['metadata'] == {'k': 'v'}
+    assert set(shown('3.64')) == base | {'metadata', 'encryption_key_id'}
+    admin_view = shown('3.64', admin=True)
+    assert set(admin_view) == base | {
+        'metadata', 'encryption_key_id', 'user_id',
+        'os-backup-project-attr:project_id'}
+    assert admin_view['os-backup-project-attr:project_id'] == 'mv'
+    assert set(shown('3.18', admin=True)) == base | {
+        'os-backup-project-attr:project_id'}
+
+    # update: 3.9 name/description, 3.43 metadata
+    assert dep.request('PUT', '/backups/%s' % backup, project='mv',
+                       json={'backup': {'name': 'x'}}).status_code == 404
+    resp = dep.request('PUT', '/backups/%s' % backup, project='mv',
+                       microversion='3.43',
+                       json={'backup': {'name': 'renamed',
+                                        'metadata': {'a': 'b'}}})
+    assert resp.status_code == 200, resp.text
+    assert set(resp.json()['backup']) == {'id', 'name', 'links'}
+    after = shown('3.43')
+    assert (after['name'], after['metadata']) == ('renamed', {'a': 'b'})
+
+    # with_count at 3.45
+    counted = dep.request('GET', '/backups?with_count=true', project='mv',
+                          microversion='3.45').json()
+    assert counted['count'] == 1
+    plain = dep.request('GET', '/backups?with_count=true', project='mv',
+                        microversion='3.44').json()
+    assert 'count' not in plain
