@@ -129,3 +129,36 @@ def _up(dep, binary):
                    for s in dep.services())
     except Exception:
         return False
+
+
+def test_error_backup_that_stored_nothing_deletes_while_service_is_down(
+        backupd_cluster_factory, notifications):
+    """Issue 6 item 4. The row is one a create leaves when it fails before
+    its driver stored anything (``service`` still empty); it is inserted
+    with SQL because the API cannot produce one while the service is down."""
+    from tests.functional import backup_support as bs
+    dep = backupd_cluster_factory(conf=NOTIFY)
+    volume = bs.create_volume(dep)
+    stored = bs.create_backup(dep, volume)
+    bs.sql(dep, "INSERT INTO backups (id, volume_id, project_id, user_id, "
+                "host, status, fail_reason, progress, num_dependent_backups, "
+                "created_at, deleted) VALUES ('never-stored', :v, 'demo', "
+                "'demo', :h, 'error', 'volume service refused', 0, 0, "
+                "CURRENT_TIMESTAMP, :f)", v=volume, h=dep.host, f=False)
+    dep.kill('backupd-backup')
+    wait_for(lambda: 'backupd-backup' not in dep.up_services(), 10,
+             what='backup service down')
+
+    assert dep.request('DELETE', '/backups/never-stored').status_code == 202
+    assert dep.request('GET', '/backups/never-stored').status_code == 404
+    row = bs.sql(dep, "SELECT status, deleted FROM backups "
+                      "WHERE id = 'never-stored'")[0]
+    assert (row[0], bool(row[1])) == ('deleted', True)
+    ends = notifications.wait_for('backup.delete.end')
+    assert ends[0]['payload']['backup_id'] == 'never-stored'
+    assert ends[0]['payload']['force'] is False
+
+    # A backup that stored data still needs its (down) service: 503.
+    resp = dep.request('DELETE', '/backups/%s' % stored)
+    assert resp.status_code == 503
+    assert dep.host in resp.json()['serviceUnavailable']['message']

@@ -25,6 +25,7 @@ from backupd.db import resources
 from backupd.db import volumes as volume_db
 from backupd import exception
 from backupd.manager.backup import rpcapi as backup_rpcapi
+from backupd import notifications
 from backupd.manager import states
 from backupd import policies
 from backupd.policies import backups as policy
@@ -259,6 +260,8 @@ def delete(req, backup_id):
     if cfg.CONF.delayed_delete:
         return _delay_delete(ctx, row)
     check_deletable(row, B.FROM['delete'], force=False)
+    if _delete_never_stored(ctx, row):
+        return wsgi.empty_response(202)
     hosts.require_up(row.host, SERVICE, 'delete backup %s' % row.id)
     if not db.conditional_update(
             ctx, models.Backup, row.id,
@@ -271,6 +274,24 @@ def delete(req, backup_id):
                     ctx, models.Backup, row.id, {'status': row.status},
                     {'status': B.FROM['finish_delete']}))
     return wsgi.empty_response(202)
+
+
+def _delete_never_stored(ctx, row):
+    """An ``error`` backup that failed before its driver stored anything
+    (``service`` never set) has nothing in storage: delete its row here,
+    so it goes even while the backup service or its driver is down."""
+    if row.status != B.ERROR or row.service:
+        return False
+    notifications.notify(ctx, 'backup', 'delete', 'start',
+                         notifications.backup_payload(row, force=False))
+    if not db.soft_delete(ctx, models.Backup, row.id,
+                          {'status': B.ERROR, 'service': None,
+                           'num_dependent_backups': 0},
+                          {'status': B.DELETED}):
+        return False  # it changed meanwhile: take the normal path
+    notifications.notify(ctx, 'backup', 'delete', 'end',
+                         notifications.backup_payload(row, force=False))
+    return True
 
 
 def check_deletable(row, allowed, force):

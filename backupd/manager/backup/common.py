@@ -34,19 +34,8 @@ def ref_of(context, row, with_parent=False):
 
 
 def notify(context, row, action, phase, **extra):
-    payload = {
-        'backup_id': row.id, 'tenant_id': row.project_id,
-        'user_id': row.user_id, 'volume_id': row.volume_id,
-        'snapshot_id': row.snapshot_id, 'status': row.status,
-        'size': row.size, 'object_count': row.object_count,
-        'container_name': row.container, 'host': row.host,
-        'availability_zone': row.availability_zone,
-        'display_name': row.display_name, 'fail_reason': row.fail_reason,
-        'service': row.service, 'parent_id': row.parent_id,
-        'created_at': row.created_at.isoformat() if row.created_at else None,
-    }
-    payload.update(extra)
-    notifications.notify(context, 'backup', action, phase, payload)
+    notifications.notify(context, 'backup', action, phase,
+                         notifications.backup_payload(row, **extra))
 
 
 # --- the source and its backup device --------------------------------------

@@ -51,6 +51,10 @@ def _back_up(mgr, context, job, row):
     if job.is_cancelled():
         raise exception.BackupCancelled(backup_id=row.id)
     ref = common.ref_of(context, row, with_parent=True)
+    # Written before the driver stores anything: a backup whose ``service``
+    # is still empty never stored data, so it can be deleted without the
+    # backup driver (issue 6: even while the driver is not initialized).
+    db.update(context, models.Backup, row.id, {'service': mgr.driver_name()})
     return work.execute(context, job, mgr.driver.backup, ref, path)
 
 
