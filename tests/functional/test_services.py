@@ -50,17 +50,25 @@ def test_api_runs_the_configured_worker_processes(backupd_cluster):
 
 
 def test_cinder_cli_service_list_on_cluster(backupd_cluster):
-    out = backupd_cluster.cinder('service-list').stdout
-    assert 'backupd-volume' in out and 'backupd-backup' in out
-    assert out.count(' up ') == 2
+    assert _cli_states(backupd_cluster.cinder('service-list').stdout) == {
+        'backupd-volume': 'up', 'backupd-backup': 'up'}
+
+
+def _cli_states(table):
+    """{binary: State column} from ``cinder service-list`` output."""
+    lines = [line for line in table.splitlines() if line.startswith('|')]
+    header = [c.strip() for c in lines[0].strip('|').split('|')]
+    rows = [[c.strip() for c in line.strip('|').split('|')]
+            for line in lines[1:]]
+    return {row[header.index('Binary')]: row[header.index('State')]
+            for row in rows}
 
 
 def test_backupd_all_from_empty_state(backupd_all_factory):
     dep = backupd_all_factory()
     assert os.path.exists(os.path.join(dep.state_path, 'backupd.sqlite'))
-    out = dep.cinder('service-list').stdout
-    assert 'backupd-volume' in out and 'backupd-backup' in out
-    assert out.count(' up ') == 2
+    assert _cli_states(dep.cinder('service-list').stdout) == {
+        'backupd-volume': 'up', 'backupd-backup': 'up'}
     # SIGTERM stops it cleanly.
     proc = dep.procs['backupd-all']
     dep.stop()
