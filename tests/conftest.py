@@ -12,17 +12,32 @@ pytest_plugins = [
     'tests.fixtures.xfs',
     'tests.fixtures.services',
     'tests.fixtures.lvm',
+    'tests.fixtures.parallel',   # test groups for pytest -n (tools/run-tests)
 ]
 
 IN_CI = os.environ.get('CI', '').lower() in ('1', 'true', 'yes')
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    """In CI a skip is a failure: a missing service or tool must be installed."""
-    outcome = yield
-    report = outcome.get_result()
+def _fail_if_skipped(report):
     if IN_CI and report.skipped and not hasattr(report, 'wasxfail'):
         report.outcome = 'failed'
         report.longrepr = ('skipped in CI (CI=true forbids skips): %s'
                            % (report.longrepr,))
+
+
+# Both hooks run where the test runs: in the pytest-xdist worker under -n,
+# which sends the changed report to the controller (checked with a
+# deliberately skipping test, module and test level, serial and -n).
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI a skip is a failure: a missing service or tool must be installed."""
+    outcome = yield
+    _fail_if_skipped(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """The same for a whole module skipped at import (``pytest.skip(...,
+    allow_module_level=True)``, ``pytest.importorskip``)."""
+    outcome = yield
+    _fail_if_skipped(outcome.get_result())

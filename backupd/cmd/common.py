@@ -11,6 +11,7 @@ from backupd.conf import CONF
 from backupd.conf import opts as conf_opts
 from backupd.db import api as db
 from backupd import rpc
+from backupd import utils
 from backupd import version
 
 
@@ -38,6 +39,7 @@ def prepare(binary, argv=None, defaults=None, with_bus=True,
     CONF(sys.argv[1:] if argv is None else argv, project='backupd',
          prog=binary, version=version.VERSION)
     logging.setup(CONF, 'backupd')
+    native_logging_lock()
     db.configure(CONF)
     if with_bus:
         url = None
@@ -46,6 +48,22 @@ def prepare(binary, argv=None, defaults=None, with_bus=True,
             url = default_transport_url
         rpc.init(CONF, '%s.%s' % (binary, CONF.host), url=url)
     return CONF
+
+
+def native_logging_lock():
+    """Make the logging module's own lock a native one.
+
+    oslo.log gives handlers a lock that works across native and green
+    threads, but leaves ``logging._lock`` (taken by getLogger and by every
+    logger's first level check) a green RLock. Drivers log from native
+    threads; when one of them met that lock held by a green thread it raised
+    'Cannot switch to a different thread' and left the lock wedged, hanging
+    the next green thread that logged. The lock guards only a few dict
+    updates and is never held across I/O, so a native RLock costs the hub
+    nothing.
+    """
+    import logging as stdlib_logging
+    stdlib_logging._lock = utils.native_threading().RLock()
 
 
 def launch(services, workers=None):

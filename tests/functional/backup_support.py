@@ -6,6 +6,7 @@ POST /snapshots); the bytes are written straight into the file driver's
 volume file, as a VM would.
 """
 import hashlib
+import json
 import os
 import random
 
@@ -190,6 +191,30 @@ def sql(dep, statement, **params):
 
 def until(predicate, timeout=60, what='condition'):
     return services.wait_for(predicate, timeout, interval=0.1, what=what)
+
+
+def backup_notifications(dep, backup_id):
+    """(event_type, payload) of the backup.* notifications of
+    ``backup_id``, from a deployment using the log notification driver (one
+    JSON message per line)."""
+    found = []
+    # complete lines only: the service may be writing the last one
+    for line in dep.log().splitlines(keepends=True):
+        if not line.endswith('\n'):
+            continue
+        if 'oslo.messaging.notification.backup.' not in line:
+            continue
+        message = json.loads(line[line.index('{'):])
+        if message['payload'].get('backup_id') == backup_id:
+            found.append((message['event_type'], message['payload']))
+    return found
+
+
+def logged(dep, text, timeout=30):
+    """Wait for a line of the deployment's log: services log after the
+    row change a test waits for, so a plain read would race them."""
+    until(lambda: text in dep.log(), timeout=timeout,
+          what='%r in the log' % text)
 
 
 

@@ -36,10 +36,10 @@ def test_force_delete_mid_creation_stops_and_leaves_nothing(
     resp = dep.request('POST', '/backups/%s/action' % backup, admin=True,
                        json={'os-force_delete': {}})
     assert resp.status_code == 202, resp.text
-    bs.wait_for(dep, 'backups', backup, (), gone_ok=True, timeout=30)
+    bs.wait_for(dep, 'backups', backup, (), gone_ok=True, timeout=60)
     _no_leftovers(dep, backup)
     assert bs.volume_status(dep, volume) == 'in-use'
-    assert 'was force-deleted during its create' in dep.log()
+    bs.logged(dep, 'was force-deleted during its create')
 
 
 def test_kill_during_create_then_restart_cleans_up(backupd_all_factory):
@@ -125,7 +125,7 @@ def test_kill_during_restore_then_restart_cleans_up(backupd_all_factory):
     shown = bs.wait_for(dep, 'backups', backup, 'available')
     assert shown['status'] == 'available'
     assert bs.volume_status(dep, target) == 'error_restoring'
-    assert 'was restoring; now available' in dep.log()
+    bs.logged(dep, 'was restoring; now available')
     # the backup is intact: a new restore is byte-exact
     again = bs.restore(dep, backup)
     assert bs.sha256_of(bs.volume_path(dep, again)) == sha
@@ -144,7 +144,7 @@ def test_max_operations_queues_and_progress_is_recorded(backupd_all_factory):
     bs.until(lambda: 0 < progress(first) < 100, timeout=30,
              what='progress of %s recorded mid-way' % first)
     assert bs.backup_files(dep, second) == []
-    assert 'Backup %s waits for one of the running' % second in dep.log()
+    bs.logged(dep, 'Backup %s waits for one of the running' % second)
     bs.wait_for(dep, 'backups', first, 'available')
     assert progress(first) == 100
     bs.wait_for(dep, 'backups', second, 'available')

@@ -1,6 +1,5 @@
 """Backup notifications as oslo.messaging emits them (its ``log`` driver
 writes each one, as JSON, to the service log)."""
-import json
 
 import pytest
 
@@ -19,14 +18,7 @@ def dep(tmp_path_factory):
 
 
 def _notifications(dep, backup_id):
-    found = []
-    for line in dep.log().splitlines():
-        if 'oslo.messaging.notification.backup.' not in line:
-            continue
-        message = json.loads(line[line.index('{'):])
-        if message['payload'].get('backup_id') == backup_id:
-            found.append((message['event_type'], message['payload']))
-    return found
+    return bs.backup_notifications(dep, backup_id)
 
 
 def _types(found):
@@ -40,15 +32,21 @@ def test_create_restore_delete_and_force_delete_notifications(dep):
     bs.restore(dep, backup)
     assert dep.request('DELETE', '/backups/%s' % backup).status_code == 202
     bs.wait_for(dep, 'backups', backup, (), gone_ok=True)
-    bs.until(lambda: 'backup.delete.end' in _types(
-        _notifications(dep, backup)), what='backup.delete.end')
+    # each ".end" is emitted after the row change the helpers wait for:
+    # wait for every event, not only for the last one
+    expected = ('backup.create.start', 'backup.createprogress',
+                'backup.create.end', 'backup.restore.start',
+                'backup.restoreprogress', 'backup.restore.end',
+                'backup.delete.start', 'backup.delete.end')
+    try:
+        bs.until(lambda: set(expected) <= set(_types(
+            _notifications(dep, backup))), what='every backup notification')
+    except AssertionError:
+        raise AssertionError('missing: %s; got %s' % (
+            sorted(set(expected) - set(_types(_notifications(dep, backup)))),
+            _types(_notifications(dep, backup)))) from None
     found = _notifications(dep, backup)
     types = _types(found)
-    for event in ('backup.create.start', 'backup.createprogress',
-                  'backup.create.end', 'backup.restore.start',
-                  'backup.restoreprogress', 'backup.restore.end',
-                  'backup.delete.start', 'backup.delete.end'):
-        assert event in types, (event, types)
     assert types.index('backup.create.start') < types.index(
         'backup.create.end') < types.index('backup.delete.start')
     assert all(p['force'] is False for e, p in found

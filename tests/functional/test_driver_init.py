@@ -33,7 +33,10 @@ def test_failed_init_is_retried_until_the_service_comes_up(
         'backup_posix_path': str(blocker)}}), start=False)
     dep.start(wait=False)
     wait_for(lambda: _up(dep, 'backupd-volume'), 60, what='volume service up')
-    svc = _backup_service(dep)
+    # The backup service heartbeats before its first attempt ("not
+    # initialized yet"); the failure shows from its next heartbeat on.
+    svc = wait_for(lambda: _reported_attempt(dep), 60,
+                   what='the first attempt in the backup service row')
     assert svc['state'] == 'down'
     assert 'posix' in svc['disabled_reason']
     assert 'retrying' in svc['disabled_reason']
@@ -47,8 +50,11 @@ def test_failed_init_is_retried_until_the_service_comes_up(
     wait_for(lambda: _up(dep, 'backupd-backup'), 30,
              what='backup service up after the fix')
     success = notifications.wait_for('backup.init.success')
-    assert success[0]['payload']['attempt'] >= 2
-    attempts = len(notifications.of('backup.init.error')) + 1
+    attempts = success[0]['payload']['attempt']
+    assert attempts >= 2
+    # one error per failed attempt: the listener hands events to a thread
+    # pool, so the last error may be recorded just after the success
+    notifications.wait_for('backup.init.error', count=attempts - 1)
     # A success is never repeated.
     notifications.wait_for('volume.init.success')
     import time
@@ -66,6 +72,10 @@ def test_without_periodic_initialization_it_stays_down(
         'backup_periodic_initialization': 'false'}}, start=False)
     dep.start(wait=False)
     wait_for(lambda: _up(dep, 'backupd-volume'), 60, what='volume service up')
+    # the first attempt must have failed before the storage is fixed
+    # (the backup service starts next to the volume service, not after it)
+    wait_for(lambda: _reported_attempt(dep), 60,
+             what='the first attempt in the backup service row')
     blocker.unlink()
     import time
     time.sleep(5)  # two periodic intervals: nothing retries
@@ -119,8 +129,17 @@ def test_hung_swift_does_not_hang_the_service(backupd_all_factory,
     assert _backup_service(dep)['state'] == 'down'
     # Heartbeats continue: updated_at keeps moving.
     first = _backup_service(dep)['updated_at']
-    wait_for(lambda: _backup_service(dep)['updated_at'] != first, 10,
+    wait_for(lambda: _backup_service(dep)['updated_at'] != first, 30,
              what='a newer heartbeat')
+
+
+def _reported_attempt(dep):
+    """The backup service row once it tells more than "not initialized
+    yet" (whatever it tells then), else None."""
+    svc = [s for s in dep.services() if s['binary'] == 'backupd-backup']
+    if not svc or 'not initialized yet' in (svc[0]['disabled_reason'] or ''):
+        return None
+    return svc[0]
 
 
 def _up(dep, binary):
@@ -146,7 +165,7 @@ def test_error_backup_that_stored_nothing_deletes_while_service_is_down(
                 "'demo', :h, 'error', 'volume service refused', 0, 0, "
                 "CURRENT_TIMESTAMP, :f)", v=volume, h=dep.host, f=False)
     dep.kill('backupd-backup')
-    wait_for(lambda: 'backupd-backup' not in dep.up_services(), 10,
+    wait_for(lambda: 'backupd-backup' not in dep.up_services(), 30,
              what='backup service down')
 
     assert dep.request('DELETE', '/backups/never-stored').status_code == 202

@@ -7,8 +7,6 @@ embedded backupd-all from an empty state directory.
 import os
 import time
 
-import pytest
-
 from tests.fixtures.services import wait_for
 
 SERVICE_KEYS = {'binary', 'host', 'zone', 'status', 'state', 'updated_at',
@@ -28,8 +26,11 @@ def test_cluster_services_up_then_down_after_kill(backupd_cluster):
 
     dep.kill('backupd-backup')
     killed_at = time.monotonic()
-    down_within = 4 + 1 + 1  # service_down_time + one report + slack
-    wait_for(lambda: 'backupd-backup' not in dep.up_services(), down_within,
+    # service_down_time + one report, and slack for a loaded machine (an
+    # API request can take seconds there); a service never shown down, or
+    # only after a minute, still fails
+    down_within = 4 + 1 + 15
+    wait_for(lambda: 'backupd-backup' not in dep.up_services(), 60,
              what='backupd-backup shown down')
     assert time.monotonic() - killed_at <= down_within
     assert 'backupd-volume' in dep.up_services()
@@ -85,9 +86,20 @@ def test_service_with_broken_driver_is_down_with_reason(backupd_all_factory,
     dep.start(wait=False)
     wait_for(lambda: _state(dep, 'backupd-volume') == 'up', 60,
              what='volume service up')
-    backup = [s for s in dep.services() if s['binary'] == 'backupd-backup'][0]
+    # the backup service starts next to the volume service: wait for its
+    # row to report the failed attempt, not merely "not initialized yet"
+    backup = wait_for(lambda: _failed_backup_service(dep), 60,
+                      what='the failed initialization reported')
     assert backup['state'] == 'down'
     assert 'posix' in backup['disabled_reason']
+
+
+def _failed_backup_service(dep):
+    for svc in dep.services():
+        if (svc['binary'] == 'backupd-backup' and
+                'failed to initialize' in (svc['disabled_reason'] or '')):
+            return svc
+    return None
 
 
 def _state(dep, binary):

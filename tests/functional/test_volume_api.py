@@ -4,6 +4,7 @@ import urllib.parse
 
 import pytest
 
+from tests.fixtures.services import wait_for
 from tests.volume_api_helpers import action
 from tests.volume_api_helpers import create_snapshot
 from tests.volume_api_helpers import create_volume
@@ -254,12 +255,13 @@ def test_notifications_on_the_bus(backupd_all_factory):
     wait_gone(dep, 'snapshot', snap['id'])
     dep.request('DELETE', '/volumes/%s' % volume['id'])
     wait_gone(dep, 'volume', volume['id'])
-    log = dep.log()
+    # volume.delete.end is sent after the row is gone: wait for it.
     for event in ('volume.create.start', 'volume.create.end',
                   'snapshot.create.start', 'snapshot.create.end',
                   'snapshot.delete.start', 'snapshot.delete.end',
                   'volume.delete.start', 'volume.delete.end'):
-        assert '"event_type": "%s"' % event in log, event
+        wait_for(lambda: '"event_type": "%s"' % event in dep.log(), 30,
+                 what='%s in the log' % event)
 
 
 def test_metadata_resource(dep):

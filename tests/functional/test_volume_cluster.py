@@ -7,8 +7,12 @@ leaves ``error``, never ``creating``).
 """
 import time
 
+from oslo_utils import timeutils
 import pytest
+import sqlalchemy as sa
 
+from backupd.db import models
+from tests.functional import backup_support as bs
 from tests.fixtures.services import wait_for
 from tests.volume_api_helpers import action
 from tests.volume_api_helpers import create_snapshot
@@ -75,11 +79,27 @@ def test_volume_service_down_is_a_clear_503(dep):
     create_volume(dep)
 
 
+def _heartbeat_now(dep, binary):
+    """The service's last heartbeat at this instant (it is killed)."""
+    engine = sa.create_engine(bs.db_url(dep))
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.update(models.Service).where(
+                models.Service.host == dep.host,
+                models.Service.binary == binary).values(
+                    heartbeat_at=timeutils.utcnow()))
+    finally:
+        engine.dispose()
+
+
 def test_crash_with_a_create_in_flight_leaves_error(dep):
     dep.kill('backupd-volume')
     try:
         # Still shown up for service_down_time: the API accepts the create
-        # and its cast waits in RabbitMQ for a service that is gone.
+        # and its cast waits in RabbitMQ for a service that is gone. The
+        # process died just after a heartbeat (set here: on a loaded
+        # machine its last real one may be seconds old by now).
+        _heartbeat_now(dep, 'backupd-volume')
         resp = dep.request('POST', '/volumes', json={'volume': {'size': 1}})
         if resp.status_code == 503:
             pytest.fail('the service looked down too early: %s' % resp.text)
@@ -92,8 +112,11 @@ def test_crash_with_a_create_in_flight_leaves_error(dep):
         dep.start('backupd-volume')
     # cleanup at start: creating -> error; the queued cast then finds a row
     # that moved on and does nothing.
-    assert wait_status(dep, 'volume', vid, 'error')['status'] == 'error'
-    wait_for(lambda: 'skipped' in dep.log('backupd-volume'), 30,
+    # (start() may return on the heartbeat set above, before the new
+    # process has run its cleanup: these waits cover its start-up)
+    assert wait_status(dep, 'volume', vid, 'error',
+                       timeout=60)['status'] == 'error'
+    wait_for(lambda: 'skipped' in dep.log('backupd-volume'), 60,
              what='the stale create to be skipped')
     time.sleep(1)
     assert dep.request('GET', '/volumes/%s' % vid).json()[

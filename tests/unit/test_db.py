@@ -4,7 +4,6 @@ import threading
 
 from alembic import autogenerate
 from alembic import migration as alembic_migration
-from oslo_db.sqlalchemy import enginefacade
 import pytest
 import sqlalchemy as sa
 
@@ -13,20 +12,14 @@ from backupd.db import api as db
 from backupd.db import migration
 from backupd.db import models
 from backupd import exception
+from tests import db_support
 
 
 @pytest.fixture
 def engine_db(database_url):
     """enginefacade pointed at a freshly migrated database."""
-    engine = sa.create_engine(database_url)
-    migration.upgrade(engine)
-    private = enginefacade.transaction_context()
-    private.configure(connection=database_url)
-    restore = db.main_context_manager.patch_factory(private)
-    yield engine
-    private.writer.get_engine().dispose()
-    restore()
-    engine.dispose()
+    with db_support.migrated(database_url) as engine:
+        yield engine
 
 
 def test_migrations_match_models(database_url):

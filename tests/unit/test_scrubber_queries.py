@@ -3,16 +3,14 @@ filter and the dependents rule are in the query, pages follow ids, and the
 scrub's compare-and-swap loses to a re-delete."""
 import datetime
 
-from oslo_db.sqlalchemy import enginefacade
 import pytest
-import sqlalchemy as sa
 
 from backupd import context as backupd_context
 from backupd.db import api as db
 from backupd.db import backups as backup_db
-from backupd.db import migration
 from backupd.db import models
 from backupd.manager import states
+from tests import db_support
 
 B = states.Backup
 NOW = datetime.datetime(2026, 1, 1, 12, 0, 0)
@@ -22,15 +20,8 @@ NOW = datetime.datetime(2026, 1, 1, 12, 0, 0)
 def ctx(database_url):
     """enginefacade on a freshly migrated database (SQLite, MariaDB and
     PostgreSQL: the time filter must hold in each engine's SQL)."""
-    engine = sa.create_engine(database_url)
-    migration.upgrade(engine)
-    private = enginefacade.transaction_context()
-    private.configure(connection=database_url)
-    restore = db.main_context_manager.patch_factory(private)
-    yield backupd_context.get_admin_context()
-    private.writer.get_engine().dispose()
-    restore()
-    engine.dispose()
+    with db_support.migrated(database_url):
+        yield backupd_context.get_admin_context()
 
 
 def _backup(ctx, id_, status, pending_hours=None, parent=None,
