@@ -82,6 +82,17 @@ class Conflict(BackupdException):
     error_name = "conflictingRequest"
 
 
+class NoValidHost(Conflict):
+    """No volume host has room for a new volume (see backupd.api.placement).
+
+    409, not Cinder's 202 followed by a volume in ``error``: nothing is
+    created, and the request can succeed unchanged once space is freed or a
+    host added, so it is a conflict with the current state of the storage,
+    not a malformed request (400) nor a server fault (5xx).
+    """
+    message = "%(reason)s"
+
+
 class VersionNotAcceptable(BackupdException):
     message = "Version %(version)s is not supported by the API. Minimum is %(min)s and maximum is %(max)s."
     code = 406

@@ -2,15 +2,21 @@
 
 A service gets work only when it is up (servicegroup: recent heartbeat
 and ready) and enabled; otherwise the API answers 503 naming the host and
-the reason, so the user knows what to start or fix.
+the reason, so the user knows what to start or fix. A new volume goes to
+the volume host with the most room (``place_volume``, see
+backupd.api.placement); other work goes to any usable host (``pick``) or to
+the host that holds the data (``require_up``).
 """
 import random
 
 from oslo_config import cfg
 
+from backupd.api import placement
 from backupd import context as backupd_context
 from backupd.db import api as db
+from backupd.db import capacity as capacity_db
 from backupd import exception
+from backupd.manager import states
 from backupd import servicegroup
 
 VOLUME_BINARY = 'backupd-volume'
@@ -25,8 +31,8 @@ def _why_unusable(service):
 
 
 def require_up(host, binary, purpose):
-    """503 naming the host and the problem unless ``binary`` on ``host`` is
-    up and enabled."""
+    """The service row of ``binary`` on ``host``; 503 naming the host and
+    the problem unless it is up and enabled."""
     rows = db.service_get_all(backupd_context.get_admin_context(),
                               {'host': host, 'binary': binary})
     if not rows:
@@ -39,10 +45,45 @@ def require_up(host, binary, purpose):
             reason='Cannot %s: the %s service on host %s is not available: '
                    '%s. Try again once it is up (GET /os-services).'
                    % (purpose, binary, host, reason))
+    return rows[0]
 
 
 def pick(binary, purpose, zone=None):
     """Host of an up, enabled ``binary`` service (in ``zone`` if given)."""
+    return random.choice(_usable(binary, purpose, zone)).host
+
+
+def place_volume(size, purpose, zone=None, host=None, **wording):
+    """Host for a new volume of ``size`` GiB: of the up, enabled volume
+    services (in ``zone``; only ``host`` if given), the one with the most
+    room (backupd.api.placement). 409 when none has room; ``wording`` goes
+    to placement.choose (scope, fixes) for the error."""
+    usable = _usable(VOLUME_BINARY, purpose, zone, host)
+    where = ' in availability zone %s' % zone if zone else ''
+    return placement.choose([capacity for _, capacity in _capacities(usable)],
+                            size, purpose, where, **wording)
+
+
+def volume_pools():
+    """(service row, placement.HostCapacity) of every up, enabled volume
+    service: what placement chooses from, as GET scheduler-stats shows it."""
+    rows = db.service_get_all(backupd_context.get_admin_context(),
+                              {'binary': VOLUME_BINARY})
+    return _capacities([s for s in rows if _why_unusable(s) is None])
+
+
+def _capacities(services):
+    """Each service with its capacity, counting the volumes placed on it
+    since its last report (backupd.db.capacity.pending_gb)."""
+    pending = capacity_db.pending_gb(backupd_context.get_admin_context(),
+                                     services, (states.Volume.CREATING,))
+    return [(s, placement.of_service(s, pending.get(s.host, 0)))
+            for s in services]
+
+
+def _usable(binary, purpose, zone=None, host=None):
+    """Up, enabled ``binary`` services (in ``zone``; on ``host``); 503 when
+    there is none, naming why each one is not usable."""
     ctx = backupd_context.get_admin_context()
     rows = db.service_get_all(ctx, {'binary': binary})
     if zone:
@@ -52,10 +93,13 @@ def pick(binary, purpose, zone=None):
             raise exception.InvalidInput(
                 reason='availability zone %r has no %s service; known zones: '
                        '%s' % (zone, binary, ', '.join(zones)))
+    if host:
+        rows = [s for s in rows if s.host == host]
     usable = [s for s in rows if _why_unusable(s) is None]
     if usable:
-        return random.choice(usable).host
+        return usable
     where = ' in availability zone %s' % zone if zone else ''
+    where += ' on host %s' % host if host else ''
     if not rows:
         raise exception.ServiceUnavailable(
             reason='Cannot %s: no %s service is registered%s; start one '

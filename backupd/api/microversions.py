@@ -20,6 +20,8 @@ VERSIONS = [
     ('3.14', 'snapshots: "group_snapshot_id" key (always null).'),
     ('3.18', 'backups: "os-backup-project-attr:project_id" for admins.'),
     ('3.21', 'volumes: "provider_id" for admins.'),
+    ('3.28', 'scheduler-stats/get_pools: "name" filter; other filters '
+             'are refused (400).'),
     ('3.41', 'snapshots: "user_id" key.'),
     ('3.43', 'backups: "metadata" on create, update and in bodies.'),
     ('3.45', 'lists: "count" when with_count=true is asked for.'),
@@ -38,6 +40,8 @@ VERSIONS = [
 NOT_IMPLEMENTED = [
     ('3.27', 'attachments API (/attachments); use os-attach/os-detach.'),
     ('3.34', '"~" (like) filters on lists.'),
+    ('3.35', '"volume_type" filter on scheduler-stats/get_pools (one '
+             'pool per host, no volume types).'),
     ('3.42', 'extending an in-use volume.'),
     ('3.47', 'creating a volume from a backup (backup_id on volume create); '
              'use POST /backups/{id}/restore.'),

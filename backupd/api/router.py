@@ -11,6 +11,7 @@ import webob.exc
 
 from backupd.api.handlers import backup_admin
 from backupd.api.handlers import backups
+from backupd.api.handlers import scheduler_stats
 from backupd.api.handlers import services
 from backupd.api.handlers import snapshots
 from backupd.api.handlers import volume_metadata
@@ -25,6 +26,7 @@ from backupd import exception
 # path -> {HTTP method: handler(req, **path_params)}
 ROUTES = {
     '/os-services': {'GET': services.index},
+    '/scheduler-stats/get_pools': {'GET': scheduler_stats.get_pools},
     '/backups': {'GET': backups.index, 'POST': backups.create},
     '/backups/detail': {'GET': backups.detail},
     '/backups/import_record': {'POST': backup_admin.import_record},

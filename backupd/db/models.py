@@ -42,6 +42,18 @@ class Service(TimestampMixin, Base):
     disabled = sa.Column(sa.Boolean, default=False, nullable=False)
     disabled_reason = sa.Column(sa.String(255))
     rpc_version = sa.Column(sa.String(36))
+    # Capacity a backupd-volume service reported (Cinder's stats names, GiB)
+    # and the options it applies to it; NULL until its first report.
+    # Placement reads them (backupd.api.placement).
+    total_capacity_gb = sa.Column(sa.Float)
+    free_capacity_gb = sa.Column(sa.Float)
+    provisioned_capacity_gb = sa.Column(sa.Float)
+    thin_provisioning = sa.Column(sa.Boolean)
+    reserved_percentage = sa.Column(sa.Integer)
+    max_over_subscription_ratio = sa.Column(sa.Float)
+    # When the figures were measured (taken before measuring, so a volume
+    # created meanwhile counts on both sides: never on neither).
+    capacity_reported_at = sa.Column(sa.DateTime)
 
 
 class Volume(TimestampMixin, Base):

@@ -178,3 +178,17 @@ def test_openstack_volume_commands(dep):
     while created['id'] in dep.openstack('volume', 'list').stdout:
         assert time.monotonic() < deadline
         time.sleep(0.2)
+
+
+def test_cinder_create_without_room_shows_why(backupd_all_factory):
+    # Every host keeps 100% of its (real) filesystem in reserve: nothing fits.
+    full = backupd_all_factory(conf={'DEFAULT': {'reserved_percentage': 100}})
+    proc = full.cinder('create', '--name', name(), '1', check=False)
+    assert proc.returncode != 0
+    assert ('ERROR: Cannot create a volume of 1 GiB: no volume host in '
+            'availability zone nova has room for it. %s has 0 GiB free '
+            '(after keeping 100%% of'
+            % full.host) in proc.stderr, proc.stderr
+    assert 'add a volume host in availability zone nova. (HTTP 409)' \
+        in proc.stderr, proc.stderr
+    assert listing(full.cinder('list', '--all-tenants').stdout) == []

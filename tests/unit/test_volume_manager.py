@@ -7,20 +7,18 @@ makes a create-from-snapshot fail exactly as a lost file would.
 import os
 
 from oslo_config import cfg
-from oslo_db.sqlalchemy import enginefacade
 import pytest
-import sqlalchemy as sa
 
 from backupd import conf as backupd_conf
 from backupd import context as backupd_context
 from backupd.db import api as db
-from backupd.db import migration
 from backupd.db import models
 from backupd.db import snapshots as snapshot_db
 from backupd.db import volumes as volume_db
 from backupd import exception
 from backupd.manager import states
 from backupd.manager.volume import manager as volume_manager
+from tests import db_support
 
 GiB = 1024 ** 3
 V = states.Volume
@@ -30,16 +28,8 @@ HOST = 'node1'
 
 @pytest.fixture
 def ctx(tmp_path):
-    url = 'sqlite:///%s' % (tmp_path / 'backupd.sqlite')
-    engine = sa.create_engine(url)
-    migration.upgrade(engine)
-    private = enginefacade.transaction_context()
-    private.configure(connection=url)
-    restore = db.main_context_manager.patch_factory(private)
-    yield backupd_context.get_admin_context()
-    private.writer.get_engine().dispose()
-    restore()
-    engine.dispose()
+    with db_support.migrated('sqlite:///%s' % (tmp_path / 'backupd.sqlite')):
+        yield backupd_context.get_admin_context()
 
 
 @pytest.fixture

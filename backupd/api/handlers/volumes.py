@@ -72,20 +72,15 @@ def detail(req):
 
 
 def _list(req, detailed):
-    ctx = wsgi.context_of(req)
-    policies.authorize(ctx, policy.GET_ALL)
-    params = common.list_params(req, FILTERS, SORT_KEYS)
-    project = common.project_filter(ctx, req)
-    rows = resources.get_all(ctx, models.Volume, project, params.filters,
-                             params.sort_keys, params.sort_dirs,
-                             params.marker, params.limit, params.offset)
-    items = (_details(req, ctx, rows) if detailed
-             else [views.summary(req, row) for row in rows])
-    count = (resources.count(ctx, models.Volume, project, params.filters)
-             if params.with_count else None)
-    parts = ('volumes', 'detail') if detailed else ('volumes',)
-    return wsgi.json_response(common.collection_body(
-        req, 'volumes', parts, items, rows, params, count=count))
+    return common.list_response(
+        req, 'volumes', detailed, policy.GET_ALL, FILTERS, SORT_KEYS,
+        common.visible_rows(models.Volume), _list_items)
+
+
+def _list_items(req, ctx, rows, detailed):
+    if detailed:
+        return _details(req, ctx, rows)
+    return [views.summary(req, row) for row in rows]
 
 
 def show(req, volume_id):
@@ -137,7 +132,7 @@ def create(req):
     else:
         zone = (body.get('availability_zone')
                 or cfg.CONF.storage_availability_zone)
-        host = hosts.pick(SERVICE, 'create a volume', zone)
+        host = hosts.place_volume(size, 'create a volume', zone)
     row = volume_db.create(ctx, {
         'id': str(uuid.uuid4()), 'user_id': ctx.user_id,
         'project_id': ctx.project_id, 'host': host, 'size': size,
