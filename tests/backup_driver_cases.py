@@ -23,12 +23,15 @@ a byte, put it back; delete an object), so they are real on any storage.
 Volumes are real files in ``tmp_path``; :func:`write_volume` and
 :func:`rewrite_blocks` build them from a seed.
 """
+import bz2
 import hashlib
 import json
 import os
 import random
+import zlib
 
 import pytest
+import zstandard
 
 from backupd import exception
 from backupd.drivers.backup import base
@@ -134,6 +137,10 @@ class BackupDriverCases:
         driver.restore(ref, str(target))
         assert sha256_of(target) == expected_sha
 
+    def manifest_of(self, driver, ref):
+        return json.loads(driver.get_object(ref.container,
+                                            ref.service_metadata))
+
     # --- round trips ---
 
     def test_full_round_trip(self, driver, tmp_path):
@@ -151,6 +158,52 @@ class BackupDriverCases:
             states.append(sha256_of(volume))
             refs.append(self.backup(driver, volume, 'b%d' % step,
                                     parent=refs[-1] if refs else None))
+        for step, ref in enumerate(refs):
+            self.assert_restores(driver, ref, states[step],
+                                 tmp_path / ('out%d' % step))
+        report = driver.verify(refs[-1])
+        assert report.ok, report.summary()
+
+    def test_incremental_of_an_incremental_layers_deltas_exactly(
+            self, driver, tmp_path):
+        # 8 chunks of 8 blocks. Generation 1 changes one block of chunks 2
+        # and 6 and zeroes chunk 4; generation 2 changes another block of
+        # chunk 2 (a delta over a delta), writes a block into chunk 4 (a
+        # delta over zeros), leaves chunk 6 alone (its bytes come from
+        # generation 1's delta over the full) and rewrites most of chunk 7.
+        volume = write_volume(tmp_path / 'vol', 8 * CHUNK, seed=25,
+                              layout='random')
+        rnd = random.Random(26)
+
+        def write(chunk, block, nbytes=BLOCK, data=None):
+            with open(volume, 'r+b') as f:
+                os.pwrite(f.fileno(), data if data is not None
+                          else rnd.randbytes(nbytes),
+                          chunk * CHUNK + block * BLOCK)
+
+        refs, states = [self.backup(driver, volume, 'gen0')], []
+        states.append(sha256_of(volume))
+        write(2, 1)
+        write(6, 0)
+        write(4, 0, data=bytes(CHUNK))
+        refs.append(self.backup(driver, volume, 'gen1', parent=refs[-1]))
+        states.append(sha256_of(volume))
+        write(2, 5)
+        write(4, 3)
+        write(7, 1, nbytes=6 * BLOCK)
+        refs.append(self.backup(driver, volume, 'gen2', parent=refs[-1]))
+        states.append(sha256_of(volume))
+
+        gen1 = self.manifest_of(driver, refs[1])['chunks']
+        gen2 = self.manifest_of(driver, refs[2])['chunks']
+        assert gen1[2]['runs'] == [[BLOCK, BLOCK]]
+        assert gen2[2]['runs'] == [[5 * BLOCK, BLOCK]]
+        assert gen1[4]['zero'] and gen2[4]['runs'] == [[3 * BLOCK, BLOCK]]
+        assert gen1[6]['runs'] == [[0, BLOCK]]
+        assert gen2[6]['source'] == 'parent'
+        assert gen2[7]['runs'] is None and gen2[7]['object']
+        assert [c['source'] for i, c in enumerate(gen2)
+                if i not in (2, 4, 6, 7)] == ['parent'] * 4
         for step, ref in enumerate(refs):
             self.assert_restores(driver, ref, states[step],
                                  tmp_path / ('out%d' % step))
@@ -189,6 +242,62 @@ class BackupDriverCases:
                              tmp_path / 'out')
         assert driver.verify(incr).ok
 
+    def test_scattered_deltas_are_packed(self, driver, tmp_path):
+        # One random block changed in each of 40 of 64 chunks: 40 deltas of
+        # one incompressible 32 KiB block, packed into objects of about a
+        # chunk (256 KiB): 8 deltas each, so 5 packs and no chunk object.
+        volume = write_volume(tmp_path / 'vol', 64 * CHUNK, seed=31,
+                              layout='random')
+        full = self.backup(driver, volume, 'pack-full')
+        rnd = random.Random(32)
+        touched = sorted(rnd.sample(range(64), 40))
+        with open(volume, 'r+b') as f:
+            for chunk in touched:
+                os.pwrite(f.fileno(), rnd.randbytes(BLOCK),
+                          chunk * CHUNK + rnd.randrange(8) * BLOCK)
+        ref = base.BackupRef('pack-incr', 'vol-1', parent=full)
+        result = driver.backup(ref, str(volume))
+        incr = stored_ref(ref, result)
+        stored = self.objects_of(driver, incr)
+        packs = sorted(n for n in stored if '/pack_' in n)
+        assert len(packs) == 5 and self.chunk_objects(driver, incr) == []
+        assert result.object_count == len(stored)
+        chunks = self.manifest_of(driver, incr)['chunks']
+        deltas = [c for c in chunks if c['runs'] is not None]
+        assert [c['offset'] // CHUNK for c in deltas] == touched
+        assert {c['object'] for c in deltas} == set(packs)
+        for pack in packs:     # each pack is its deltas, end to end
+            inside = sorted((c['object_offset'], c['stored_size'])
+                            for c in deltas if c['object'] == pack)
+            assert inside[0][0] == 0
+            assert all(a + n == b for (a, n), (b, _) in zip(inside,
+                                                            inside[1:]))
+            last = inside[-1]
+            assert driver.head_object(incr.container, pack) == sum(last)
+        self.assert_restores(driver, incr, sha256_of(volume),
+                             tmp_path / 'out')
+        assert driver.verify(incr).ok
+        # A damaged pack fails the restore and verify, naming the pack.
+        victim = packs[2]
+        self.corrupt(driver, incr, victim)
+        with pytest.raises(exception.BackupChecksumMismatch, match=victim):
+            driver.restore(incr, str(tmp_path / 'out2'))
+        problems = driver.verify(incr).problems
+        # one flipped byte: the one delta around it, the others are sound
+        assert [p.object_name for p in problems] == [victim]
+        # A missing pack: one problem, with how many deltas it held.
+        driver.delete_object(incr.container, packs[0])
+        report = driver.verify(incr)
+        missing = [p for p in report.problems if p.object_name == packs[0]]
+        assert [p.reason for p in missing] == [
+            'missing (a pack: 8 of its deltas unreadable)'], missing
+        # objects counted, not deltas: every object of both backups once
+        assert report.checked_objects == len(
+            self.objects_of(driver, full)) + len(stored)
+        driver.delete_backup(incr)
+        assert self.objects_of(driver, incr) == []
+        assert driver.verify(full).ok
+
     def test_unchanged_incremental_stores_no_chunk(self, driver, tmp_path):
         volume = write_volume(tmp_path / 'vol', 4 * MiB, seed=5)
         full = self.backup(driver, volume, 'full')
@@ -223,11 +332,36 @@ class BackupDriverCases:
 
     @pytest.mark.parametrize('compression', ['zstd', 'zlib', 'bz2', 'none'])
     def test_every_compression(self, driver_factory, tmp_path, compression):
+        # 1 MiB of text (shrinks), 1 MiB of random bytes (does not: stored
+        # raw), 1 MiB of zeros (not stored) and one byte.
         driver = driver_factory(backup_compression_algorithm=compression,
                                 **SMALL)
-        volume = write_volume(tmp_path / 'vol', 3 * MiB + 1, seed=6)
+        rnd = random.Random(6)
+        text = log_text(rnd, MiB)
+        volume = tmp_path / 'vol'
+        volume.write_bytes(text + rnd.randbytes(MiB) + bytes(MiB) + b'!')
         ref = self.backup(driver, volume, 'c-' + compression)
         self.assert_restores(driver, ref, sha256_of(volume), tmp_path / 'out')
+
+        stored = self.manifest_of(driver, ref)
+        assert stored['compression'] == compression
+        chunks = stored['chunks']
+        per_mib = MiB // CHUNK
+        text_chunks = chunks[:per_mib]
+        random_chunks = chunks[per_mib:2 * per_mib]
+        assert all(c['zero'] for c in chunks[2 * per_mib:3 * per_mib])
+        assert {c['compression'] for c in random_chunks} == {'none'}
+        assert {c['compression'] for c in text_chunks} == {compression}
+        first = text_chunks[0]
+        data = driver.get_object(ref.container, first['object'])
+        assert len(data) == first['stored_size']
+        if compression != 'none':
+            assert first['stored_size'] < CHUNK // 2
+        # The stored bytes are that algorithm's own format.
+        decode = {'zstd': zstandard.ZstdDecompressor().decompress,
+                  'zlib': zlib.decompress, 'bz2': bz2.decompress,
+                  'none': bytes}[compression]
+        assert decode(data) == text[:CHUNK]
 
     # --- holes and zeros ---
 
@@ -241,6 +375,25 @@ class BackupDriverCases:
         target = tmp_path / 'out'
         self.assert_restores(driver, ref, sha256_of(volume), target)
         assert allocated_bytes(target) <= 8 * MiB + 1 * MiB
+
+    def test_written_zero_chunks_restore_as_holes_on_a_new_target(
+            self, driver, tmp_path):
+        # Zeros written out (allocated on disk), not holes: still not
+        # stored, and a restore to a new file leaves holes there.
+        rnd = random.Random(27)
+        volume = tmp_path / 'vol'
+        volume.write_bytes(rnd.randbytes(MiB) + bytes(6 * MiB)
+                           + rnd.randbytes(MiB))
+        assert allocated_bytes(volume) >= 8 * MiB
+        ref = self.backup(driver, volume, 'zeros-written')
+        assert len(self.chunk_objects(driver, ref)) == 2 * MiB // CHUNK
+        zero = [c for c in self.manifest_of(driver, ref)['chunks']
+                if c['zero']]
+        assert len(zero) == 6 * MiB // CHUNK
+        assert not any(c['hole'] or c['object'] for c in zero)
+        target = tmp_path / 'out'
+        self.assert_restores(driver, ref, sha256_of(volume), target)
+        assert allocated_bytes(target) <= 2 * MiB + 256 * KiB
 
     def test_restore_over_old_data_writes_zero_chunks(self, driver,
                                                       tmp_path):
@@ -265,13 +418,35 @@ class BackupDriverCases:
                               layout='random')
         ref = self.backup(driver, volume, 'corrupt')
         victim = self.chunk_objects(driver, ref)[5]
+        assert victim.endswith('chunk_00000005')
         self.corrupt(driver, ref, victim)
+        # Checked BEFORE writing: the chunk's place in the target keeps
+        # what it held.
+        target = tmp_path / 'out'
+        target.write_bytes(b'\x5a' * (4 * MiB))
         with pytest.raises(exception.BackupChecksumMismatch,
                            match=victim):
-            driver.restore(ref, str(tmp_path / 'out'))
+            driver.restore(ref, str(target))
+        with open(target, 'rb') as f:
+            assert os.pread(f.fileno(), CHUNK, 5 * CHUNK) == b'\x5a' * CHUNK
         report = driver.verify(ref)
         assert not report.ok
         assert [p.object_name for p in report.problems] == [victim]
+
+    def test_truncated_object_fails_verify_and_restore_naming_it(
+            self, driver, tmp_path):
+        volume = write_volume(tmp_path / 'vol', 2 * MiB, seed=28,
+                              layout='random')
+        ref = self.backup(driver, volume, 'truncated')
+        victim = self.chunk_objects(driver, ref)[3]
+        data = driver.get_object(ref.container, victim)
+        driver.put_object(ref.container, victim, data[:-100])
+        report = driver.verify(ref)
+        [problem] = report.problems
+        assert problem.object_name == victim
+        assert 'stored size %d' % (len(data) - 100) in problem.reason
+        with pytest.raises(exception.BackupChecksumMismatch, match=victim):
+            driver.restore(ref, str(tmp_path / 'out'))
 
     def test_corrupted_parent_object_fails_incremental_restore(
             self, driver, tmp_path):
@@ -286,6 +461,52 @@ class BackupDriverCases:
             driver.restore(incr, str(tmp_path / 'out'))
         assert [p.object_name for p in driver.verify(incr).problems] == \
             [victim]
+
+    def test_verify_and_restore_of_an_incremental_check_its_parents(
+            self, driver, tmp_path):
+        volume = write_volume(tmp_path / 'vol', 2 * MiB, seed=29,
+                              layout='random')
+        full = self.backup(driver, volume, 'p-full')
+        rewrite_blocks(volume, 0.05, seed=30)
+        incr = self.backup(driver, volume, 'p-incr', parent=full)
+        assert driver.verify(incr).ok
+        # A parent chunk the incremental still uses, gone.
+        incr_chunks = self.manifest_of(driver, incr)['chunks']
+        reused = next(i for i, c in enumerate(incr_chunks)
+                      if c['source'] == 'parent')
+        victim = 'backup_p-full/chunk_%08d' % reused
+        driver.delete_object(full.container, victim)
+        [problem] = driver.verify(incr).problems
+        assert (problem.backup_id, problem.object_name, problem.reason) == (
+            'p-full', victim, 'missing')
+        with pytest.raises(exception.BackupObjectNotFound, match=victim):
+            driver.restore(incr, str(tmp_path / 'out'))
+        # The parent's manifest gone: the report names it, not the child's.
+        driver.delete_object(full.container, full.service_metadata)
+        [problem] = driver.verify(incr).problems
+        assert (problem.backup_id, problem.object_name) == (
+            'p-full', full.service_metadata)
+        with pytest.raises(exception.BackupObjectNotFound,
+                           match=full.service_metadata):
+            driver.restore(incr, str(tmp_path / 'out'))
+
+    def test_corrupted_block_hashes_fail_verify_and_incrementals(
+            self, driver, tmp_path):
+        # The block hash objects are what an incremental compares with.
+        volume = write_volume(tmp_path / 'vol', 2 * MiB, seed=33,
+                              layout='random')
+        full = self.backup(driver, volume, 'hashes')
+        victim = 'backup_hashes/block_sha256_00000'
+        assert victim in self.objects_of(driver, full)
+        self.corrupt(driver, full, victim)
+        assert [p.object_name for p in driver.verify(full).problems] == [
+            victim]
+        rewrite_blocks(volume, 0.05, seed=34)
+        incr = base.BackupRef('on-bad-hashes', 'vol-1', parent=full)
+        with pytest.raises(exception.BackupChecksumMismatch, match=victim):
+            driver.backup(incr, str(volume))
+        assert driver.list_objects(full.container,
+                                   'backup_on-bad-hashes/') == []
 
     def test_deleted_object_fails_verify(self, driver, tmp_path):
         volume = write_volume(tmp_path / 'vol', 2 * MiB, seed=12,
@@ -323,6 +544,78 @@ class BackupDriverCases:
         container = driver.default_container
         assert driver.list_objects(container, 'backup_cancelled/') == []
 
+    def test_cancelled_incremental_removes_what_it_wrote_if_not_listed(
+            self, driver, tmp_path, monkeypatch):
+        # Fault injection: a listing that lags behind the writes shows
+        # nothing; the cancelled run still removes every object it wrote
+        # (chunks and delta packs alike).
+        volume = write_volume(tmp_path / 'vol', 16 * MiB, seed=33,
+                              layout='random')
+        full = self.backup(driver, volume, 'lag-full')
+        rewrite_blocks(volume, 0.3, seed=34)
+        monkeypatch.setattr(driver, 'list_objects',
+                            lambda container, prefix: [])
+        seen = []
+        ref = base.BackupRef('lag-incr', 'vol-1', parent=full)
+        with pytest.raises(exception.BackupCancelled):
+            driver.backup(ref, str(volume),
+                          progress=lambda done, total: seen.append(done),
+                          is_cancelled=lambda: bool(seen and
+                                                    seen[-1] >= 8 * MiB))
+        monkeypatch.undo()
+        assert driver.list_objects(driver.default_container,
+                                   'backup_lag-incr/') == []
+        assert driver.verify(full).ok
+
+    def test_delete_stops_before_the_manifest_when_it_cannot_read_it(
+            self, driver, tmp_path, monkeypatch):
+        # Fault injection: the store fails the manifest's GET (a 5xx after
+        # every retry, say). Deleting the manifest then would lose the only
+        # full list of the objects: the delete must fail and keep it.
+        volume = write_volume(tmp_path / 'vol', 1 * MiB, seed=35)
+        ref = self.backup(driver, volume, 'unreadable')
+        real_get = driver.get_object
+
+        def failing_get(container, name):
+            if name == ref.service_metadata:
+                raise exception.BackupDriverError(reason='store failed')
+            return real_get(container, name)
+        monkeypatch.setattr(driver, 'get_object', failing_get)
+        with pytest.raises(exception.BackupDriverError, match='store failed'):
+            driver.delete_backup(ref)
+        monkeypatch.undo()
+        assert driver.verify(ref).ok
+        driver.delete_backup(ref)
+        assert self.objects_of(driver, ref) == []
+
+    def test_failure_mid_backup_leaves_no_objects(self, driver, tmp_path):
+        # A real fault: the volume shrinks under the reader once data flows.
+        volume = write_volume(tmp_path / 'vol', 16 * MiB, seed=31,
+                              layout='random')
+
+        def shrink(done, total):
+            if done:
+                os.truncate(volume, 2 * MiB)
+
+        ref = base.BackupRef('shrunk', 'vol-1')
+        with pytest.raises(exception.BackupDriverError,
+                           match='changed size'):
+            driver.backup(ref, str(volume), progress=shrink)
+        assert driver.list_objects(driver.default_container,
+                                   'backup_shrunk/') == []
+
+    def test_cancel_mid_restore_stops_it(self, driver, tmp_path):
+        volume = write_volume(tmp_path / 'vol', 8 * MiB, seed=32,
+                              layout='random')
+        ref = self.backup(driver, volume, 'restore-cancelled')
+        seen = []
+        with pytest.raises(exception.BackupCancelled,
+                           match='restore-cancelled'):
+            driver.restore(ref, str(tmp_path / 'out'),
+                           progress=lambda done, total: seen.append(done),
+                           is_cancelled=lambda: bool(seen and seen[-1]))
+        assert 0 < seen[-1] < 8 * MiB
+
     def test_progress_reaches_the_volume_size(self, driver, tmp_path):
         volume = write_volume(tmp_path / 'vol', 3 * MiB, seed=15)
         calls = []
@@ -340,6 +633,31 @@ class BackupDriverCases:
         driver.delete_backup(ref)
         assert self.objects_of(driver, ref) == []
 
+    def test_delete_removes_what_the_manifest_names_if_not_listed(
+            self, driver, tmp_path, monkeypatch):
+        # Fault injection: a listing that lags behind the writes (Swift
+        # updates listings asynchronously; a real lag cannot be produced on
+        # demand), here one that shows only the manifest.
+        # An incremental with chunks and delta packs, over a full backup.
+        volume = write_volume(tmp_path / 'vol', 4 * MiB, seed=19,
+                              layout='random')
+        full = self.backup(driver, volume, 'lagging-full')
+        rewrite_blocks(volume, 0.05, seed=20)
+        with open(volume, 'r+b') as f:     # and one chunk rewritten whole
+            os.pwrite(f.fileno(), random.Random(21).randbytes(CHUNK), 0)
+        ref = self.backup(driver, volume, 'lagging', parent=full)
+        stored = self.objects_of(driver, ref)
+        assert any('/pack_' in n for n in stored), stored
+        assert any('/chunk_' in n for n in stored), stored
+        real_list = driver.list_objects
+        monkeypatch.setattr(driver, 'list_objects', lambda container, prefix: [
+            n for n in real_list(container, prefix)
+            if n == ref.service_metadata])
+        driver.delete_backup(ref)
+        monkeypatch.undo()
+        assert self.objects_of(driver, ref) == []
+        assert driver.verify(full).ok
+
     def test_delete_never_touches_other_backups(self, driver, tmp_path):
         volume = write_volume(tmp_path / 'vol', 1 * MiB, seed=17)
         keep = self.backup(driver, volume, '10')
@@ -347,7 +665,7 @@ class BackupDriverCases:
         driver.delete_backup(gone)
         assert self.objects_of(driver, gone) == []
         assert driver.verify(keep).ok
-        for bad_id in ('', '../10', 'a/b'):
+        for bad_id in ('', None, '../10', 'a/b'):
             with pytest.raises(exception.BackupDriverError):
                 driver.delete_backup(base.BackupRef(bad_id, 'vol-1',
                                                     container=keep.container))
@@ -359,14 +677,54 @@ class BackupDriverCases:
     # --- records ---
 
     def test_export_import_record(self, driver, tmp_path):
+        # Made in a container that is not the driver's default: the record
+        # alone must lead the importing side to it.
         volume = write_volume(tmp_path / 'vol', 1 * MiB, seed=18)
-        ref = self.backup(driver, volume, 'exported')
+        elsewhere = driver.default_container + '-exported'
+        ref = base.BackupRef('exported', 'vol-1', container=elsewhere)
+        ref = stored_ref(ref, driver.backup(ref, str(volume)))
         info = driver.export_record(ref)
+        json.dumps(info)                      # it travels as JSON
         imported = driver.import_record(
             base.BackupRef('exported', 'vol-2'), info)
-        assert imported.service_metadata == ref.service_metadata
+        assert (imported.container, imported.service_metadata) == (
+            elsewhere, ref.service_metadata)
         self.assert_restores(driver, imported, sha256_of(volume),
                              tmp_path / 'out')
-        with pytest.raises(exception.BackupDriverError):
-            driver.import_record(base.BackupRef('other', 'vol-2'), info)
+        assert driver.verify(imported).ok
 
+    def test_import_record_refuses_what_is_not_that_backup(self, driver,
+                                                           tmp_path):
+        volume = write_volume(tmp_path / 'vol', 1 * MiB, seed=19)
+        ref = self.backup(driver, volume, 'exported')
+        info = driver.export_record(ref)
+        # Backup "other" importing a copy of "exported"'s manifest.
+        copy = 'backup_other/manifest'
+        driver.put_object(ref.container, copy,
+                          driver.get_object(ref.container,
+                                            ref.service_metadata))
+        with pytest.raises(exception.BackupDriverError,
+                           match='belongs to backup exported'):
+            driver.import_record(base.BackupRef('other', 'vol-2'),
+                                 dict(info, service_metadata=copy))
+        # A manifest outside the backup's own objects would survive its
+        # deletion.
+        with pytest.raises(exception.BackupDriverError, match='outside'):
+            driver.import_record(base.BackupRef('other', 'vol-2'), dict(
+                info, service_metadata='backup_exported/manifest'))
+        with pytest.raises(exception.BackupObjectNotFound):
+            driver.import_record(base.BackupRef('never-made', 'vol-2'), {})
+
+    # --- capabilities ---
+
+    def test_capability_flags(self, driver):
+        # What the flags promise, each shown by behaviour in this class:
+        # incrementals (test_incremental_*), verify re-reading data
+        # (test_corrupted_*), holes on restore (test_sparse_*).
+        assert type(driver).supports_incremental is True
+        assert type(driver).supports_verify is True
+        assert type(driver).supports_sparse_restore is True
+        assert (base.BackupDriver.supports_incremental,
+                base.BackupDriver.supports_verify,
+                base.BackupDriver.supports_sparse_restore) == (
+            False, False, False)

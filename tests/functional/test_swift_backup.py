@@ -3,18 +3,24 @@
 The driver-agnostic cases (round trips, sparse volumes, compressions,
 corruption, cancel, delete) come from tests/backup_driver_cases.py; the
 tests below are what only Swift has: objects visible to other Swift
-clients, Swift going away in the middle of a backup, tokens expiring.
-All faults here are real (the proxy process is stopped, a genuinely
-expired token is used); nothing is mocked.
+clients, Swift going away in the middle of a backup, tokens expiring,
+Keystone v3, data damaged on the wire. All faults here are real (the proxy
+process is stopped, a genuinely expired token is used, a relay damages
+real traffic); nothing is mocked. Keystone cannot run here: its tests fake
+ONLY the token endpoint (tests/fake_keystone.py), Swift stays real.
 """
 import json
+import time
 
 import pytest
 
 from backupd import exception
 from backupd.drivers.backup import base
 from tests import backup_driver_cases as cases
+from tests import fake_keystone
+from tests import http_relay
 from tests.backup_driver_cases import MiB
+from tests.functional import test_swift_backup_store as store_tests
 
 
 class TestSwiftBackup(cases.BackupDriverCases):
@@ -109,20 +115,95 @@ def test_swift_stopped_mid_restore_fails_clearly(driver, swift, tmp_path):
     assert cases.sha256_of(tmp_path / 'out') == cases.sha256_of(volume)
 
 
-def test_expired_token_during_backup_is_renewed(driver, swift,
-                                                swift_container, tmp_path):
+def test_token_expiring_mid_backup_is_renewed(driver, swift,
+                                              swift_container, tmp_path):
     # Every thread the engine starts picks up the shared token; make it a
-    # genuinely expired one so each of them meets a 401 on its first
-    # request and must authenticate again.
-    volume = cases.write_volume(tmp_path / 'vol', 4 * MiB, seed=3)
+    # genuine one that expires a few seconds later and, once data flows,
+    # wait until Swift refuses it: the writer threads then meet a 401 and
+    # must authenticate again (tempauth v1) without failing the backup.
+    volume = cases.write_volume(tmp_path / 'vol', 8 * MiB, seed=3,
+                                layout='random')
     driver.check_backend()
-    expired = swift.expired_token()
-    driver._shared_auth = (swift.storage_url, expired)
-    driver._connection().token = expired
+    expiring = swift.token_expiring_in(3)
+    driver._shared_auth = (swift.storage_url, expiring)
+    driver._connection().token = expiring
+    waited = []
 
-    result = driver.backup(base.BackupRef('reauth', 'vol-1'), str(volume))
-    assert driver._connection().token != expired
+    def progress(done, total):
+        if done and not waited:
+            waited.append(wait_until_refused(swift, expiring))
+
+    result = driver.backup(base.BackupRef('reauth', 'vol-1'), str(volume),
+                           progress=progress)
+    assert waited and driver._shared_auth[1] != expiring
 
     ref = cases.stored_ref(base.BackupRef('reauth', 'vol-1'), result)
     driver.restore(ref, str(tmp_path / 'out'))
     assert cases.sha256_of(tmp_path / 'out') == cases.sha256_of(volume)
+
+
+def test_keystone_token_expiring_mid_backup_is_renewed_by_every_thread(
+        make_swift_driver, swift, swift_container, tmp_path):
+    # FAKE: only Keystone's token endpoint (tests/fake_keystone.py); Swift
+    # is real. The first token it hands out is a genuine one that expires
+    # a few seconds later; once data flows the backup waits until Swift
+    # refuses that token, so the engine's writer threads all meet a 401 at
+    # once and must share one renewal without failing the backup.
+    volume = cases.write_volume(tmp_path / 'vol', 8 * MiB, seed=31,
+                                layout='random')
+    first = [swift.token_expiring_in(3)]
+    waited = []
+
+    def progress(done, total):
+        if done and not waited:
+            waited.append(wait_until_refused(swift, first[0]))
+
+    with fake_keystone.FakeKeystone(
+            swift.storage_url, store_tests.fresh_tokens(swift, first),
+            **store_tests.KEYSTONE_USER) as keystone:
+        driver = store_tests.keystone_driver(make_swift_driver, keystone,
+                                             **cases.SMALL)
+        ref = base.BackupRef('keystone', 'vol-1')
+        ref = cases.stored_ref(ref, driver.backup(ref, str(volume),
+                                                  progress=progress))
+        driver.restore(ref, str(tmp_path / 'out'))
+        assert driver.verify(ref).ok
+    assert cases.sha256_of(tmp_path / 'out') == cases.sha256_of(volume)
+    # One renewal, shared: the first token, then exactly one new one.
+    assert keystone.issued[0] == first[0] and len(keystone.issued) == 2
+
+
+def wait_until_refused(swift, token, deadline=60):
+    """Return once Swift answers 401 to ``token`` (it has expired)."""
+    from swiftclient import client as swift_client
+    from swiftclient import exceptions as swift_exceptions
+    conn = swift_client.Connection(preauthurl=swift.storage_url,
+                                   preauthtoken=token, retries=0)
+    until = time.monotonic() + deadline
+    while time.monotonic() < until:
+        try:
+            conn.head_account()
+        except swift_exceptions.ClientException as exc:
+            if exc.http_status == 401:
+                return True
+            raise
+        time.sleep(0.2)
+    raise AssertionError('token still accepted after %d s' % deadline)
+
+
+def test_a_chunk_damaged_on_the_wire_fails_the_backup_and_leaves_nothing(
+        make_swift_driver, swift, swift_container, tmp_path):
+    # A relay between the driver and the real proxy flips a byte of one
+    # chunk's PUT body; Swift refuses it (ETag), the backup fails naming
+    # the chunk and removes what it had stored.
+    volume = cases.write_volume(tmp_path / 'vol', 4 * MiB, seed=32,
+                                layout='random')
+    with http_relay.HttpRelay(swift.ports['proxy']) as relay:
+        driver = make_swift_driver(
+            backup_swift_url=relay.url_for(swift.storage_url), **cases.SMALL)
+        relay.alter_request = store_tests.flip_first_byte_of(
+            '/backup_damaged/chunk_00000009')
+        with pytest.raises(exception.BackupDriverError) as err:
+            driver.backup(base.BackupRef('damaged', 'vol-1'), str(volume))
+    assert 'chunk_00000009' in str(err.value) and '422' in str(err.value)
+    assert swift.object_names(swift_container, 'backup_damaged/') == []

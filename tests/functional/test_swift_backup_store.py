@@ -1,15 +1,19 @@
 """The Swift driver's storage primitives against a real single-node Swift.
 
-Faults are real (servers stopped and started, tokens replaced) except the
-ETag mismatch, which a healthy Swift never produces: that one test mocks
-swiftclient's answer, and says so.
+Faults are real: servers stopped and started, genuinely expired tokens,
+and traffic damaged on its way by a relay between the driver and the real
+proxy (tests/http_relay.py). Keystone cannot run here: the Keystone tests
+fake ONLY its token endpoint (tests/fake_keystone.py) and hand out real
+tempauth tokens of the real Swift.
 """
+import hashlib
 import threading
-from unittest import mock
 
 import pytest
 
 from backupd import exception
+from tests import fake_keystone
+from tests import http_relay
 
 
 @pytest.fixture
@@ -191,18 +195,87 @@ def test_swift_gone_fails_clearly(driver, swift, swift_container):
     assert swift.auth_url in message and '4 attempt(s)' in message
 
 
-def test_etag_mismatch_fails_the_put(driver, swift_container):
-    # FAULT INJECTED BY MOCK: a real Swift rejects a body whose MD5 differs
-    # from the ETag we send (422) and otherwise returns that MD5, so a
-    # wrong ETag in a 201 answer cannot be produced for real.
-    driver.put_container(swift_container)
-    conn = driver._connection()
-    with mock.patch.object(conn, 'put_object',
-                           return_value='0' * 32) as put:
+def test_a_body_damaged_on_the_wire_is_refused_by_swift(
+        make_swift_driver, swift, swift_container):
+    # A relay flips one byte of the PUT body: Swift itself compares the body
+    # with the ETag (MD5) we send and refuses it (422); nothing is stored.
+    with http_relay.HttpRelay(swift.ports['proxy']) as relay:
+        driver = make_swift_driver(
+            backup_swift_url=relay.url_for(swift.storage_url))
+        driver.put_container(swift_container)
+        relay.alter_request = flip_first_byte_of('/damaged')
+        with pytest.raises(exception.BackupDriverError) as err:
+            driver.put_object(swift_container, 'damaged', b'payload' * 1000)
+    message = str(err.value)
+    assert '422' in message and swift_container + '/damaged' in message
+    assert 'MD5' in message
+    assert swift.object_names(swift_container) == []
+
+
+def test_a_wrong_etag_in_the_answer_fails_the_put(make_swift_driver, swift,
+                                                  swift_container):
+    # A relay replaces the ETag of Swift's 201 answer: the driver compares
+    # it with the MD5 of what it sent and fails the PUT.
+    with http_relay.HttpRelay(swift.ports['proxy']) as relay:
+        driver = make_swift_driver(
+            backup_swift_url=relay.url_for(swift.storage_url))
+        driver.put_container(swift_container)
+        relay.alter_response = replace_etag_of('/bad-etag', '0' * 32)
         with pytest.raises(exception.BackupDriverError) as err:
             driver.put_object(swift_container, 'bad-etag', b'payload')
-    assert put.call_args.kwargs['etag'] == '321c3cf486ed509164edec1e1981fec8'
-    assert 'bad-etag' in str(err.value) and '0' * 32 in str(err.value)
+    message = str(err.value)
+    assert 'bad-etag' in message and '0' * 32 in message
+    assert hashlib.md5(b'payload').hexdigest() in message
+
+
+def test_an_answer_cut_off_mid_body_is_fetched_again(
+        make_swift_driver, swift, swift_container):
+    # The server dies after the headers of a GET (real sockets: the relay
+    # closes the connection 100 bytes into the body). swiftclient does not
+    # retry that itself; the driver does, on a fresh connection.
+    data = bytes(range(256)) * 512
+    with http_relay.HttpRelay(swift.ports['proxy']) as relay:
+        driver = make_swift_driver(
+            backup_swift_url=relay.url_for(swift.storage_url),
+            backup_swift_retry_backoff=0.01)
+        driver.put_container(swift_container)
+        driver.put_object(swift_container, 'cut', data)
+        gets = []
+
+        def cut_first_get(method, path):
+            if method == 'GET' and path.endswith('/cut'):
+                gets.append(path)
+                return 100 if len(gets) == 1 else None
+        relay.cut_body = cut_first_get
+        assert driver.get_object(swift_container, 'cut') == data
+        assert len(gets) == 2
+
+        # Cut every time: a clear error naming the object, once retries
+        # are spent.
+        relay.cut_body = lambda method, path: 100 if method == 'GET' else None
+        with pytest.raises(exception.BackupDriverError) as err:
+            driver.get_object(swift_container, 'cut')
+    message = str(err.value)
+    assert swift_container + '/cut' in message
+    assert 'broken off' in message and 'reachable and healthy' in message
+
+
+def flip_first_byte_of(suffix):
+    """alter_request for HttpRelay: damage PUT bodies of ``suffix``."""
+    def alter(method, path, headers, body):
+        if method == 'PUT' and path.endswith(suffix) and body:
+            body = bytes([body[0] ^ 1]) + body[1:]
+        return body
+    return alter
+
+
+def replace_etag_of(suffix, etag):
+    """alter_response for HttpRelay: a wrong ETag for PUTs of ``suffix``."""
+    def alter(method, path, status, headers):
+        if method != 'PUT' or not path.endswith(suffix):
+            return headers
+        return [(k, etag if k.lower() == 'etag' else v) for k, v in headers]
+    return alter
 
 
 def test_check_backend_creates_the_container(driver, swift, swift_container):
@@ -235,3 +308,84 @@ def test_fixture_deletes_a_container_with_its_objects(swift, swift_container):
     assert swift.object_names(swift_container) == []
     assert swift_container not in [
         c['name'] for c in conn.get_account(full_listing=True)[1]]
+
+
+# --- Keystone v3 (FAKE token endpoint, real Swift: see tests/fake_keystone.py)
+
+KEYSTONE_USER = dict(user='backup', password='backup-pw', project='service',
+                     user_domain='users', project_domain='projects')
+
+
+def keystone_driver(make_swift_driver, keystone, **overrides):
+    options = dict(backup_swift_auth_version='3',
+                   backup_swift_auth_url=keystone.url,
+                   backup_swift_user=KEYSTONE_USER['user'],
+                   backup_swift_key=KEYSTONE_USER['password'],
+                   backup_swift_project=KEYSTONE_USER['project'],
+                   backup_swift_user_domain=KEYSTONE_USER['user_domain'],
+                   backup_swift_project_domain=KEYSTONE_USER[
+                       'project_domain'])
+    options.update(overrides)
+    return make_swift_driver(**options)
+
+
+def fresh_tokens(swift, first=()):
+    """issue_token for FakeKeystone: ``first`` tokens, then real ones."""
+    queued = list(first)
+    return lambda: queued.pop(0) if queued else swift.connection().get_auth(
+        )[1]
+
+
+def test_keystone_v3_password_auth_reaches_the_catalog_swift(
+        make_swift_driver, swift, swift_container):
+    with fake_keystone.FakeKeystone(swift.storage_url, fresh_tokens(swift),
+                                    **KEYSTONE_USER) as keystone:
+        driver = keystone_driver(make_swift_driver, keystone)
+        driver.check_for_setup_error()
+        driver.put_object(swift_container, 'via-keystone', b'data')
+    [request] = keystone.requests
+    user = request['auth']['identity']['password']['user']
+    assert (user['name'], user['password'], user['domain']['name']) == (
+        'backup', 'backup-pw', 'users')
+    assert request['auth']['scope']['project'] == {
+        'name': 'service', 'domain': {'name': 'projects'}}
+    assert swift.read_object(swift_container, 'via-keystone') == b'data'
+
+
+def test_keystone_token_expiry_authenticates_again(make_swift_driver, swift,
+                                                   swift_container):
+    first = [swift.expired_token()]
+    with fake_keystone.FakeKeystone(swift.storage_url,
+                                    fresh_tokens(swift, first),
+                                    **KEYSTONE_USER) as keystone:
+        driver = keystone_driver(make_swift_driver, keystone)
+        driver.put_container(swift_container)   # 401, new token, again
+        driver.put_object(swift_container, 'renewed', b'data')
+    assert len(keystone.issued) == 2 and keystone.issued[0] == first[0]
+    assert driver._connection().token == keystone.issued[1]
+    assert swift.read_object(swift_container, 'renewed') == b'data'
+
+
+def test_keystone_refusing_the_password_fails_clearly(make_swift_driver,
+                                                      swift):
+    with fake_keystone.FakeKeystone(swift.storage_url, fresh_tokens(swift),
+                                    **KEYSTONE_USER) as keystone:
+        driver = keystone_driver(make_swift_driver, keystone,
+                                 backup_swift_key='wrong')
+        with pytest.raises(exception.BackupDriverError) as err:
+            driver.check_for_setup_error()
+    message = str(err.value)
+    assert '401' in message and 'credentials' in message
+    assert keystone.issued == []
+
+
+def test_keystone_unreachable_fails_clearly(make_swift_driver, swift):
+    with fake_keystone.FakeKeystone(swift.storage_url, fresh_tokens(swift),
+                                    **KEYSTONE_USER) as keystone:
+        url = keystone.url
+    # The endpoint is gone: nothing listens on its port any more.
+    driver = keystone_driver(make_swift_driver, keystone,
+                             backup_swift_auth_url=url)
+    with pytest.raises(exception.BackupDriverError) as err:
+        driver.check_for_setup_error()
+    assert url in str(err.value)

@@ -35,10 +35,30 @@ def test_manifest_round_trip():
     assert loaded.chunks[0].payload_size == 3 * BLOCK
     body = json.loads(original.to_bytes())
     assert body['format'] == manifest.MANIFEST_FORMAT
-    assert body['version'] == manifest.MANIFEST_VERSION
+    assert body['version'] == 1          # no packs: readable by version 1
     assert set(body['chunks'][1]) >= {'offset', 'length', 'object',
                                       'stored_size', 'sha256', 'zero',
                                       'hole'}
+
+
+
+def test_version_1_unless_deltas_are_packed():
+    # Without packs the manifest is written as version 1 was (no
+    # object_offset), so hosts of the previous release still read it.
+    plain = json.loads(a_manifest().to_bytes())
+    assert plain['version'] == 1
+    assert all('object_offset' not in c for c in plain['chunks'])
+    chunks = a_manifest().chunks
+    chunks[0].object, chunks[0].object_offset = 'backup_b1/pack_00000000', 40
+    packed = a_manifest(chunks=chunks)
+    body = json.loads(packed.to_bytes())
+    assert body['version'] == 2
+    assert body['chunks'][0]['object_offset'] == 40
+    assert body['chunks'][1]['object_offset'] is None
+    loaded = manifest.Manifest.from_bytes(packed.to_bytes(), 'c', 'm')
+    assert loaded == packed and loaded.chunks[0].object_offset == 40
+    assert manifest.Manifest.from_bytes(
+        a_manifest().to_bytes(), 'c', 'm').chunks[0].object_offset is None
 
 
 @pytest.mark.parametrize('edit, message', [

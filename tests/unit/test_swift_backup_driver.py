@@ -2,8 +2,8 @@
 Connection, its rewindable request bodies, its entry point.
 
 No Swift or Keystone is contacted: these only check what the driver hands
-to swiftclient (tests/functional/test_swift_backup_*.py use a real Swift).
-Keystone v3 is covered here only: no Keystone runs on these machines.
+to swiftclient (tests/functional/test_swift_backup_*.py use a real Swift,
+and a fake Keystone token endpoint for v3: no Keystone runs here).
 """
 from oslo_config import cfg
 import pytest
@@ -73,8 +73,9 @@ def test_keystone_v3_connection_uses_a_keystoneauth_session():
                        backup_swift_project='service',
                        backup_swift_project_domain='projects',
                        backup_swift_ca_cert_file='/etc/ca.pem',
+                       backup_swift_retry_attempts=5,
                        )._connection()
-    session = conn.session
+    session = conn.session.keystone
     auth = session.auth
     assert auth.auth_url == 'https://keystone:5000/v3'
     [method] = auth.auth_methods
@@ -83,15 +84,16 @@ def test_keystone_v3_connection_uses_a_keystoneauth_session():
     assert (auth.project_name, auth.project_domain_name) == (
         'service', 'projects')
     assert session.verify == '/etc/ca.pem'
+    assert session._connect_retries == 5     # Keystone unreachable: retried
 
 
 def test_keystone_session_is_shared_by_threads():
     import threading
     driver = make_driver(backup_swift_auth_url='https://keystone:5000/v3',
                          backup_swift_auth_version='3')
-    sessions = [driver._connection().session]
+    sessions = [driver._connection().session.keystone]
     thread = threading.Thread(
-        target=lambda: sessions.append(driver._connection().session))
+        target=lambda: sessions.append(driver._connection().session.keystone))
     thread.start()
     thread.join()
     assert sessions[0] is sessions[1]
@@ -102,7 +104,7 @@ def test_insecure_wins_over_a_ca_file():
                          backup_swift_auth_version='3',
                          backup_swift_ca_cert_file='/etc/ca.pem',
                          backup_swift_auth_insecure=True)
-    assert driver._connection().session.verify is False
+    assert driver._connection().session.keystone.verify is False
     v1 = make_driver(backup_swift_auth_url='https://swift/auth/v1.0',
                      backup_swift_auth_insecure=True)._connection()
     assert v1.insecure is True
@@ -111,15 +113,6 @@ def test_insecure_wins_over_a_ca_file():
 def test_unknown_auth_version_is_refused():
     with pytest.raises(ValueError):
         make_driver(backup_swift_auth_version='2')
-
-
-def test_loads_through_its_entry_point():
-    from stevedore import driver as stevedore_driver
-    conf = cfg.ConfigOpts()
-    manager = stevedore_driver.DriverManager(
-        'backupd.backup_drivers', 'swift', invoke_on_load=True,
-        invoke_args=(conf,))
-    assert isinstance(manager.driver, swift.SwiftBackupDriver)
 
 
 def test_payload_reads_in_pieces_and_rewinds():

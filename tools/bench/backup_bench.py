@@ -110,7 +110,13 @@ def rewrite_blocks(path, fraction, seed):
 
 # --- measuring ----------------------------------------------------------------
 
+# --no-drop-caches (smoke tests on a shared machine): leave the page cache.
+DROP_CACHES = True
+
+
 def drop_caches():
+    if not DROP_CACHES:
+        return False
     os.sync()
     try:
         with open('/proc/sys/vm/drop_caches', 'w') as f:
@@ -348,8 +354,14 @@ def main():
     parser.add_argument('--swift-url', help='tempauth v1 auth URL')
     parser.add_argument('--swift-user', help='e.g. test:tester')
     parser.add_argument('--swift-key')
+    parser.add_argument('--no-drop-caches', action='store_true',
+                        help='never drop the page cache (figures then '
+                             'measure cached reads; for smoke tests on a '
+                             'shared machine)')
     parser.add_argument('--child', help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global DROP_CACHES
+    DROP_CACHES = not args.no_drop_caches
     if args.child:
         sys.path.insert(0, REPO)
         return child_phase(json.loads(args.child))

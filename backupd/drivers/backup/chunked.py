@@ -187,6 +187,19 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
         ``backupd.exception.BackupObjectNotFound(name=, container=)``."""
 
     @abc.abstractmethod
+    def get_object_range(self, container, name, offset, length):
+        """Return ``length`` bytes of the object from ``offset`` (fewer
+        only where the object ends); raise BackupObjectNotFound."""
+
+    def get_stored(self, container, entry):
+        """The stored bytes of a manifest chunk entry: a whole object, or
+        its range of a pack."""
+        if entry.object_offset is None:
+            return self.get_object(container, entry.object)
+        return self.get_object_range(container, entry.object,
+                                     entry.object_offset, entry.stored_size)
+
+    @abc.abstractmethod
     def head_object(self, container, name):
         """Stored size in bytes, or None when the object is missing."""
 
@@ -220,7 +233,8 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
         try:
             return run.run(device_path, ticker)
         except BaseException:
-            self._remove_failed_backup(backup, container, names.prefix)
+            self._remove_failed_backup(backup, container, names.prefix,
+                                       run.written_names())
             raise
 
     def restore(self, backup, target_path, progress=base._no_progress,
@@ -236,19 +250,46 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
         try:
             chain = self._chain(container, self._manifest_name(backup))
         except exception.BackupDriverError as exc:
+            # The manifest that failed: this backup's or a parent's.
+            owner, where, name = getattr(
+                exc, 'manifest', (backup.id, container,
+                                  self._manifest_name(backup)))
             report.problems.append(base.VerifyProblem(
-                backup.id, container, self._manifest_name(backup), str(exc)))
+                owner or backup.id, where, name, str(exc)))
             return report
         report.checked_objects += len(chain)      # the manifests themselves
         return verify_run.VerifyRun(self, chain).run(report)
 
     def delete_backup(self, backup):
         """Manifest first (a half-deleted backup never looks restorable),
-        then everything else under the backup's own prefix."""
+        then everything else under the backup's own prefix: every object
+        the manifest names, and every object listed there. An object store's
+        listing may lag behind its writes (Swift updates it asynchronously),
+        so the listing alone could leave objects behind; the listing still
+        finds what a failed run wrote without recording it."""
         container = self._container(backup)
         names = manifest.ObjectNames(backup.id)
-        self.delete_object(container, names.manifest)
-        self._delete_prefix(container, names.prefix)
+        name = self._manifest_name(backup)
+        if not name.startswith(names.prefix):
+            name = names.manifest    # never another backup's (import checks)
+        recorded = self._recorded_objects(container, name, names.prefix)
+        self.delete_object(container, name)
+        self._delete_prefix(container, names.prefix, also=recorded)
+
+    def _recorded_objects(self, container, manifest_name, prefix):
+        """Names of the objects the backup's manifest records under its own
+        prefix (never another backup's); none when it is gone or
+        corrupted. Any other failure to read it stops the delete before the
+        manifest, the only full list of the objects, is deleted."""
+        try:
+            found = self._load_manifest(container, manifest_name)
+        except (exception.BackupObjectNotFound,
+                exception.BackupChecksumMismatch):
+            return set()     # gone or corrupted: the listing decides
+        recorded = {entry.object for entry in found.chunks
+                    if entry.object and entry.source == 'self'}
+        recorded.update(obj.name for obj in found.block_hashes)
+        return {name for name in recorded if name.startswith(prefix)}
 
     def export_record(self, backup):
         return {'engine': manifest.MANIFEST_FORMAT,
@@ -258,8 +299,15 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
 
     def import_record(self, backup, driver_info):
         container = driver_info.get('container') or self._container(backup)
-        name = driver_info.get('service_metadata') or \
-            manifest.ObjectNames(backup.id).manifest
+        names = manifest.ObjectNames(backup.id)
+        name = driver_info.get('service_metadata') or names.manifest
+        if not name.startswith(names.prefix):
+            # delete_backup removes only what is under the backup's prefix:
+            # a manifest elsewhere would outlive the backup's deletion.
+            raise exception.BackupDriverError(
+                reason='The record names manifest %s, outside the objects '
+                       'of backup %s (%s); import it under its own id.'
+                       % (name, backup.id, names.prefix))
         found = self._load_manifest(container, name)
         if found.backup_id != backup.id:
             raise exception.BackupDriverError(
@@ -294,7 +342,13 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
                     reason='Manifest %s in container %s is its own ancestor.'
                            % (key[1], key[0]))
             seen.add(key)
-            found = self._load_manifest(*key)
+            try:
+                found = self._load_manifest(*key)
+            except exception.BackupDriverError as exc:
+                # Which level broke, for verify()'s report: (backup id or
+                # None for the top one, container, manifest name).
+                exc.manifest = (pointer.get('id'),) + key
+                raise
             chain.append((key[0], found))
             pointer = found.parent
         return chain
@@ -309,25 +363,30 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
             self, container, found, codec.ThreadCodecs('none', None))
         return backup_run.ParentState(container, name, found, hashes)
 
-    def _remove_failed_backup(self, backup, container, prefix):
-        """Remove what a failed or cancelled backup wrote. When storage is
-        the thing that failed this may fail too: log it and let the
-        original error through (delete_backup removes the rest later; no
+    def _remove_failed_backup(self, backup, container, prefix, written):
+        """Remove what a failed or cancelled backup wrote: the objects it
+        tried to PUT (``written``) and whatever the listing shows. When
+        storage is the thing that failed this may fail too: log it and let
+        the original error through (delete_backup removes the rest later; no
         manifest was written, so nothing looks like a good backup)."""
         LOG.warning('Backup %s failed or was cancelled; removing the objects '
                     'it wrote under %s in container %s.',
                     backup.id, prefix, container)
         try:
-            self._delete_prefix(container, prefix)
+            self._delete_prefix(container, prefix,
+                                also={n for n in written
+                                      if n.startswith(prefix)})
         except Exception:
             LOG.exception('Could not remove the objects of failed backup %s '
                           'under %s in container %s; delete the backup to '
                           'retry.', backup.id, prefix, container)
 
-    def _delete_prefix(self, container, prefix):
+    def _delete_prefix(self, container, prefix, also=()):
+        """Delete what is listed under ``prefix`` and the names in ``also``
+        (all under ``prefix``)."""
         if not prefix or not prefix.endswith('/'):
             raise ValueError('refusing to delete under prefix %r' % prefix)
-        names = self.list_objects(container, prefix)
+        names = sorted(set(self.list_objects(container, prefix)) | set(also))
         settings = self.settings
         stages = [(self._delete_one(container), settings.io_threads)]
         with pipeline.Pipeline(names, stages, settings.in_flight) as pipe:

@@ -7,20 +7,26 @@ its storage primitives onto python-swiftclient.
 Retries are swiftclient's own: ``Connection`` retries connection errors and
 5xx answers ``backup_swift_retry_attempts`` times with exponential backoff
 starting at ``backup_swift_retry_backoff`` seconds, and on a 401 it drops
-the token, authenticates again and repeats the request once. We only give it
-request bodies it can rewind (``_Payload``), since it refuses to re-send a
-body it cannot seek.
+the token, authenticates again and repeats the request once (with Keystone,
+threads that meet the same expired token share one renewal:
+:class:`_SharedKeystoneAuth`); keystoneauth1 retries an unreachable Keystone
+as many times. We only give swiftclient request bodies it can rewind
+(``_Payload``), since it refuses to re-send a body it cannot seek.
 
 The engine calls the primitives from several native threads at once and a
 swiftclient ``Connection`` (one HTTP connection) is not thread-safe, so each
 thread gets its own connection, created on first use.
 """
 import hashlib
+import http.client
+import time
 
+from keystoneauth1 import exceptions as keystone_exceptions
 from oslo_config import cfg
 from requests import exceptions as requests_exceptions
 from swiftclient import client as swift_client
 from swiftclient import exceptions as swift_exceptions
+from urllib3 import exceptions as urllib3_exceptions
 
 from backupd import exception
 from backupd import utils
@@ -87,9 +93,17 @@ OPTS = [
                      'alter backups.'),
 ]
 
-# Failures swiftclient raises once its own retries are exhausted.
+# Failures swiftclient raises once its own retries are exhausted, and
+# keystoneauth1's (Keystone refused or unreachable) that it passes through.
 _TRANSPORT_ERRORS = (swift_exceptions.ClientException,
-                     requests_exceptions.RequestException, OSError)
+                     requests_exceptions.RequestException, OSError,
+                     keystone_exceptions.ClientException)
+
+
+# A response cut off while its body is read (the server went away after the
+# headers): swiftclient retries connection errors but not this one, so
+# backupd retries it on a fresh connection.
+_BROKEN_BODY = (urllib3_exceptions.ProtocolError, http.client.HTTPException)
 
 
 def list_opts():
@@ -129,6 +143,53 @@ def _status(exc):
     return getattr(exc, 'http_status', None)
 
 
+class _SharedKeystoneAuth:
+    """One keystoneauth1 session (one token) for every thread's connection.
+
+    swiftclient calls ``session.invalidate()`` on a 401 and gives up when it
+    returns False. keystoneauth's invalidate() returns False when another
+    thread has just invalidated the token and is fetching a new one, so
+    with the session shared as is, a token expiring under a busy backup
+    failed the threads that met the 401 second (seen with 4 writers).
+    :meth:`renew` drops the token only if it is still the one that failed,
+    and always lets the caller retry once with the current token.
+    """
+
+    def __init__(self, session, lock):
+        self.session = session
+        self._lock = lock
+
+    def renew(self, failed_token):
+        with self._lock:
+            current = getattr(self.session.auth, 'auth_ref', None)
+            if current is not None and current.auth_token == failed_token:
+                self.session.invalidate()
+        return True
+
+
+class _ThreadSession:
+    """The ``session`` swiftclient sees for one thread's Connection: the
+    shared Keystone session, with invalidate() aware of which token this
+    connection was using."""
+
+    def __init__(self, shared):
+        self.shared = shared
+        self.connection = None
+
+    @property
+    def keystone(self):
+        return self.shared.session
+
+    def get_endpoint(self, **kwargs):
+        return self.shared.session.get_endpoint(**kwargs)
+
+    def get_token(self):
+        return self.shared.session.get_token()
+
+    def invalidate(self):
+        return self.shared.renew(self.connection.token)
+
+
 class SwiftBackupDriver(chunked.ChunkedBackupDriver):
     """Backups as objects in a Swift container (see the module docstring)."""
 
@@ -138,7 +199,7 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
         threading = utils.native_threading()
         self._threads = threading.local()
         self._lock = threading.Lock()
-        self._session = None
+        self._keystone = None
         # (storage URL, token) of the latest successful request: the engine
         # starts fresh threads for every backup, and handing them the token
         # spares one authentication per thread.
@@ -163,7 +224,18 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
     def _request(self, method, *args, **kwargs):
         """``Connection.<method>(...)`` on this thread's connection."""
         conn = self._connection()
-        result = getattr(conn, method)(*args, **kwargs)
+        backoff = self.conf.backup_swift_retry_backoff
+        for attempt in range(self.conf.backup_swift_retry_attempts + 1):
+            try:
+                result = getattr(conn, method)(*args, **kwargs)
+                break
+            except _BROKEN_BODY as exc:
+                conn.http_conn = None          # reconnect on the next try
+                broken = exc
+                time.sleep(min(backoff * 2 ** attempt, 64))
+        else:
+            raise swift_exceptions.ClientException(
+                'response broken off while reading it: %s' % broken)
         self._shared_auth = (conn.url, conn.token)
         return result
 
@@ -184,21 +256,25 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
             return swift_client.Connection(
                 preauthtoken=c.backup_swift_token, **kwargs)
         if c.backup_swift_auth_version == '3':
-            return swift_client.Connection(session=self._keystone_session(),
-                                           **kwargs)
+            session = _ThreadSession(self._keystone_auth())
+            conn = swift_client.Connection(session=session, **kwargs)
+            session.connection = conn
+            return conn
         return swift_client.Connection(
             authurl=c.backup_swift_auth_url, user=c.backup_swift_user,
             key=c.backup_swift_key, auth_version='1', **kwargs)
 
-    def _keystone_session(self):
-        """One keystoneauth1 session for all threads: it caches the token
-        (under its own lock) and swiftclient calls its invalidate() on a
-        401. keystoneauth1 rather than swiftclient's own v3 code, which
-        needs python-keystoneclient, not a dependency of backupd."""
+    def _keystone_auth(self):
+        """One keystoneauth1 session for all threads (see
+        :class:`_SharedKeystoneAuth`). keystoneauth1 rather than
+        swiftclient's own v3 code, which needs python-keystoneclient, not a
+        dependency of backupd."""
         with self._lock:
-            if self._session is None:
-                self._session = self._make_keystone_session()
-            return self._session
+            if self._keystone is None:
+                self._keystone = _SharedKeystoneAuth(
+                    self._make_keystone_session(),
+                    utils.native_threading().Lock())
+            return self._keystone
 
     def _make_keystone_session(self):
         from keystoneauth1.identity import v3
@@ -212,8 +288,11 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
                            project_domain_name=c.backup_swift_project_domain)
         verify = (False if c.backup_swift_auth_insecure
                   else c.backup_swift_ca_cert_file or True)
+        # Keystone unreachable: retried like Swift requests (keystoneauth
+        # backs off from 0.5 s); swiftclient never retries these itself.
         return session.Session(auth=auth, verify=verify,
-                               timeout=c.backup_swift_timeout)
+                               timeout=c.backup_swift_timeout,
+                               connect_retries=c.backup_swift_retry_attempts)
 
     def _failed(self, action, container, name, exc):
         where = container if name is None else '%s/%s' % (container, name)
@@ -224,6 +303,9 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
         elif status == 422:
             hint = ('Swift received data whose MD5 differs from what was '
                     'sent (damaged on the way); retry the operation.')
+        elif isinstance(exc, keystone_exceptions.ClientException):
+            hint = ('Authentication failed: check that Keystone at %s is '
+                    'reachable and healthy.' % self.conf.backup_swift_auth_url)
         else:
             hint = ('Check that Swift at %s is reachable and healthy.'
                     % (self.conf.backup_swift_auth_url
@@ -266,6 +348,25 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
                 raise exception.BackupObjectNotFound(
                     name=name, container=container) from exc
             raise self._failed('GET', container, name, exc) from exc
+
+    def get_object_range(self, container, name, offset, length):
+        if length <= 0:
+            return b''
+        try:
+            headers, data = self._request(
+                'get_object', container, name, headers={
+                    'Range': 'bytes=%d-%d' % (offset, offset + length - 1)})
+        except _TRANSPORT_ERRORS as exc:
+            if _status(exc) == 404:
+                raise exception.BackupObjectNotFound(
+                    name=name, container=container) from exc
+            if _status(exc) == 416:
+                return b''           # the object ends before ``offset``
+            raise self._failed('GET', container, name, exc) from exc
+        if 'content-range' not in headers:
+            # a proxy that ignored the Range sent the whole object (200)
+            data = data[offset:offset + length]
+        return data
 
     def head_object(self, container, name):
         try:

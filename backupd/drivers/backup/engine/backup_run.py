@@ -3,6 +3,7 @@ import dataclasses
 import os
 import time
 
+from backupd import exception
 from backupd import utils
 from backupd.drivers.backup import base
 from backupd.drivers.backup.engine import checksums
@@ -53,6 +54,56 @@ class BlockHashReader:
             return self._segments[segment]
 
 
+class DeltaPacker:
+    """Gathers the small delta objects of an incremental into pack objects
+    of about ``limit`` bytes.
+
+    A 1 % change scattered over a large volume makes thousands of deltas of
+    a few blocks each; as objects of their own they cost a PUT (Swift) or a
+    write + fsync + rename (posix) apiece, and as many deletes later. I/O
+    threads add deltas concurrently; the one whose delta fills the pack gets
+    it back to store. One pack is being filled and at most one per I/O
+    thread is being stored, each of about ``limit`` plus one delta.
+    """
+
+    def __init__(self, names, limit):
+        self._names = names
+        self._limit = limit
+        self._lock = utils.native_threading().Lock()
+        self._buffer = bytearray()
+        self._name = None
+        self.count = 0               # packs named so far
+
+    def add(self, entry, stored):
+        """Place ``stored`` in the open pack (recorded in ``entry``);
+        returns (name, bytes) of a pack now full, to store, else None."""
+        with self._lock:
+            if self._name is None:
+                self._name = self._names.pack(self.count)
+                self.count += 1
+            entry.object = self._name
+            entry.object_offset = len(self._buffer)
+            self._buffer += stored
+            if len(self._buffer) < self._limit:
+                return None
+            return self._seal()
+
+    def flush(self):
+        """(name, bytes) of the last, partly filled pack, or None."""
+        with self._lock:
+            return self._seal() if self._name is not None else None
+
+    def _seal(self):
+        full = (self._name, self._buffer)      # handed over, not copied
+        self._buffer, self._name = bytearray(), None
+        return full
+
+
+# Packs are sealed at a chunk's size, at most this: the packs being
+# uploaded (one per I/O thread at most) stay small whatever the chunk size.
+MAX_PACK_BYTES = 32 * 1024 * 1024
+
+
 @dataclasses.dataclass
 class ParentState:
     """The backup an incremental is taken against."""
@@ -89,6 +140,12 @@ class BackupRun:
         self.changed_bytes = 0
         self._pending_hashes = {}
         self._hash_objects = {}
+        self.packer = DeltaPacker(self.names,
+                                  min(self.chunk_size, MAX_PACK_BYTES))
+        # Every name a PUT was tried for: a failed run removes these even
+        # where a listing lags behind the writes (Swift).
+        self._written = set()
+        self._written_lock = utils.native_threading().Lock()
 
     def run(self, device_path, ticker):
         fd = os.open(device_path, os.O_RDONLY)
@@ -116,6 +173,19 @@ class BackupRun:
                         entries[index] = entry
                         self._collect_hashes(index, digests, chunk_count)
                     ticker.add(task.length)
+            last_pack = self.packer.flush()
+            if last_pack is not None:
+                self._store(*last_pack)
+            self.object_count += self.packer.count
+            # A volume that shrank under the reader would read as holes
+            # past its new end: refuse rather than store zeros.
+            now = volume.device_size(fd)
+            if now != size:
+                raise exception.BackupDriverError(
+                    reason='Volume %s changed size from %d to %d bytes '
+                           'during backup %s; back up a snapshot or a volume '
+                           'nothing writes to.' % (self.backup.volume_id,
+                                                   size, now, self.backup.id))
         finally:
             os.close(fd)
         ticker.tick(force=True)
@@ -161,7 +231,8 @@ class BackupRun:
                                for start, size in runs)
             task.entry.runs = runs
         stored, compression = self.codecs.get().compress(payload)
-        task.entry.object = self.names.chunk(task.index)
+        if runs is None:     # a delta is named when it is packed
+            task.entry.object = self.names.chunk(task.index)
         task.entry.stored_size = len(stored)
         task.entry.compression = compression
         task.entry.object_sha256 = (
@@ -196,12 +267,17 @@ class BackupRun:
             return None
         return runs
 
-    # Stage 2 (io threads): store the object.
+    # Stage 2 (io threads): store the object, or pack a delta.
     def write(self, task):
-        if task.stored is not None:
-            self.driver.put_object(self.container, task.entry.object,
-                                   task.stored)
-            task.stored = None
+        stored, task.stored = task.stored, None
+        if stored is None:
+            return task
+        if task.entry.runs is None:
+            self._store(task.entry.object, stored)
+            return task
+        full = self.packer.add(task.entry, stored)
+        if full is not None:
+            self._store(*full)
         return task
 
     # On the calling thread, as chunks come out.
@@ -218,7 +294,8 @@ class BackupRun:
 
     def _count_stored(self, task):
         if task.entry is not None and task.entry.object:
-            self.object_count += 1
+            if task.entry.object_offset is None:
+                self.object_count += 1   # packs: counted once, in run()
             self.stored_bytes += task.entry.stored_size
             self.changed_bytes += task.changed_bytes
 
@@ -234,6 +311,15 @@ class BackupRun:
             self._hash_objects[segment] = self._put_payload(
                 self.names.block_hashes(segment), payload)
 
+    def _store(self, name, data):
+        with self._written_lock:
+            self._written.add(name)      # before: a failed PUT may have landed
+        self.driver.put_object(self.container, name, data)
+
+    def written_names(self):
+        with self._written_lock:
+            return set(self._written)
+
     def _put_payload(self, name, payload):
         stored, compression = self.codecs.get().compress(payload)
         self._put(name, stored)
@@ -243,6 +329,6 @@ class BackupRun:
             sha256=checksums.checksum(payload, self.block_size))
 
     def _put(self, name, data):
-        self.driver.put_object(self.container, name, data)
+        self._store(name, data)
         self.object_count += 1
         self.stored_bytes += len(data)

@@ -40,9 +40,16 @@ class ObjectNames:
     def block_hashes(self, segment):
         return '%sblock_sha256_%05d' % (self.prefix, segment)
 
+    def pack(self, number):
+        return '%spack_%08d' % (self.prefix, number)
+
 
 MANIFEST_FORMAT = 'backupd-chunked'
-MANIFEST_VERSION = 1
+# Version 2 added ChunkEntry.object_offset (delta packs). A manifest without
+# packs is still written as version 1, so hosts of the previous release
+# keep reading full backups and unpacked incrementals.
+MANIFEST_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 CHECKSUM_ALGORITHM = 'sha256-of-block-sha256'
 
 
@@ -57,7 +64,9 @@ class ChunkEntry:
     holds, laid over the parent's chunk. ``sha256``: checksum (see
     CHECKSUM_ALGORITHM) of the chunk's bytes as restored (None for zero
     chunks); ``object_sha256``: checksum of the object's uncompressed
-    payload.
+    payload. ``object_offset``: None when the payload is the whole
+    ``object``; else its ``stored_size`` bytes start there (small deltas
+    share a pack object).
     """
 
     offset: int
@@ -71,6 +80,7 @@ class ChunkEntry:
     compression: str = 'none'
     object_sha256: typing.Optional[str] = None
     runs: typing.Optional[list] = None
+    object_offset: typing.Optional[int] = None
 
     @property
     def payload_size(self):
@@ -105,9 +115,19 @@ class Manifest:
     block_hashes: typing.List[StoredObject]
     created_at: float = 0.0
 
+    @property
+    def version(self):
+        packed = any(c.object_offset is not None for c in self.chunks)
+        return 2 if packed else 1
+
     def to_bytes(self):
+        version = self.version
+        chunks = [vars(c) for c in self.chunks]
+        if version == 1:
+            chunks = [{k: v for k, v in c.items() if k != 'object_offset'}
+                      for c in chunks]
         body = {
-            'format': MANIFEST_FORMAT, 'version': MANIFEST_VERSION,
+            'format': MANIFEST_FORMAT, 'version': version,
             'backup_id': self.backup_id, 'volume_id': self.volume_id,
             'created_at': self.created_at, 'volume_size': self.volume_size,
             'chunk_size': self.chunk_size, 'block_size': self.block_size,
@@ -118,7 +138,7 @@ class Manifest:
             # serialize, and asdict's deep copy dominated the cost of a
             # 10 GiB volume's 2560-entry manifest.
             'block_hashes': [vars(o) for o in self.block_hashes],
-            'chunks': [vars(c) for c in self.chunks],
+            'chunks': chunks,
         }
         body['checksum'] = _body_checksum(body)
         return json.dumps(body, separators=(',', ':')).encode()
@@ -136,9 +156,10 @@ class Manifest:
         if body.get('format') != MANIFEST_FORMAT:
             raise bad('format is %r, expected %r'
                       % (body.get('format'), MANIFEST_FORMAT))
-        if body.get('version') != MANIFEST_VERSION:
-            raise bad('version %r is not supported (this engine reads %d)'
-                      % (body.get('version'), MANIFEST_VERSION))
+        if body.get('version') not in READABLE_VERSIONS:
+            raise bad('version %r is not supported (this engine reads %s)'
+                      % (body.get('version'),
+                         ', '.join(map(str, READABLE_VERSIONS))))
         if body.get('checksum_algorithm') != CHECKSUM_ALGORITHM:
             raise bad('checksum algorithm %r is not supported'
                       % body.get('checksum_algorithm'))

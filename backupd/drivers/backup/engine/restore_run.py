@@ -93,8 +93,8 @@ class RestoreRun:
                 break                    # what lies below is zeros
             if entry.source == 'parent':
                 continue
-            layers.append(Layer(container, entry, self.driver.get_object(
-                container, entry.object)))
+            layers.append(Layer(container, entry, self.driver.get_stored(
+                container, entry)))
             if entry.runs is None:
                 break                    # a whole chunk: nothing below counts
         task.stored = layers
@@ -149,5 +149,6 @@ class RestoreRun:
             volume.write_zeros(self.fd, task.offset, task.length)
         else:
             volume.write_all(self.fd, task.data, task.offset)
+            volume.start_writeback(self.fd, task.offset, task.length)
         task.data = None
         return task

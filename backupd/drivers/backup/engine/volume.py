@@ -150,6 +150,21 @@ def pread_exact(fd, view, offset, size):
         done += got
 
 
+def start_writeback(fd, offset, length):
+    """Start writing [offset, offset+length) to disk now, without waiting.
+
+    A restore ends with an fsync; left to the kernel's dirty-page timers
+    the whole volume would be flushed only then, after all the decoding.
+    Started chunk by chunk, the disk writes overlap the decoding and the
+    final fsync has little left to do. It also keeps a restore from
+    filling the page cache with a volume nobody reads back.
+    """
+    try:
+        os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
+    except OSError:
+        pass     # advice only (e.g. a device that does not take it)
+
+
 def write_all(fd, data, offset):
     view = memoryview(data)
     while view:
