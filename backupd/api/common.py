@@ -1,17 +1,14 @@
 """List machinery every collection shares: filters, sorting, paging, links.
 
-A list handler does::
+A collection's index and detail handlers are one call::
 
-    params = common.list_params(req, FILTERS, SORT_KEYS)
-    project = common.project_filter(ctx, req)
-    rows = <db query>(ctx, project, params.filters, params.sort_keys,
-                      params.sort_dirs, params.marker, params.limit,
-                      params.offset)
-    body = common.collection_body(req, 'volumes', ('volumes', 'detail'),
-                                  items, rows, params, count=...)
+    common.list_response(req, 'volumes', detailed, policy.GET_ALL,
+                         FILTERS, SORT_KEYS, query, items)
 
-``FILTERS`` maps a query parameter to the column it filters (``name`` ->
-``display_name``); ``SORT_KEYS`` does the same for sort keys. Unknown query
+with what differs per collection: ``FILTERS`` maps a query parameter to the
+column it filters (``name`` -> ``display_name``), ``SORT_KEYS`` does the same
+for sort keys, ``query`` picks which rows a list shows (``visible_rows``
+for volumes and snapshots) and ``items`` renders them. Unknown query
 parameters are ignored, as Cinder ignores them; bad values of known ones are
 a 400 naming the parameter and what it accepts.
 """
@@ -25,6 +22,7 @@ import oslo_messaging as messaging
 
 from backupd.api import router
 from backupd.api import wsgi
+from backupd.db import resources
 from backupd import exception
 from backupd import policies
 
@@ -38,6 +36,37 @@ COUNT_VERSION = '3.45'
 
 ListParams = collections.namedtuple(
     'ListParams', 'filters sort_keys sort_dirs marker limit offset with_count')
+
+
+def list_response(req, key, detailed, rule, allowed_filters,
+                  allowed_sort_keys, query, items):
+    """The response of GET /<key> (``detailed`` False) or /<key>/detail.
+
+    ``query(ctx, project, params)`` returns the page of rows and, when
+    ``params.with_count``, how many rows match (else None);
+    ``items(req, ctx, rows, detailed)`` returns their views.
+    """
+    ctx = wsgi.context_of(req)
+    policies.authorize(ctx, rule)
+    params = list_params(req, allowed_filters, allowed_sort_keys)
+    rows, count = query(ctx, project_filter(ctx, req), params)
+    parts = (key, 'detail') if detailed else (key,)
+    return wsgi.json_response(collection_body(
+        req, key, parts, items(req, ctx, rows, detailed), rows, params,
+        count=count))
+
+
+def visible_rows(model):
+    """The ``query`` of a volume or snapshot list: db.resources leaves out
+    the temporary ones a backup reads from."""
+    def query(ctx, project, params):
+        rows = resources.get_all(ctx, model, project, params.filters,
+                                 params.sort_keys, params.sort_dirs,
+                                 params.marker, params.limit, params.offset)
+        count = (resources.count(ctx, model, project, params.filters)
+                 if params.with_count else None)
+        return rows, count
+    return query
 
 
 def list_params(req, allowed_filters, allowed_sort_keys):

@@ -71,40 +71,30 @@ def do_backup_create(client, args):
         help='Filters by the id of the backed-up volume.'),
     *cli.paging_args('backups', 'created_at:asc,name'), cli.FORMAT)
 def do_backup_list(client, args):
-    backups = client.get('/backups/detail', params=cli.list_params(
-        args, 'name', 'status', 'volume_id'))['backups']
-    output.print_list(backups, COLUMNS, args.format)
+    cli.list_objects(client, args, 'backups',
+                     ('name', 'status', 'volume_id'), COLUMNS)
 
 
-@cli.command('backup-show', 'Shows details about a backup.',
-             arg('backup', metavar='<backup>',
-                 help='Name or ID of the backup.'),
-             cli.FORMAT)
-def do_backup_show(client, args):
-    output.print_object(client.find('backups', args.backup), args.format)
+do_backup_show = cli.show_command('backups',
+                                  'Shows details about a backup.')
 
 
 def _delete_each(client, args, force):
-    verb = 'force-delete' if force else 'delete'
+    if force:
+        def send(backup_id):
+            client.action('backups', backup_id, 'os-force_delete', None)
+    else:
+        def send(backup_id):
+            client.delete('/backups/%s' % backup_id)
 
-    def delete(name):
-        backup = client.find('backups', name)
-        if force:
-            client.action('backups', backup['id'], 'os-force_delete', None)
-        else:
-            client.delete('/backups/%s' % backup['id'])
-        output.message('Request to %s backup %s has been accepted.'
-                       % (verb, name), args.format)
-        if args.wait:
-            # pending_delete: delayed delete is on; the row stays (visible
-            # to admins only) until the scrubber removes the data.
-            final = wait.wait(client, 'backups', backup['id'],
-                              (PENDING_DELETE,), ('error_deleting',),
-                              gone_ok=True, timeout=args.wait_timeout)
-            if final is not None:
-                output.message('Backup %s is pending_delete: the scrubber '
-                               'removes it later.' % name, args.format)
-    cli.for_each(args.backup, delete, 'backup', verb)
+    def pending(name):
+        output.message('Backup %s is pending_delete: the scrubber removes '
+                       'it later.' % name, args.format)
+    # pending_delete: delayed delete is on; the row stays (visible to
+    # admins only) until the scrubber removes the data.
+    cli.delete_each(client, args, 'backups', send,
+                    'force-delete' if force else 'delete',
+                    done=(PENDING_DELETE,), on_done=pending)
 
 
 @cli.command(
@@ -173,8 +163,12 @@ def do_backup_restore(client, args):
 
 
 def _wait_restored(client, backup_id, volume_id, args):
-    """The target volume leaves creating/restoring-backup; then the backup
-    is available again."""
+    """The backup leaves restoring (it carries the progress; a failed
+    restore makes it available again, a force-delete removes it); then the
+    target volume says how it ended: available, or error_restoring."""
+    wait.wait(client, 'backups', backup_id, ('available',), ('error',),
+              gone_ok=True, timeout=args.wait_timeout)
+
     def reason(volume):
         backup = client.show('backups', backup_id) or {}
         return backup.get('fail_reason') or (
@@ -183,8 +177,6 @@ def _wait_restored(client, backup_id, volume_id, args):
     wait.wait(client, 'volumes', volume_id, ('available',),
               ('error', 'error_restoring'), timeout=args.wait_timeout,
               reason=reason)
-    wait.wait(client, 'backups', backup_id, ('available',), ('error',),
-              timeout=args.wait_timeout)
 
 
 @cli.command(

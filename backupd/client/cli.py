@@ -4,6 +4,7 @@ import sys
 
 from backupd.client import http
 from backupd.client import output
+from backupd.client import wait
 
 
 def arg(*names, **kwargs):
@@ -116,6 +117,48 @@ def for_each(names, do, noun, verb):
             'Unable to %s %s of the %d specified %s.' % (
                 verb, 'any' if failed == len(names) else failed,
                 len(names), noun + ('s' if len(names) > 1 else '')))
+
+
+def show_command(collection, help):
+    """The ``<noun>-show`` command of ``collection``: one object by name
+    or id."""
+    noun = http.NOUNS[collection]
+
+    @command('show' if collection == 'volumes' else noun + '-show', help,
+             arg(noun, metavar='<%s>' % noun,
+                 help='Name or ID of the %s.' % noun),
+             FORMAT)
+    def do_show(client, args):
+        output.print_object(client.find(collection, getattr(args, noun)),
+                            args.format)
+    return do_show
+
+
+def list_objects(client, args, collection, filters, columns):
+    """GET ``/<collection>/detail`` with the list options and ``filters``
+    (names of args), printed as a table of ``columns``."""
+    found = client.get('/%s/detail' % collection,
+                       params=list_params(args, *filters))[collection]
+    output.print_list(found, columns, args.format)
+
+
+def delete_each(client, args, collection, send, verb, done=(),
+                on_done=None):
+    """The delete commands: for every name in ``args.<noun>`` find the
+    object and ``send(id)`` the request; with ``--wait`` follow it until it
+    is gone, or reaches a status in ``done`` (then ``on_done(name)``)."""
+    noun = http.NOUNS[collection]
+
+    def delete_one(name):
+        obj = client.find(collection, name)
+        send(obj['id'])
+        output.message('Request to %s %s %s has been accepted.'
+                       % (verb, noun, name), args.format)
+        if args.wait and wait.wait(
+                client, collection, obj['id'], done, ('error_deleting',),
+                gone_ok=True, timeout=args.wait_timeout) is not None:
+            on_done(name)
+    for_each(getattr(args, noun), delete_one, noun, verb)
 
 
 def without_nulls(values):

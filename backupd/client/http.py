@@ -144,6 +144,7 @@ class Client:
             kwargs['params'] = {k: v for k, v in params.items()
                                 if v is not None}
         resp = self.session.request(self.endpoint + path, method, **kwargs)
+        self.last_headers = resp.headers
         if resp.status_code not in ok:
             raise ApiError(resp.status_code, error_message(resp),
                            resp.headers.get('x-openstack-request-id'))

@@ -43,18 +43,12 @@ def do_snapshot_create(client, args):
         help='Filters by the id of the snapshotted volume.'),
     *cli.paging_args('snapshots', 'name:asc'), cli.FORMAT)
 def do_snapshot_list(client, args):
-    snapshots = client.get('/snapshots/detail', params=cli.list_params(
-        args, 'name', 'status', 'volume_id'))['snapshots']
-    output.print_list(snapshots, COLUMNS, args.format)
+    cli.list_objects(client, args, 'snapshots',
+                     ('name', 'status', 'volume_id'), COLUMNS)
 
 
-@cli.command('snapshot-show', 'Shows details about a snapshot.',
-             arg('snapshot', metavar='<snapshot>',
-                 help='Name or ID of the snapshot.'),
-             cli.FORMAT)
-def do_snapshot_show(client, args):
-    output.print_object(client.find('snapshots', args.snapshot),
-                        args.format)
+do_snapshot_show = cli.show_command('snapshots',
+                                    'Shows details about a snapshot.')
 
 
 @cli.command(
@@ -66,17 +60,10 @@ def do_snapshot_show(client, args):
              'admin only).'),
     cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
 def do_snapshot_delete(client, args):
-    def delete(name):
-        snapshot = client.find('snapshots', name)
-        if args.force:
-            client.action('snapshots', snapshot['id'], 'os-force_delete',
-                          None)
-        else:
-            client.delete('/snapshots/%s' % snapshot['id'])
-        output.message('Request to delete snapshot %s has been accepted.'
-                       % name, args.format)
-        if args.wait:
-            wait.wait(client, 'snapshots', snapshot['id'], (),
-                      ('error_deleting',), gone_ok=True,
-                      timeout=args.wait_timeout)
-    cli.for_each(args.snapshot, delete, 'snapshot', 'delete')
+    if args.force:
+        def send(sid):
+            client.action('snapshots', sid, 'os-force_delete', None)
+    else:
+        def send(sid):
+            client.delete('/snapshots/%s' % sid)
+    cli.delete_each(client, args, 'snapshots', send, 'delete')

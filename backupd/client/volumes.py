@@ -6,8 +6,6 @@ from backupd.client import http
 from backupd.client import output
 from backupd.client import wait
 
-DELETE_FAILED = ('error_deleting',)
-
 
 def _attached_to(volume):
     return ' '.join(a.get('server_id') or a.get('instance_uuid') or ''
@@ -76,24 +74,7 @@ def do_list(client, args):
     output.print_list(volumes, columns, args.format)
 
 
-@cli.command('show', 'Shows details about a volume.',
-             arg('volume', metavar='<volume>', help='Name or ID of the '
-                                                     'volume.'),
-             cli.FORMAT)
-def do_show(client, args):
-    output.print_object(client.find('volumes', args.volume), args.format)
-
-
-def _delete_each(client, args, send, verb):
-    def delete(name):
-        volume = client.find('volumes', name)
-        send(volume['id'])
-        output.message('Request to %s volume %s has been accepted.'
-                       % (verb, name), args.format)
-        if args.wait:
-            wait.wait(client, 'volumes', volume['id'], (), DELETE_FAILED,
-                      gone_ok=True, timeout=args.wait_timeout)
-    cli.for_each(args.volume, delete, 'volume', verb)
+do_show = cli.show_command('volumes', 'Shows details about a volume.')
 
 
 @cli.command(
@@ -105,9 +86,9 @@ def _delete_each(client, args, send, verb):
     cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
 def do_delete(client, args):
     params = {'cascade': 'true'} if args.cascade else None
-    _delete_each(client, args,
-                 lambda vid: client.delete('/volumes/%s' % vid, params),
-                 'delete')
+    cli.delete_each(client, args, 'volumes',
+                    lambda vid: client.delete('/volumes/%s' % vid, params),
+                    'delete')
 
 
 @cli.command(
@@ -117,7 +98,7 @@ def do_delete(client, args):
         help='Name or ID of the volume(s) to delete.'),
     cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
 def do_force_delete(client, args):
-    _delete_each(client, args, lambda vid: client.action(
+    cli.delete_each(client, args, 'volumes', lambda vid: client.action(
         'volumes', vid, 'os-force_delete', None), 'force-delete')
 
 

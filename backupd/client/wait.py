@@ -2,9 +2,11 @@
 
 Progress goes to stderr (stdout stays parseable with ``--format json``):
 on a terminal one line redrawn in place, with a bar when the server
-reports a percentage; otherwise one line per change. Only snapshots carry
-a percentage in Cinder's API (``os-extended-snapshot-attributes:progress``);
-backups and volumes show their status and the time elapsed.
+reports a percentage; otherwise one line per change. Snapshots carry a
+percentage in Cinder's API (``os-extended-snapshot-attributes:progress``);
+backupd adds the ``X-Backupd-Progress`` response header to a backup being
+created or restored (Cinder's body has no such key, and strict clients
+reject extra keys). Volumes show their status and the time elapsed.
 """
 import sys
 import time
@@ -12,14 +14,18 @@ import time
 from backupd.client import http
 
 SNAPSHOT_PROGRESS = 'os-extended-snapshot-attributes:progress'
+PROGRESS_HEADER = 'X-Backupd-Progress'
 BAR_WIDTH = 30
 FIRST_INTERVAL = 0.3
 MAX_INTERVAL = 2.0
 
 
-def percent_of(obj):
-    """The percentage the server reports for ``obj``, or None."""
+def percent_of(obj, headers=None):
+    """The percentage the server reports for ``obj`` (in its body, or in
+    the headers of the response that returned it), or None."""
     value = obj.get(SNAPSHOT_PROGRESS)
+    if value is None and headers is not None:
+        value = headers.get(PROGRESS_HEADER)
     if value is None:
         return None
     try:
@@ -84,7 +90,8 @@ def wait(client, collection, object_id, done, failed, gone_ok=False,
                                         'for it.' % (noun.capitalize(),
                                                      object_id))
             status = obj.get('status')
-            progress.update(status, percent_of(obj))
+            progress.update(status, percent_of(
+                obj, getattr(client, 'last_headers', None)))
             if status in done:
                 return obj
             if status in failed:

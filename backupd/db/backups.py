@@ -123,6 +123,20 @@ def count_children(context, parent_id, statuses):
 
 
 @api.reader
+def delayed_deleted_children(context, parent_ids):
+    """{parent id: how many of its children were deleted with delayed
+    delete (pending_delete, or being scrubbed)} for ``parent_ids``."""
+    if not parent_ids:
+        return {}
+    return dict(context.session.query(Backup.parent_id,
+                                      sa.func.count(Backup.id))
+                .filter(Backup.parent_id.in_(list(parent_ids)),
+                        Backup.deleted.is_(False),
+                        Backup.pending_delete_at.isnot(None))
+                .group_by(Backup.parent_id).all())
+
+
+@api.reader
 def due_for_scrub(context, cutoff, statuses, after_id=None, limit=100):
     """One page (by id, after ``after_id``) of backups the scrubber may
     remove: in ``statuses`` (pending, or a scrub a killed scrubber left

@@ -281,6 +281,22 @@ def test_microversion_dependent_fields(dep):
     backup = resp.json()['backup']['id']
     bs.wait_for(dep, 'backups', backup, 'available', admin=False,
                 project='mv')
+    # the backup service of the volume's host makes it: another zone is
+    # refused, not recorded as if honoured
+    before = len(dep.request('GET', '/backups', project='mv'
+                             ).json()['backups'])
+    message = _error(dep.request(
+        'POST', '/backups', project='mv', microversion='3.51',
+        json={'backup': {'volume_id': volume,
+                         'availability_zone': 'elsewhere'}}), 400)
+    assert message == (
+        'Invalid input received: Backups of volume %s are made by the '
+        'backup service on its host %s, in availability zone nova; give '
+        'availability_zone nova or leave it out.'
+        % (volume, dep.host)), message
+    assert len(dep.request('GET', '/backups', project='mv'
+                           ).json()['backups']) == before
+    assert bs.volume_status(dep, volume) == 'available'
     # metadata needs 3.43 on create
     refused = dep.request('POST', '/backups', project='mv',
                           microversion='3.42', json={'backup': {

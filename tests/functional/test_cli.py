@@ -1,5 +1,6 @@
 """The backupd CLI as a subprocess against backupd-all (noauth): output,
 exit status, and the effect seen through the API."""
+import io
 import json
 import os
 import pty
@@ -9,6 +10,8 @@ import sys
 import pytest
 import requests
 
+from backupd.client import shell
+from backupd.client import wait
 from tests.functional import backup_support as bs
 
 MiB = bs.MiB
@@ -360,8 +363,8 @@ def read_pty(master):
 def test_terminal_progress_and_wait_on_a_delayed_delete(backupd_all_factory):
     dep = backupd_all_factory(conf={'DEFAULT': {'delayed_delete': True}})
     bs.create_volume(dep, project='admin', name='cli-dd')
-    # a backup on a terminal: its status redrawn in place, no percentage
-    # (Cinder's backup bodies have no progress key)
+    # a backup on a terminal: its status redrawn in place (the percentage
+    # of a running backup: test_wait_shows_a_running_backups_percentage)
     master, slave = pty.openpty()
     proc = backupd(dep, 'backup-create', '--wait', '-f', 'json', 'cli-dd',
                    stderr=slave)
@@ -369,7 +372,7 @@ def test_terminal_progress_and_wait_on_a_delayed_delete(backupd_all_factory):
     drawn = read_pty(master)
     backup_id = json.loads(proc.stdout)['id']
     assert '\r' in drawn and 'backup %s: available' % backup_id in drawn
-    assert '%' not in drawn and drawn.endswith('\n')
+    assert drawn.endswith('\n')
 
     # delayed delete: an admin still sees the row, pending_delete; --wait
     # ends there instead of waiting for the scrubber
@@ -384,3 +387,38 @@ def test_terminal_progress_and_wait_on_a_delayed_delete(backupd_all_factory):
                    user='demo', project='demo')
     assert 'pending_delete' not in proc.stdout
     assert api_backup(dep, backup['id'], project='demo') is None
+
+
+def test_wait_shows_a_running_backups_percentage(dep):
+    """X-Backupd-Progress: the percentage of a backup being created, which
+    --wait draws. The backup is made to stand still in 'creating' at 42 %
+    by SQL (a real backup of a test volume ends before a poll could be
+    timed to land midway); it moves on once the 42 % has been drawn."""
+    volume = bs.create_volume(dep, project='admin', name='cli-progress')
+    backup_id = bs.create_backup(dep, volume, project='admin')
+    assert 'X-Backupd-Progress' not in dep.request(
+        'GET', '/backups/%s' % backup_id, project='admin',
+        admin=True).headers
+    bs.sql(dep, "UPDATE backups SET status = 'creating', progress = 42 "
+           "WHERE id = :id", id=backup_id)
+    resp = dep.request('GET', '/backups/%s' % backup_id, project='admin',
+                       admin=True)
+    assert resp.headers['X-Backupd-Progress'] == '42'
+    assert 'progress' not in resp.json()['backup']    # Cinder's keys only
+
+    class Out(io.StringIO):
+        def write(self, text):
+            if '42%' in text:
+                bs.sql(dep, "UPDATE backups SET status = 'available', "
+                       "progress = 100 WHERE id = :id", id=backup_id)
+            return super().write(text)
+
+    argv = noauth(dep) + ['backup-show', backup_id]
+    client = shell.make_client(shell.build_parser(argv).parse_args(argv))
+    out = Out()
+    final = wait.wait(client, 'backups', backup_id, ('available',),
+                      ('error',), timeout=60, out=out)
+    assert final['status'] == 'available'
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith('backup %s: creating 42%% (' % backup_id)
+    assert lines[-1].startswith('backup %s: available (' % backup_id)

@@ -43,6 +43,7 @@ SORT_KEYS = {'id': 'id', 'name': 'display_name', 'status': 'status',
              'object_count': 'object_count'}
 
 SERVICE = 'backupd-backup'
+PROGRESS_HEADER = 'X-Backupd-Progress'
 _RPC = None
 
 
@@ -64,41 +65,59 @@ def detail(req):
 
 
 def _list(req, detailed):
-    ctx = wsgi.context_of(req)
-    policies.authorize(ctx, policy.GET_ALL)
-    params = common.list_params(req, FILTERS, SORT_KEYS)
+    return common.list_response(
+        req, 'backups', detailed, policy.GET_ALL, FILTERS, SORT_KEYS,
+        _listed, _list_items)
+
+
+def _listed(ctx, project, params):
+    """The page of backups a list shows, and their count when asked;
+    delayed-deleted ones are hidden (_listed_statuses, _hidden)."""
     filters = dict(params.filters)
-    project = common.project_filter(ctx, req)
     if project is not None:
         filters['project_id'] = project
     filters['status'] = _listed_statuses(ctx, filters.get('status'))
+    if not ctx.is_admin:
+        filters['pending_delete_at'] = None     # see _hidden
     if params.marker is not None:
         get_row(ctx, params.marker)
     rows = db.get_all(ctx, models.Backup, filters, params.sort_keys,
                       params.sort_dirs, params.marker, params.limit,
                       params.offset)
-    if detailed:
-        items = _details(req, ctx, rows)
-    else:
-        items = [views.summary(req, row) for row in rows]
     count = (db.count(ctx, models.Backup, filters)
              if params.with_count else None)
-    parts = ('backups', 'detail') if detailed else ('backups',)
-    return wsgi.json_response(common.collection_body(
-        req, 'backups', parts, items, rows, params, count=count))
+    return rows, count
+
+
+def _list_items(req, ctx, rows, detailed):
+    if detailed:
+        return _details(req, ctx, rows)
+    return [views.summary(req, row) for row in rows]
 
 
 def show(req, backup_id):
     ctx = wsgi.context_of(req)
     row = get_row(ctx, backup_id)
     _authorize(ctx, policy.GET, row)
-    return wsgi.json_response({'backup': _details(req, ctx, [row])[0]})
+    return wsgi.json_response({'backup': _details(req, ctx, [row])[0]},
+                              headers=_progress_header(row))
+
+
+def _progress_header(row):
+    """Percent done of a running backup or restore, as a header: Cinder's
+    body has no such key and strict clients reject extra keys."""
+    if row.status not in (B.CREATING, B.RESTORING):
+        return None
+    return {PROGRESS_HEADER: str(max(0, min(100, row.progress or 0)))}
 
 
 def _details(req, ctx, rows):
     show_owner = common.allowed(ctx, policy.PROJECT_ATTRIBUTE)
     metas = metadata.of(ctx, models.Backup, [r.id for r in rows])
-    return [views.detail(req, row, metas[row.id], show_owner)
+    hidden = {} if ctx.is_admin else backup_db.delayed_deleted_children(
+        ctx, [r.id for r in rows if r.num_dependent_backups])
+    return [views.detail(req, row, metas[row.id], show_owner,
+                         row.num_dependent_backups > hidden.get(row.id, 0))
             for row in rows]
 
 
@@ -120,15 +139,15 @@ def create(req):
     parent = None
     if common.flag(body, 'incremental', 'backup'):
         parent = _parent_of(ctx, volume)
-    hosts.require_up(volume.host, SERVICE,
-                     'back up volume %s' % volume.id)
+    service = hosts.require_up(volume.host, SERVICE,
+                               'back up volume %s' % volume.id)
+    zone = _backup_zone(volume, service, body.get('availability_zone'))
     values = {
         'id': str(uuid.uuid4()), 'volume_id': volume.id,
         'snapshot_id': snapshot.id if snapshot else None,
         'user_id': ctx.user_id, 'project_id': ctx.project_id,
         'host': volume.host, 'status': B.CREATING,
-        'availability_zone': (body.get('availability_zone') or
-                              volume.availability_zone),
+        'availability_zone': zone,
         'display_name': body.get('name'),
         'display_description': body.get('description'),
         'container': body.get('container'), 'size': volume.size,
@@ -149,6 +168,21 @@ def create(req):
                 undo=lambda: _undo_create(ctx, row, volume, snapshot))
     return wsgi.json_response({'backup': views.summary(req, row)},
                               status=202)
+
+
+def _backup_zone(volume, service, asked):
+    """The availability zone of the backup: that of the backup service on
+    the volume's host, which reads the volume locally and so is the only
+    one that can make the backup; a different zone asked for (3.51) is a
+    400 rather than a promise the backup would not keep."""
+    zone = service.availability_zone or volume.availability_zone
+    if asked and asked != zone:
+        raise exception.InvalidInput(
+            reason='Backups of volume %s are made by the backup service on '
+                   'its host %s, in availability zone %s; give '
+                   'availability_zone %s or leave it out.'
+                   % (volume.id, volume.host, zone, zone))
+    return zone
 
 
 def _snapshot_of(ctx, volume, snapshot_id):
@@ -337,8 +371,12 @@ def _delay_delete(ctx, row):
 
 
 def _hidden(ctx, row):
-    """A pending_delete backup is gone for everybody but admins."""
-    return row.status == B.PENDING_DELETE and not ctx.is_admin
+    """A backup deleted with delayed_delete is gone for everybody but
+    admins: while pending_delete, and while the scrubber removes it
+    (``deleting`` with ``pending_delete_at`` still set), so it does not
+    reappear for its project during the scrub."""
+    return not ctx.is_admin and (row.status == B.PENDING_DELETE
+                                 or row.pending_delete_at is not None)
 
 
 def _listed_statuses(ctx, asked):
@@ -368,9 +406,11 @@ def restore(req, backup_id):
                                project_id=common.owner_filter(ctx))
         _check_restore_target(row, target)
     hosts.require_up(row.host, SERVICE, 'restore backup %s' % row.id)
-    volume_host = target.host if target else row.host
-    hosts.require_up(volume_host, hosts.VOLUME_BINARY,
-                     'write the restore of backup %s' % row.id)
+    if target is not None:
+        hosts.require_up(target.host, hosts.VOLUME_BINARY,
+                         'write the restore of backup %s' % row.id)
+    else:
+        _place_restored_volume(row)
     with db.writer.using(ctx):
         volume = target or _new_volume(ctx, row, body.get('name'))
         if not db.conditional_update(
@@ -389,6 +429,22 @@ def restore(req, backup_id):
                                              volume.id), SERVICE,
                 undo=lambda: _undo_restore(ctx, row, volume, target is None))
     return wsgi.json_response(views.restore(row, volume), status=202)
+
+
+def _place_restored_volume(row):
+    """409 unless a new volume of the backup's size fits on the backup's
+    host: its backup service writes the restore through a local path, so
+    the volume cannot go anywhere else (doc/volume-placement.rst)."""
+    size = row.size or 1
+    hosts.place_volume(
+        size, 'restore backup %s to a new volume' % row.id, host=row.host,
+        scope='the new volume must be on %s, the backup\'s host (its backup '
+              'service writes the restore), and that host has no room for '
+              'it' % row.host,
+        fixes=['free space on %s (delete volumes or snapshots no longer '
+               'needed)' % row.host,
+               'restore onto an existing volume of at least %d GiB there '
+               '(restore/volume_id)' % size])
 
 
 def _undo_restore(ctx, row, volume, new):
@@ -414,6 +470,16 @@ def _check_restore_target(row, volume):
                    'restore to a volume of at least %d GiB or omit volume_id '
                    'to create one.' % (volume.id, volume.size, row.id,
                                        row.size, row.size))
+    if volume.host != row.host:
+        # The backup service writes a restore through the volume's local
+        # path, so it can only restore to volumes of its own host.
+        raise exception.InvalidInput(
+            reason='Volume %s is on host %s, but backup %s is restored by '
+                   'the backup service on host %s, which can only write to '
+                   'volumes of its own host. Restore onto a volume on %s, or '
+                   'omit volume_id to restore to a new volume (created on '
+                   '%s).' % (volume.id, volume.host, row.id, row.host,
+                             row.host, row.host))
 
 
 def _new_volume(ctx, row, name):

@@ -49,19 +49,9 @@ def detail(req):
 
 
 def _list(req, detailed):
-    ctx = wsgi.context_of(req)
-    policies.authorize(ctx, policy.GET_ALL)
-    params = common.list_params(req, FILTERS, SORT_KEYS)
-    project = common.project_filter(ctx, req)
-    rows = resources.get_all(ctx, models.Snapshot, project, params.filters,
-                             params.sort_keys, params.sort_dirs,
-                             params.marker, params.limit, params.offset)
-    items = _views(req, ctx, rows, detailed)
-    count = (resources.count(ctx, models.Snapshot, project, params.filters)
-             if params.with_count else None)
-    parts = ('snapshots', 'detail') if detailed else ('snapshots',)
-    return wsgi.json_response(common.collection_body(
-        req, 'snapshots', parts, items, rows, params, count=count))
+    return common.list_response(
+        req, 'snapshots', detailed, policy.GET_ALL, FILTERS, SORT_KEYS,
+        common.visible_rows(models.Snapshot), _views)
 
 
 def show(req, snapshot_id):

@@ -15,7 +15,12 @@ def summary(req, row):
             'links': links(req, row.id)}
 
 
-def detail(req, row, metadata=None, show_owner=False):
+def detail(req, row, metadata=None, show_owner=False, has_dependents=None):
+    """``has_dependents``: whether the caller can see dependent backups
+    (children deleted with delayed delete are gone for a project); the
+    row's own count when not given."""
+    if has_dependents is None:
+        has_dependents = bool(row.num_dependent_backups)
     body = {
         'id': row.id,
         'status': row.status,
@@ -31,7 +36,7 @@ def detail(req, row, metadata=None, show_owner=False):
         'snapshot_id': row.snapshot_id,
         'container': row.container,
         'availability_zone': row.availability_zone,
-        'has_dependent_backups': bool(row.num_dependent_backups),
+        'has_dependent_backups': has_dependents,
         'is_incremental': row.parent_id is not None,
         'data_timestamp': row.data_timestamp,
     }
