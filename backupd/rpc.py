@@ -51,10 +51,17 @@ def cleanup():
 
 
 def get_server(target, endpoints):
+    """An RPC server dispatching only to methods marked
+    ``@oslo_messaging.expose``.
+
+    Managers also carry service hooks (init_host, cleanup, periodic_tasks)
+    and helpers; none of those may be callable by whoever can reach the
+    bus. A call to an unexposed name gets NoSuchMethod back.
+    """
     return messaging.get_rpc_server(
         _TRANSPORT, target, endpoints, executor='eventlet',
         serializer=ContextSerializer(),
-        access_policy=messaging.DefaultRPCAccessPolicy)
+        access_policy=messaging.ExplicitRPCAccessPolicy)
 
 
 def get_client(target, version_cap=None):

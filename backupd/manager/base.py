@@ -1,8 +1,12 @@
 """What every manager shares: identity, readiness, driver initialization.
 
-A manager is a thin RPC endpoint. It is *ready* once its driver passed
-``do_setup()`` and ``check_for_setup_error()``; until then its service keeps
-heartbeating but shows ``down`` and gets no work. A failed initialization is
+A manager is a thin RPC endpoint: only its methods marked
+``@oslo_messaging.expose``, exactly those its rpcapi client sends, are
+reachable over the bus (rpc.get_server); the service hooks below are not.
+
+It is *ready* once its driver passed ``do_setup()`` and
+``check_for_setup_error()``; until then its service keeps heartbeating but
+shows ``down`` and gets no work. A failed initialization is
 retried by the periodic task when ``<kind>_periodic_initialization`` is on
 (backupd.manager.driver_init).
 """
