@@ -1,4 +1,5 @@
-"""backupd-manage: operator commands (db sync/version, service list)."""
+"""backupd-manage: operator commands (db sync/version, service list,
+backup verify)."""
 import sys
 
 from oslo_config import cfg
@@ -7,8 +8,16 @@ import prettytable
 from backupd.cmd import common
 from backupd import context as backupd_context
 from backupd.db import api as db
+from backupd.db import backups as backup_db
 from backupd.db import migration
+from backupd import exception
+from backupd.manager.backup import common as backup_common
+from backupd.manager.backup import manager as backup_manager
+from backupd.manager import states
 from backupd import servicegroup
+
+# Exit codes of backup verify.
+VERIFY_OK, VERIFY_PROBLEMS, VERIFY_USAGE, VERIFY_NO_DRIVER = 0, 1, 2, 3
 
 
 def db_sync(conf, args):
@@ -22,19 +31,80 @@ def db_version(conf, args):
 
 def service_list(conf, args):
     table = prettytable.PrettyTable(
-        ['Binary', 'Host', 'Zone', 'Status', 'State', 'Updated At', 'Reason'])
+        ['Binary', 'Host', 'Zone', 'Status', 'State', 'Updated At', 'Reason',
+         'Free GiB', 'Total GiB', 'Provisioned GiB', 'Capacity At'])
     for svc in db.service_get_all(backupd_context.get_admin_context()):
         reason = servicegroup.why_down(svc, conf)
         table.add_row([svc.binary, svc.host, svc.availability_zone,
                        'disabled' if svc.disabled else 'enabled',
                        'down' if reason else 'up',
-                       servicegroup.last_seen(svc), reason or ''])
+                       servicegroup.last_seen(svc), reason or '']
+                      + _capacity_cells(svc))
     print(table)
+
+
+def _capacity_cells(svc):
+    """What a volume service last reported for placement; blank for
+    other services and for a volume service that never reported."""
+    if svc.capacity_reported_at is None:
+        return ['', '', '', '']
+    return ['%.2f' % svc.free_capacity_gb, '%.2f' % svc.total_capacity_gb,
+            '%.2f' % (svc.provisioned_capacity_gb or 0.0),
+            svc.capacity_reported_at]
+
+
+def backup_verify(conf, args):
+    """Re-read and check every stored object of backups (and of the
+    backups they depend on) with this host's backup driver; nothing is
+    changed. One line per backup; exit 1 when any has a problem or could
+    not be checked, 3 when the driver cannot be set up."""
+    ctx = backupd_context.get_admin_context()
+    if bool(args.backup_ids) == bool(args.all):
+        print('give backup ids or --all (the available backups of host %s)'
+              % conf.host, file=sys.stderr)
+        return VERIFY_USAGE
+    if args.all:
+        rows = backup_db.on_host(ctx, conf.host, (states.Backup.AVAILABLE,))
+    else:
+        try:
+            rows = [backup_common.backup_row(ctx, backup_id)
+                    for backup_id in args.backup_ids]
+        except exception.BackupNotFound as exc:
+            print('%s; nothing verified.' % exc, file=sys.stderr)
+            return VERIFY_USAGE
+    try:
+        # do_setup only: check_for_setup_error also probes that the store
+        # takes writes, and verifying only reads (a full or read-only store
+        # can still be checked).
+        driver = backup_manager.BackupManager(conf, conf.host).load_driver()
+        driver.do_setup()
+    except Exception as exc:
+        print('Cannot verify on host %s: backup driver %s: %s'
+              % (conf.host, conf.backup_driver, exc), file=sys.stderr)
+        return VERIFY_NO_DRIVER
+    failed = 0
+    for row in rows:
+        where = '' if row.host == conf.host else (
+            ' (made on host %s: its store may not be reachable from %s)'
+            % (row.host, conf.host))
+        try:
+            report = driver.verify(backup_common.ref_of(ctx, row))
+        except Exception as exc:     # e.g. the store unreachable: go on
+            print('ERROR: backup %s could not be verified: %s%s'
+                  % (row.id, exc, where))
+            failed += 1
+            continue
+        print('%s: %s%s' % ('OK' if report.ok else 'FAILED',
+                            report.summary(), where))
+        failed += not report.ok
+    print('%d backup(s) verified, %d with problems' % (len(rows), failed))
+    return VERIFY_PROBLEMS if failed else VERIFY_OK
 
 
 COMMANDS = {
     'db': {'sync': db_sync, 'version': db_version},
     'service': {'list': service_list},
+    'backup': {'verify': backup_verify},
 }
 
 
@@ -47,19 +117,23 @@ def _add_parsers(subparsers):
             p = cat_sub.add_parser(action)
             if (category, action) == ('db', 'sync'):
                 p.add_argument('version', nargs='?', help='target revision')
+            if (category, action) == ('backup', 'verify'):
+                p.add_argument('backup_ids', nargs='*', metavar='BACKUP_ID')
+                p.add_argument('--all', action='store_true',
+                               help='every available backup of this host')
 
 
 CATEGORY_OPT = cfg.SubCommandOpt('category', title='Commands',
                                  handler=_add_parsers,
-                                 help='db sync|version, service list')
+                                 help='db sync|version, service list, '
+                                      'backup verify')
 
 
 def main(argv=None):
     common.CONF.register_cli_opt(CATEGORY_OPT)
     conf = common.prepare('backupd-manage', argv=argv, with_bus=False)
     category = conf.category
-    COMMANDS[category.name][category.action](conf, category)
-    return 0
+    return COMMANDS[category.name][category.action](conf, category) or 0
 
 
 if __name__ == '__main__':

@@ -15,6 +15,14 @@ OPTS = [
                help='How many backup and restore operations one backup '
                     'service runs at once; more wait their turn. 0 means '
                     'no limit.'),
+    cfg.IntOpt('backup_verify_interval', default=0, min=0,
+               help='Seconds between two automatic verification passes of '
+                    'this backup service: each re-reads and checks every '
+                    'stored object of its available backups, one backup at '
+                    'a time (as "backupd-manage backup verify --all"), and '
+                    'reports each damaged backup with a backup.verify.error '
+                    'notification and an error in the log. Checked every '
+                    'periodic_interval. 0: never.'),
     cfg.StrOpt('backup_topic', default='backupd-backup',
                help='RPC topic the backup services listen on.'),
 ] + driver_init.init_opts('backup')

@@ -6,16 +6,15 @@ call it over RPC; no behaviour is mocked.
 The operations are called directly and return when done, so the tests
 read top to bottom: rows in, operation, rows out.
 """
+import time
+
 import eventlet
 from oslo_config import cfg
-from oslo_db.sqlalchemy import enginefacade
 import pytest
-import sqlalchemy as sa
 
 from backupd import conf as backupd_conf
 from backupd import context as backupd_context
 from backupd.db import api as db
-from backupd.db import migration
 from backupd.db import models
 from backupd.db import volumes as volume_db
 from backupd.manager.backup import cleanup
@@ -24,6 +23,7 @@ from backupd.manager.backup import manager as backup_manager
 from backupd.manager.backup import restore
 from backupd.manager import states
 from backupd.manager.volume import manager as volume_manager
+from tests import db_support
 
 B = states.Backup
 V = states.Volume
@@ -55,16 +55,8 @@ class InProcessVolumeAPI:
 
 @pytest.fixture
 def ctx(tmp_path):
-    url = 'sqlite:///%s' % (tmp_path / 'backupd.sqlite')
-    engine = sa.create_engine(url)
-    migration.upgrade(engine)
-    private = enginefacade.transaction_context()
-    private.configure(connection=url)
-    restore_factory = db.main_context_manager.patch_factory(private)
-    yield backupd_context.get_admin_context()
-    private.writer.get_engine().dispose()
-    restore_factory()
-    engine.dispose()
+    with db_support.migrated('sqlite:///%s' % (tmp_path / 'backupd.sqlite')):
+        yield backupd_context.get_admin_context()
 
 
 @pytest.fixture
@@ -110,6 +102,14 @@ def _backup_row(ctx, volume_id, **values):
 
 def _row(ctx, model, row_id):
     return db.get(ctx, model, row_id, include_deleted=True)
+
+
+def _until(predicate, what, timeout=30):
+    """Yield to the hub (green threads, tpool) until ``predicate()``."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, 'timed out waiting for ' + what
+        eventlet.sleep(0.05)
 
 
 def _temp_rows(ctx):
@@ -192,7 +192,10 @@ def test_cleanup_repairs_each_stuck_status_once(ctx, managers):
 
     for _ in range(2):                 # idempotent
         cleanup.run(backups, ctx)
-        eventlet.sleep(0.5)            # the resumed delete's green thread
+        # the resumed delete runs in its own green thread (its storage
+        # delete on a native one): wait for its end, not a fixed time
+        _until(lambda: _row(ctx, models.Backup, doomed).deleted,
+               'the resumed delete of %s' % doomed)
     row = _row(ctx, models.Backup, creating)
     assert (row.status, row.fail_reason) == (B.ERROR, cleanup.INCOMPLETE)
     assert row.temp_snapshot_id is None
@@ -222,3 +225,31 @@ def test_create_reads_a_temp_clone_when_snapshots_have_no_path(ctx,
         clones = ctx.session.query(models.Volume).filter_by(
             is_temporary=True).all()
     assert [c.deleted for c in clones] == [True]    # made, used, removed
+
+
+def test_no_reset_to_available_while_a_delete_removes_the_data(ctx,
+                                                               managers):
+    """An admin may reset a deleting backup to error mid-delete, but not
+    then to available while the delete still runs: its verification could
+    pass before the run removes the rest. The delete run is registered
+    exactly as delete.run registers it (pausing a real one mid-removal is
+    not deterministic); the data is still whole, so only the rule refuses.
+    """
+    from backupd.manager.backup import work
+    volumes, backups = managers
+    backup = _backup_row(ctx, _volume(ctx, volumes))
+    create.run(backups, ctx, backup)
+    assert db.conditional_update(ctx, models.Backup, backup,
+                                 {'status': B.DELETING},
+                                 {'status': B.AVAILABLE})
+    with backups.runs.registered(work.Run(backup, 'delete', B.DELETING)):
+        assert backups.reset_status(ctx, backup, B.ERROR)['ok']
+        refused = backups.reset_status(ctx, backup, B.AVAILABLE)
+        assert (refused['ok'], refused['conflict']) == (False, True)
+        assert 'still being deleted by backup service %s' % HOST in \
+            refused['reason']
+        assert _row(ctx, models.Backup, backup).status == B.ERROR
+    # the run is over (here: it never removed anything): verified, available
+    done = backups.reset_status(ctx, backup, B.AVAILABLE)
+    assert done['ok'], done
+    assert _row(ctx, models.Backup, backup).status == B.AVAILABLE

@@ -30,6 +30,7 @@ def run(mgr, context, backup_id, force=False, source_done=False):
     if live is not None:
         # a create/restore run settling into delete, or one still waiting
         # for its slot (it will find the row deleting and touch nothing)
+        live.deleting = True
         return _delete(mgr, context, backup_id, force, source_done)
     with mgr.runs.registered(work.Run(backup_id, 'delete', B.DELETING)):
         return _delete(mgr, context, backup_id, force, source_done)

@@ -5,6 +5,7 @@ Thin: each RPC method hands its work to a named operation module. Long work
 thread; quick questions (reset-status verdict, export) are calls.
 """
 from oslo_log import log as logging
+import oslo_messaging as messaging
 
 from backupd import exception
 from backupd.manager import base
@@ -14,6 +15,7 @@ from backupd.manager.backup import delete
 from backupd.manager.backup import records
 from backupd.manager.backup import reset
 from backupd.manager.backup import restore
+from backupd.manager.backup import verify
 from backupd.manager.backup import work
 from backupd.manager.volume import rpcapi as volume_rpcapi
 
@@ -29,6 +31,7 @@ class BackupManager(base.Manager):
         super().__init__(conf, host)
         self.runs = work.Runs(conf.backup_max_operations)
         self._volume_rpc = volume_rpc
+        self.verify_schedule = verify.Schedule(conf.backup_verify_interval)
 
     def driver_name(self):
         return self.conf.backup_driver
@@ -53,19 +56,26 @@ class BackupManager(base.Manager):
         super().periodic_tasks(context)
         if self.ready:
             cleanup.retry_temp_resources(self, context)
+            if self.verify_schedule.start_if_due():
+                work.spawn(verify.run_pass, self, context,
+                           self.verify_schedule)
 
     # --- RPC API 1.0 -------------------------------------------------------
+    @messaging.expose
     def create_backup(self, context, backup_id):
         work.spawn(create.run, self, context, backup_id)
 
+    @messaging.expose
     def restore_backup(self, context, backup_id, volume_id):
         work.spawn(restore.run, self, context, backup_id, volume_id)
 
+    @messaging.expose
     def delete_backup(self, context, backup_id, force=False):
         if force and self.runs.cancel(backup_id):
             return   # the run sees the cancel and completes the delete
         work.spawn(delete.run, self, context, backup_id, force)
 
+    @messaging.expose
     def reset_status(self, context, backup_id, status):
         """-> {'ok': bool, 'reason': str or None, 'conflict': bool}."""
         if status == reset.B.ERROR:
@@ -75,9 +85,11 @@ class BackupManager(base.Manager):
             self, context, backup_id, live=self.runs.get(backup_id))
         return {'ok': ok, 'reason': reason, 'conflict': conflict}
 
+    @messaging.expose
     def export_record(self, context, backup_id):
         return records.export(self, context, backup_id)
 
+    @messaging.expose
     def import_record(self, context, backup_id, backup_service, record):
         work.spawn(records.import_, self, context, backup_id, backup_service,
                record)

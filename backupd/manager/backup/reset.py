@@ -42,6 +42,13 @@ def to_available(mgr, context, backup_id, live=None):
         return False, 'backup %s was deleted meanwhile' % backup_id, True
     if row.status == B.AVAILABLE:
         return True, None, False
+    if live is not None and live.deleting:
+        # Reset to error is allowed mid-delete (a stuck delete must be
+        # repairable), but the run keeps removing objects: verifying now
+        # could pass and leave an 'available' backup with its data gone.
+        return False, ('its data is still being deleted by backup service '
+                       '%s; wait until the delete ends, then reset it '
+                       'again or delete it' % mgr.host), True
     mgr.require_ready()
     ref = common.ref_of(context, row)
     report = work.in_thread(mgr.driver.verify, ref)

@@ -39,6 +39,9 @@ class Run:
         # run still waiting for a slot owns nothing yet.
         self.claimed = False
         self.reported = None        # last percentage notified
+        # Set while the run removes the backup's data (a delete, or a
+        # create/restore settling into one): no reset may mark it available.
+        self.deleting = kind == 'delete'
 
     # Called from the driver's native thread: plain attribute access only.
     def progress(self, done_bytes, total_bytes):
