@@ -674,6 +674,31 @@ class BackupDriverCases:
         self.assert_restores(driver, keep, sha256_of(volume),
                              tmp_path / 'out')
 
+    def test_delete_ignores_manifest_names_outside_the_backup(
+            self, driver, tmp_path, monkeypatch):
+        # Fault injection: a tampered manifest (write access to the store,
+        # or a forged imported record) naming another backup's object
+        # through "..", which an HTTP client would resolve. Only names of
+        # the backup's own object kinds are deleted.
+        volume = write_volume(tmp_path / 'vol', 1 * MiB, seed=23,
+                              layout='random')
+        victim = self.backup(driver, volume, 'victim')
+        crafted = self.backup(driver, volume, 'crafted')
+        real_load = driver._load_manifest
+
+        def tampered(container, name):
+            found = real_load(container, name)
+            found.chunks[0].object = (
+                'backup_crafted/../backup_victim/chunk_00000000')
+            return found
+        monkeypatch.setattr(driver, '_load_manifest', tampered)
+        driver.delete_backup(crafted)
+        monkeypatch.undo()
+        assert self.objects_of(driver, crafted) == []
+        assert driver.verify(victim).ok
+        self.assert_restores(driver, victim, sha256_of(volume),
+                             tmp_path / 'out')
+
     # --- records ---
 
     def test_export_import_record(self, driver, tmp_path):

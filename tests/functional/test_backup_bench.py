@@ -30,7 +30,7 @@ def run_bench(tmp_path, *args, env=None):
 
 def check_figures(out, size):
     assert out['volume_bytes'] == size and out['caches_dropped'] is False
-    for key in ('cp', 'cp_then_sync', 'read_sha256'):
+    for key in ('cp', 'cp_then_sync', 'read_only', 'read_sha256'):
         assert out[key]['seconds'] > 0
     for phase in ('full', 'restore', 'incremental'):
         assert PHASE_KEYS <= set(out[phase]), phase
@@ -39,6 +39,7 @@ def check_figures(out, size):
     assert 0.3 * size < out['full']['stored_bytes'] < 0.8 * size
     assert out['incremental']['stored_fraction'] <= 0.02
     assert out['incremental']['time_vs_cp'] > 0
+    assert out['incremental']['time_vs_read_only'] > 0
 
 
 def test_posix_bench(tmp_path):

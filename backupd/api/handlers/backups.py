@@ -375,8 +375,9 @@ def _hidden(ctx, row):
     admins: while pending_delete, and while the scrubber removes it
     (``deleting`` with ``pending_delete_at`` still set), so it does not
     reappear for its project during the scrub."""
-    return not ctx.is_admin and (row.status == B.PENDING_DELETE
-                                 or row.pending_delete_at is not None)
+    return not ctx.is_admin and (
+        row.status == B.PENDING_DELETE
+        or (row.status == B.DELETING and row.pending_delete_at is not None))
 
 
 def _listed_statuses(ctx, asked):

@@ -39,6 +39,7 @@ import abc
 import dataclasses
 import logging
 import os
+import re
 import typing
 
 from oslo_config import cfg
@@ -289,7 +290,9 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
         recorded = {entry.object for entry in found.chunks
                     if entry.object and entry.source == 'self'}
         recorded.update(obj.name for obj in found.block_hashes)
-        return {name for name in recorded if name.startswith(prefix)}
+        own = re.compile(re.escape(prefix)
+                         + r'(chunk|pack|block_sha256)_[0-9]+\Z')
+        return {name for name in recorded if own.match(name)}
 
     def export_record(self, backup):
         return {'engine': manifest.MANIFEST_FORMAT,

@@ -225,14 +225,19 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
         """``Connection.<method>(...)`` on this thread's connection."""
         conn = self._connection()
         backoff = self.conf.backup_swift_retry_backoff
-        for attempt in range(self.conf.backup_swift_retry_attempts + 1):
+        attempts = self.conf.backup_swift_retry_attempts + 1
+        for attempt in range(attempts):
+            for arg in args:
+                if isinstance(arg, _Payload):
+                    arg.seek(0)    # a retried PUT sends its body again
             try:
                 result = getattr(conn, method)(*args, **kwargs)
                 break
             except _BROKEN_BODY as exc:
                 conn.http_conn = None          # reconnect on the next try
                 broken = exc
-                time.sleep(min(backoff * 2 ** attempt, 64))
+                if attempt + 1 < attempts:
+                    time.sleep(min(backoff * 2 ** attempt, 64))
         else:
             raise swift_exceptions.ClientException(
                 'response broken off while reading it: %s' % broken)

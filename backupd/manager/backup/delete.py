@@ -96,7 +96,10 @@ def _failed(context, row, error, force):
     LOG.error('Deleting backup %s failed: %s', row.id, reason)
     if db.conditional_update(
             context, models.Backup, row.id,
-            {'status': B.ERROR_DELETING, 'fail_reason': reason[:1024]},
+            # pending_delete_at cleared: a failed (scrub) delete is shown
+            # to its project, which can retry it
+            {'status': B.ERROR_DELETING, 'fail_reason': reason[:1024],
+             'pending_delete_at': None},
             {'status': B.FROM['fail_delete']}):
         common.notify(context, common.backup_row(context, row.id),
                       'delete', 'error', force=force)

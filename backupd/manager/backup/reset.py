@@ -22,9 +22,11 @@ B = common.B
 
 
 def to_error(context, backup_id):
-    """Any status -> error; returns whether it changed."""
+    """Any status -> error; returns whether it changed. A backup reset out
+    of delayed delete is no longer pending: its project sees it again."""
     return db.conditional_update(context, models.Backup, backup_id,
-                                 {'status': B.ERROR},
+                                 {'status': B.ERROR,
+                                  'pending_delete_at': None},
                                  {'status': B.FROM['reset_to_error']})
 
 
@@ -62,7 +64,7 @@ def to_available(mgr, context, backup_id, live=None):
             {'status': B.FROM['reset_to_error']})
         return False, reason, not marked
     values = {'status': B.AVAILABLE, 'fail_reason': None,
-              'restore_volume_id': None,
+              'restore_volume_id': None, 'pending_delete_at': None,
               'service': row.service or mgr.driver_name()}
     record = work.in_thread(mgr.driver.export_record, ref)
     values['container'] = row.container or record.get('container')
