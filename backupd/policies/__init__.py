@@ -38,6 +38,15 @@ def reset():
     _ENFORCER = None
 
 
+def check_is_admin(context):
+    """Whether ``context_is_admin`` holds for the caller: the one place that
+    decides who is an administrator (visibility and all_tenants included)."""
+    return get_enforcer().authorize(
+        'context_is_admin',
+        {'project_id': context.project_id, 'user_id': context.user_id},
+        context)
+
+
 def authorize(context, action, target=None):
     """Raise Forbidden (403) unless ``context`` may do ``action`` on ``target``."""
     target = target or {'project_id': context.project_id,

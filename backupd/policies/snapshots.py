@@ -18,18 +18,20 @@ _S = '/snapshots/{snapshot_id}'
 rule = volumes.rule
 
 RULES = [
-    rule(CREATE, base.ADMIN_OR_OWNER, 'Snapshot a volume.', 'POST',
+    rule(CREATE, base.PROJECT_MEMBER_OR_ADMIN, 'Snapshot a volume.', 'POST',
           '/snapshots'),
-    rule(GET, base.ADMIN_OR_OWNER, 'Show a snapshot.', 'GET', _S),
-    rule(GET_ALL, base.ADMIN_OR_OWNER, 'List snapshots.', 'GET',
+    rule(GET, base.PROJECT_READER_OR_ADMIN, 'Show a snapshot.', 'GET', _S),
+    rule(GET_ALL, base.PROJECT_READER_OR_ADMIN, 'List snapshots.', 'GET',
           '/snapshots/detail'),
-    rule(UPDATE, base.ADMIN_OR_OWNER, 'Rename a snapshot.', 'PUT', _S),
-    rule(DELETE, base.ADMIN_OR_OWNER, 'Delete a snapshot.', 'DELETE', _S),
+    rule(UPDATE, base.PROJECT_MEMBER_OR_ADMIN,
+         'Rename a snapshot.', 'PUT', _S),
+    rule(DELETE, base.PROJECT_MEMBER_OR_ADMIN,
+         'Delete a snapshot.', 'DELETE', _S),
     rule(RESET_STATUS, base.ADMIN, 'Set a snapshot\'s status '
           '(os-reset_status).', 'POST', _S + '/action'),
     rule(FORCE_DELETE, base.ADMIN, 'Delete a snapshot whatever its status '
           '(os-force_delete).', 'POST', _S + '/action'),
-    rule(EXTENDED_ATTRIBUTES, base.ADMIN_OR_OWNER,
+    rule(EXTENDED_ATTRIBUTES, base.PROJECT_READER_OR_ADMIN,
           'See a snapshot\'s progress and project.', 'GET', _S),
 ]
 

@@ -36,37 +36,45 @@ def rule(name, check, description, method, path):
 
 
 RULES = [
-    rule(CREATE, base.ADMIN_OR_OWNER, 'Create a volume.', 'POST',
+    rule(CREATE, base.PROJECT_MEMBER_OR_ADMIN, 'Create a volume.', 'POST',
           '/volumes'),
-    rule(GET, base.ADMIN_OR_OWNER, 'Show a volume.', 'GET', _V),
-    rule(GET_ALL, base.ADMIN_OR_OWNER, 'List volumes (all projects only '
+    rule(GET, base.PROJECT_READER_OR_ADMIN, 'Show a volume.', 'GET', _V),
+    rule(GET_ALL, base.PROJECT_READER_OR_ADMIN,
+         'List volumes (all projects only '
           'for admins, with all_tenants).', 'GET', '/volumes/detail'),
-    rule(UPDATE, base.ADMIN_OR_OWNER, 'Rename a volume or replace its '
+    rule(UPDATE, base.PROJECT_MEMBER_OR_ADMIN,
+         'Rename a volume or replace its '
           'metadata.', 'PUT', _V),
-    rule(DELETE, base.ADMIN_OR_OWNER, 'Delete a volume.', 'DELETE', _V),
+    rule(DELETE, base.PROJECT_MEMBER_OR_ADMIN,
+         'Delete a volume.', 'DELETE', _V),
     rule(FORCE_DELETE, base.ADMIN, 'Delete a volume with force=True, '
           'whatever its status.', 'DELETE', _V),
-    rule(EXTEND, base.ADMIN_OR_OWNER, 'Extend a volume (os-extend).',
+    rule(EXTEND, base.PROJECT_MEMBER_OR_ADMIN, 'Extend a volume (os-extend).',
           'POST', _ACTION),
-    rule(ATTACH, base.ADMIN_OR_OWNER, 'Record an attachment (os-attach).',
+    rule(ATTACH, base.PROJECT_MEMBER_OR_ADMIN,
+         'Record an attachment (os-attach).',
           'POST', _ACTION),
-    rule(DETACH, base.ADMIN_OR_OWNER, 'End an attachment (os-detach).',
+    rule(DETACH, base.PROJECT_MEMBER_OR_ADMIN,
+         'End an attachment (os-detach).',
           'POST', _ACTION),
     rule(RESET_STATUS, base.ADMIN, 'Set a volume\'s status '
           '(os-reset_status).', 'POST', _ACTION),
     rule(ADMIN_FORCE_DELETE, base.ADMIN, 'Delete a volume whatever its '
           'status (os-force_delete).', 'POST', _ACTION),
-    rule(GET_METADATA, base.ADMIN_OR_OWNER, 'Show a volume\'s metadata.',
+    rule(GET_METADATA, base.PROJECT_READER_OR_ADMIN,
+         'Show a volume\'s metadata.',
          'GET', _V + '/metadata'),
-    rule(CREATE_METADATA, base.ADMIN_OR_OWNER, 'Add or change metadata '
+    rule(CREATE_METADATA, base.PROJECT_MEMBER_OR_ADMIN,
+         'Add or change metadata '
          'keys of a volume.', 'POST', _V + '/metadata'),
-    rule(UPDATE_METADATA, base.ADMIN_OR_OWNER, 'Replace a volume\'s '
+    rule(UPDATE_METADATA, base.PROJECT_MEMBER_OR_ADMIN, 'Replace a volume\'s '
          'metadata, or one key.', 'PUT', _V + '/metadata'),
-    rule(DELETE_METADATA, base.ADMIN_OR_OWNER, 'Remove a metadata key of a '
+    rule(DELETE_METADATA, base.PROJECT_MEMBER_OR_ADMIN,
+         'Remove a metadata key of a '
          'volume.', 'DELETE', _V + '/metadata/{key}'),
     rule(HOST_ATTRIBUTE, base.ADMIN, 'See os-vol-host-attr:host.', 'GET',
           _V),
-    rule(TENANT_ATTRIBUTE, base.ADMIN_OR_OWNER,
+    rule(TENANT_ATTRIBUTE, base.PROJECT_READER_OR_ADMIN,
           'See os-vol-tenant-attr:tenant_id.', 'GET', _V),
     rule(MIG_ATTRIBUTE, base.ADMIN, 'See os-vol-mig-status-attr:*.', 'GET',
           _V),
