@@ -1,0 +1,189 @@
+"""Who may call what: every route of backupd/api/router.py ROUTES x persona,
+with the HTTP code each persona gets. The one place these expectations live.
+
+Personas (``PERSONAS``) are roles, not credentials: a test maps each to an
+identity (noauth headers, or a Keystone token). ``owner`` is a member of the
+project that owns the resources a case acts on, ``other`` a member of another
+project, ``admin`` an administrator in a third project. To add a persona
+(issue 20: ``reader``), add it to PERSONAS and give every case a code for it
+in ``codes``; ``check_table`` (run by tests/unit/test_authz_table.py) refuses
+a table with a gap.
+
+A case is one request: ``path`` and ``body`` may hold ``{volume_id}``,
+``{snapshot_id}``, ``{backup_id}``, ``{key}`` and ``{backup_url}``, filled by
+``render`` from the resources ``setup`` names (tests/helpers/authz_world.py
+builds them, owned by ``owner``). ``mutates``: a success changes or consumes
+the resources, so each succeeding persona gets fresh ones; a refusal must
+change nothing (the matrix test compares the database and storage).
+
+Codes follow the handlers: another project's resource is hidden (404) before
+its policy is checked; an admin-only call checked before the lookup is 403
+for everybody but admins (Cinder does the same).
+"""
+import collections
+import copy
+
+PERSONAS = ('admin', 'owner', 'other')
+
+Case = collections.namedtuple(
+    'Case', 'name method path body setup mutates microversion codes')
+
+
+def case(name, method, path, codes, body=None, setup=None, mutates=False,
+         microversion=None):
+    admin, owner, other = codes
+    return Case(name, method, path, body, setup, mutates, microversion,
+                {'admin': admin, 'owner': owner, 'other': other})
+
+
+_V = '/volumes/{volume_id}'
+_S = '/snapshots/{snapshot_id}'
+_B = '/backups/{backup_id}'
+
+# codes: (admin, owner, other)
+CASES = [
+    # --- admin-only reads --------------------------------------------------
+    case('services:index', 'GET', '/os-services', (200, 403, 403)),
+    case('scheduler_stats:get_pools', 'GET', '/scheduler-stats/get_pools',
+         (200, 403, 403)),
+    # --- volumes -------------------------------------------------------------
+    case('volumes:index', 'GET', '/volumes', (200, 200, 200),
+         setup='volume'),
+    case('volumes:detail', 'GET', '/volumes/detail', (200, 200, 200),
+         setup='volume'),
+    case('volumes:create', 'POST', '/volumes', (202, 202, 202),
+         body={'volume': {'size': 1}}, mutates=True),
+    case('volumes:show', 'GET', _V, (200, 200, 404), setup='volume'),
+    case('volumes:update', 'PUT', _V, (200, 200, 404), setup='volume',
+         body={'volume': {'name': 'renamed'}}, mutates=True),
+    case('volumes:delete', 'DELETE', _V, (202, 202, 404), setup='volume',
+         mutates=True),
+    case('volumes:force_delete_query', 'DELETE', _V + '?force=True',
+         (202, 403, 404), setup='volume', mutates=True),
+    case('volumes:action:os-extend', 'POST', _V + '/action',
+         (202, 202, 404), setup='volume', mutates=True,
+         body={'os-extend': {'new_size': 2}}),
+    case('volumes:action:os-attach', 'POST', _V + '/action',
+         (202, 202, 404), setup='volume', mutates=True,
+         body={'os-attach': {'mountpoint': '/dev/vdb', 'mode': 'rw'}}),
+    case('volumes:action:os-detach', 'POST', _V + '/action',
+         (202, 202, 404), setup='attached_volume', mutates=True,
+         body={'os-detach': {}}),
+    case('volumes:action:os-reset_status', 'POST', _V + '/action',
+         (202, 403, 404), setup='volume', mutates=True,
+         body={'os-reset_status': {'status': 'error'}}),
+    case('volumes:action:os-force_delete', 'POST', _V + '/action',
+         (202, 403, 404), setup='volume', mutates=True,
+         body={'os-force_delete': {}}),
+    case('volume_metadata:index', 'GET', _V + '/metadata', (200, 200, 404),
+         setup='volume'),
+    case('volume_metadata:create', 'POST', _V + '/metadata',
+         (200, 200, 404), setup='volume', mutates=True,
+         body={'metadata': {'added': 'yes'}}),
+    case('volume_metadata:replace', 'PUT', _V + '/metadata',
+         (200, 200, 404), setup='volume', mutates=True,
+         body={'metadata': {'replaced': 'yes'}}),
+    case('volume_metadata:show', 'GET', _V + '/metadata/{key}',
+         (200, 200, 404), setup='volume'),
+    case('volume_metadata:update', 'PUT', _V + '/metadata/{key}',
+         (200, 200, 404), setup='volume', mutates=True,
+         body={'meta': {'{key}': 'changed'}}),
+    case('volume_metadata:delete', 'DELETE', _V + '/metadata/{key}',
+         (200, 200, 404), setup='volume', mutates=True),
+    # --- snapshots -----------------------------------------------------------
+    case('snapshots:index', 'GET', '/snapshots', (200, 200, 200),
+         setup='snapshot'),
+    case('snapshots:detail', 'GET', '/snapshots/detail', (200, 200, 200),
+         setup='snapshot'),
+    case('snapshots:create', 'POST', '/snapshots', (202, 202, 404),
+         setup='volume', mutates=True,
+         body={'snapshot': {'volume_id': '{volume_id}'}}),
+    case('snapshots:show', 'GET', _S, (200, 200, 404), setup='snapshot'),
+    case('snapshots:update', 'PUT', _S, (200, 200, 404), setup='snapshot',
+         mutates=True, body={'snapshot': {'name': 'renamed'}}),
+    case('snapshots:delete', 'DELETE', _S, (202, 202, 404),
+         setup='snapshot', mutates=True),
+    case('snapshots:action:os-reset_status', 'POST', _S + '/action',
+         (202, 403, 404), setup='snapshot', mutates=True,
+         body={'os-reset_status': {'status': 'error'}}),
+    case('snapshots:action:os-force_delete', 'POST', _S + '/action',
+         (202, 403, 404), setup='snapshot', mutates=True,
+         body={'os-force_delete': {}}),
+    # --- backups -------------------------------------------------------------
+    case('backups:index', 'GET', '/backups', (200, 200, 200),
+         setup='backup'),
+    case('backups:detail', 'GET', '/backups/detail', (200, 200, 200),
+         setup='backup'),
+    case('backups:create', 'POST', '/backups', (202, 202, 404),
+         setup='volume', mutates=True,
+         body={'backup': {'volume_id': '{volume_id}'}}),
+    case('backups:show', 'GET', _B, (200, 200, 404), setup='backup'),
+    case('backups:update', 'PUT', _B, (200, 200, 404), setup='backup',
+         mutates=True, microversion='3.9',
+         body={'backup': {'name': 'renamed'}}),
+    case('backups:delete', 'DELETE', _B, (202, 202, 404), setup='backup',
+         mutates=True),
+    case('backups:restore', 'POST', _B + '/restore', (202, 202, 404),
+         setup='backup', mutates=True, body={'restore': {}}),
+    case('backups:action:os-reset_status', 'POST', _B + '/action',
+         (202, 403, 403), setup='backup', mutates=True,
+         body={'os-reset_status': {'status': 'error'}}),
+    case('backups:action:os-force_delete', 'POST', _B + '/action',
+         (202, 403, 403), setup='backup', mutates=True,
+         body={'os-force_delete': {}}),
+    case('backups:export_record', 'GET', _B + '/export_record',
+         (200, 403, 403), setup='backup'),
+    case('backups:import_record', 'POST', '/backups/import_record',
+         (201, 403, 403), setup='exported_record', mutates=True,
+         body={'backup-record': {'backup_service': '{backup_service}',
+                                 'backup_url': '{backup_url}'}}),
+]
+
+BY_NAME = {c.name: c for c in CASES}
+
+
+def route_of(c):
+    """(ROUTES key, method) a case exercises."""
+    path = c.path.split('?')[0]
+    for placeholder, name in (('{volume_id}', 'volume_id'),
+                              ('{snapshot_id}', 'snapshot_id'),
+                              ('{backup_id}', 'backup_id'),
+                              ('{key}', 'key')):
+        path = path.replace(placeholder, '{%s}' % name)
+    return path, c.method
+
+
+def render(c, ids):
+    """(path, body) of case ``c`` with the placeholders filled from ``ids``."""
+    def fill(value):
+        if isinstance(value, str):
+            return value.format(**ids)
+        if isinstance(value, dict):
+            return {fill(k): fill(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        return value
+    return fill(c.path), fill(copy.deepcopy(c.body))
+
+
+def check_table(routes):
+    """Problems of the table against the router's ROUTES: routes or methods
+    without a case, cases on no route, personas without a code."""
+    problems = []
+    covered = {route_of(c) for c in CASES}
+    for path, methods in routes.items():
+        for method in methods:
+            if (path, method) not in covered:
+                problems.append('no case for %s %s' % (method, path))
+    for c in CASES:
+        path, method = route_of(c)
+        if method not in routes.get(path, {}):
+            problems.append('case %s: %s %s is not a route'
+                            % (c.name, method, path))
+        missing = set(PERSONAS) - set(c.codes)
+        if missing:
+            problems.append('case %s: no code for %s' % (c.name,
+                                                           sorted(missing)))
+    if len(BY_NAME) != len(CASES):
+        problems.append('case names are not unique')
+    return problems
