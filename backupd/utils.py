@@ -1,5 +1,6 @@
 """Small helpers shared by every layer (no imports from api/manager/db)."""
 import importlib
+import re
 import sys
 
 
@@ -25,3 +26,23 @@ def native_threading():
 def native_queue():
     """``queue`` whose Queue blocks OS threads, patched process or not."""
     return _original('queue')
+
+
+
+# "user:password@" after "//" or, in multi-host transport URLs, after ",".
+_URL_PASSWORD = re.compile(r'(?P<pre>(?://|,)[^:/@,]*):[^@/,]*@')
+
+
+def mask_url(url):
+    """``url`` fit for a log: the password of each ``user:password@`` part
+    and any ``password=``-like query value replaced by ``***``.
+
+    oslo.utils' strutils.mask_password masks ``key=value`` secrets but not
+    the ``user:password@host`` form of database and transport URLs, so that
+    part is masked here first.
+    """
+    if not url:
+        return url
+    from oslo_utils import strutils
+    return strutils.mask_password(
+        _URL_PASSWORD.sub(r'\g<pre>:***@', str(url)))

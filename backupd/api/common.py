@@ -15,11 +15,13 @@ a 400 naming the parameter and what it accepts.
 import ast
 import collections
 import json
+import re
 import urllib.parse
 
 from oslo_config import cfg
 import oslo_messaging as messaging
 
+from backupd.api import request_body
 from backupd.api import router
 from backupd.api import wsgi
 from backupd.db import resources
@@ -29,6 +31,8 @@ from backupd import policies
 # Query parameters whose value is a dict ("{'k': 'v'}" as cinderclient sends
 # it, or JSON).
 DICT_FILTERS = ('metadata',)
+# Longest dict-valued query parameter (a metadata filter) read.
+MAX_DICT_FILTER = 4096
 SORT_DIRS = ('asc', 'desc')
 DEFAULT_SORT_KEY = 'created_at'
 DEFAULT_SORT_DIR = 'desc'
@@ -133,13 +137,22 @@ def collection_body(req, key, parts, items, rows, params, count=None):
 
 
 def parse_dict(name, value):
-    """A dict query value: JSON or the Python literal cinderclient sends."""
+    """A dict query value: JSON or the Python literal cinderclient sends.
+
+    Bounded before parsing (length and nesting: ast.literal_eval recurses
+    and would raise RecursionError or MemoryError on deep input)."""
     if isinstance(value, dict):
         return value
+    if len(value) > MAX_DICT_FILTER:
+        raise exception.InvalidInput(
+            reason='query parameter %s is %d characters long; at most %d'
+                   % (name, len(value), MAX_DICT_FILTER))
+    request_body.check_depth(value, 'query parameter %s' % name)
     for parse in (json.loads, ast.literal_eval):
         try:
             parsed = parse(value)
-        except (ValueError, SyntaxError):
+        except (ValueError, SyntaxError, TypeError, RecursionError,
+                MemoryError):
             continue
         if isinstance(parsed, dict):
             return {str(k): str(v) for k, v in parsed.items()}
@@ -203,18 +216,32 @@ def _limit(req):
 
 
 def _non_negative(req, name):
+    return query_int(req, name, minimum=0)
+
+
+def query_int(req, name, minimum=0, maximum=request_body.INT64_MAX):
+    """An integer query parameter (None when absent or empty): ASCII digits
+    only, within [minimum, maximum] (64 bits at most: what the database and
+    SQL LIMIT/OFFSET take); else a 400 naming it."""
     value = req.GET.get(name)
     if value is None or value == '':
         return None
-    try:
-        number = int(value)
-    except ValueError:
-        number = -1
-    if number < 0:
+    text = value.strip()
+    number = int(text) if _INTEGER.match(text) else None
+    if number is None or not minimum <= number <= maximum:
         raise exception.InvalidInput(
-            reason='query parameter %s=%r must be a non-negative integer'
-                   % (name, value))
+            reason='query parameter %s=%s must be an integer from %d to %d'
+                   % (name, _shown(value), minimum, maximum))
     return number
+
+
+_INTEGER = re.compile(r'^-?[0-9]{1,19}$')
+
+
+def _shown(value, limit=40):
+    """A query value as a message shows it: quoted, long ones cut."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "...'"
 
 
 # --- request bodies and authorization --------------------------------------
@@ -234,8 +261,13 @@ def flag(body, key, where):
 def size_gb(value, where, minimum=1):
     """A size in whole GiB from a body (int or digit string), checked
     against ``minimum`` and the ``max_volume_size`` option."""
-    size = int(value)
     maximum = cfg.CONF.max_volume_size
+    if isinstance(value, str) and not _INTEGER.match(value.strip()):
+        raise exception.InvalidInput(
+            reason='%s=%s is not a whole number of GiB; give an integer '
+                   'from %d to max_volume_size (%d)'
+                   % (where, _shown(value), minimum, maximum))
+    size = int(value)
     if not minimum <= size <= maximum:
         raise exception.InvalidInput(
             reason='%s=%s GiB is out of range: it must be at least %d and at '

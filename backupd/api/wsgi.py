@@ -5,10 +5,12 @@ import json
 import jsonschema
 import webob
 
+from backupd.api import request_body
 from backupd import exception
 
 CONTEXT_KEY = 'backupd.context'
 VERSION_KEY = 'backupd.api_version'
+BODY_KEY = 'backupd.json_body'
 
 
 def context_of(req):
@@ -47,11 +49,13 @@ def empty_response(status=202):
 
 
 def extract_json(req, schema=None):
-    """Parsed JSON body, validated against ``schema``; 400 with a readable message."""
-    try:
-        body = json.loads(req.body or b'null')
-    except ValueError as e:
-        raise exception.InvalidInput(reason='the body is not valid JSON: %s' % e)
+    """Parsed JSON body (request_body.JSONBody: content type, encoding,
+    depth and value bounds), validated against ``schema``; 400 with a
+    readable message. Parsed once per request (action handlers look twice).
+    """
+    if BODY_KEY not in req.environ:
+        req.environ[BODY_KEY] = request_body.JSONBody().parse(req)
+    body = req.environ[BODY_KEY]
     if schema is not None:
         validate(body, schema)
     return body

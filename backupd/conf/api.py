@@ -22,6 +22,15 @@ OPTS = [
                                    '"user:project" token; for tests and '
                                    'the embedded default only')],
                help='How API requests are authenticated.'),
+    cfg.BoolOpt('noauth_allow_non_loopback', default=False,
+                help='With auth_strategy = noauth: let the API listen on an '
+                     'address other than loopback (osapi_volume_listen). '
+                     'noauth believes every identity a request claims, so '
+                     'anyone who reaches the port can act as any project '
+                     'or as an admin; by default the API refuses to start '
+                     'on a non-loopback address with noauth. Set it only '
+                     'when something else (a firewall, an authenticating '
+                     'proxy, a private test network) guards the port.'),
     cfg.ListOpt('noauth_admin_users', default=['admin'],
                 help='With auth_strategy = noauth: user ids treated as '
                      'admins (besides requests whose X-Roles holds '

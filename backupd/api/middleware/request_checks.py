@@ -1,0 +1,68 @@
+"""Checks on the request line every call shares, before anything reads it.
+
+webob decodes the path and the query string as UTF-8 only when a handler
+first touches them, and a byte that is not UTF-8 then escapes as a
+UnicodeDecodeError (a 500). Here the path and every query parameter are
+decoded once, strictly, and refused with a 400 naming the parameter when
+they are not UTF-8 or hold characters no database column can store (NUL,
+lone surrogates), so later code sees only text it can use.
+"""
+import urllib.parse
+
+import webob.dec
+
+from backupd.api import request_body
+from backupd import exception
+
+
+class RequestChecks:
+    def __init__(self, application):
+        self.application = application
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        self.check_path(req.environ.get('PATH_INFO', ''))
+        self.check_query(req.environ.get('QUERY_STRING', ''))
+        return req.get_response(self.application)
+
+    @staticmethod
+    def check_path(raw):
+        # WSGI hands the path over as latin-1 characters of its bytes.
+        try:
+            path = raw.encode('latin-1').decode('utf-8')
+        except (UnicodeDecodeError, UnicodeEncodeError):
+            raise exception.InvalidInput(
+                reason='the URL path is not UTF-8 once percent-decoded; '
+                       'encode ids and names as UTF-8') from None
+        request_body.check_text(path, 'the URL path')
+
+    @staticmethod
+    def check_query(raw):
+        try:
+            pairs = urllib.parse.parse_qsl(raw, keep_blank_values=True,
+                                           encoding='utf-8', errors='strict')
+        except UnicodeDecodeError:
+            raise exception.InvalidInput(
+                reason='query parameter %s is not UTF-8 once '
+                       'percent-decoded' % _failing_name(raw)) from None
+        for name, value in pairs:
+            request_body.check_text(name, 'a query parameter name')
+            request_body.check_text(value, 'query parameter %s' % name)
+
+
+def _failing_name(raw):
+    """The name of the first query parameter that is not UTF-8, for the
+    message (its name itself may be the culprit)."""
+    for part in raw.split('&'):
+        name, _, value = part.partition('=')
+        for text in (name, value):
+            try:
+                urllib.parse.unquote_plus(text, errors='strict')
+            except UnicodeDecodeError:
+                shown = urllib.parse.unquote_plus(name, errors='replace')
+                return repr(shown)
+    return '(unknown)'
+
+
+def filter_factory(global_conf, **local_conf):
+    return RequestChecks
