@@ -3,6 +3,7 @@
 ``transport_url`` decides the bus: ``rabbit://`` in production, ``fake://``
 (oslo.messaging's in-process driver) for the embedded ``backupd-all``.
 """
+from oslo_config import cfg
 import oslo_messaging as messaging
 
 from backupd import context as backupd_context
@@ -34,6 +35,7 @@ def init(conf, publisher_id, url=None):
     """
     global _TRANSPORT, _NOTIFIER
     _TRANSPORT = messaging.get_rpc_transport(conf, url=url)
+    _durable_by_default(conf)
     # [oslo_messaging_notifications] transport_url, else transport_url.
     notification_transport = messaging.get_notification_transport(conf,
                                                                    url=url)
@@ -41,6 +43,18 @@ def init(conf, publisher_id, url=None):
         notification_transport,
         publisher_id=conf.notification_publisher_id or publisher_id,
         serializer=ContextSerializer())
+
+
+def _durable_by_default(conf):
+    """Service topic queues and their messages survive a broker restart
+    (doc/reliability.rst): a cast the API made before the restart, or
+    after it but before the service declared its queue again, waits in
+    the queue. An operator may still set amqp_durable_queues = false."""
+    try:
+        conf.set_default('amqp_durable_queues', True,
+                         group='oslo_messaging_rabbit')
+    except cfg.NoSuchOptError:   # another driver (fake:// in backupd-all)
+        pass
 
 
 def cleanup():

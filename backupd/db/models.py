@@ -23,6 +23,16 @@ class TimestampMixin:
     deleted = sa.Column(sa.Boolean, default=False, nullable=False)
 
 
+class LeaseMixin:
+    """Which live operation owns a row in a transient status (issue 22,
+    doc/reliability.rst): taken and renewed by compare-and-swap, so a
+    reconciler never touches a row another live process works on."""
+    # "<host>/<binary>/<pid>/<random>" of the owning process; NULL: unclaimed
+    lease_owner = sa.Column(sa.String(255))
+    # The owner renews it while it lives; past it, the row is abandoned.
+    lease_expires_at = sa.Column(sa.DateTime)
+
+
 class Service(TimestampMixin, Base):
     """One running backupd service process (per binary and host)."""
     __tablename__ = 'services'
@@ -56,7 +66,7 @@ class Service(TimestampMixin, Base):
     capacity_reported_at = sa.Column(sa.DateTime)
 
 
-class Volume(TimestampMixin, Base):
+class Volume(TimestampMixin, LeaseMixin, Base):
     __tablename__ = 'volumes'
     __table_args__ = (sa.Index('volumes_project_idx', 'project_id'),)
 
@@ -111,7 +121,7 @@ class VolumeAttachment(TimestampMixin, Base):
     detach_time = sa.Column(sa.DateTime)
 
 
-class Snapshot(TimestampMixin, Base):
+class Snapshot(TimestampMixin, LeaseMixin, Base):
     __tablename__ = 'snapshots'
     __table_args__ = (sa.Index('snapshots_project_idx', 'project_id'),)
 
@@ -141,7 +151,7 @@ class SnapshotMetadata(TimestampMixin, Base):
     value = sa.Column(sa.String(255))
 
 
-class Backup(TimestampMixin, Base):
+class Backup(TimestampMixin, LeaseMixin, Base):
     __tablename__ = 'backups'
     __table_args__ = (
         sa.Index('backups_project_idx', 'project_id'),

@@ -16,6 +16,7 @@ import stevedore
 from backupd import context as backupd_context
 from backupd import exception
 from backupd.manager import driver_init
+from backupd.manager import ownership
 
 LOG = logging.getLogger(__name__)
 
@@ -31,6 +32,8 @@ class Manager:
         self.host = host
         self.driver = None
         self._initializer = None
+        # owner of this process's operation leases (doc/reliability.rst)
+        self.owner = ownership.Owner(conf, host, self.service_name)
 
     # --- driver ------------------------------------------------------------
     def driver_name(self):

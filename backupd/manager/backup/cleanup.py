@@ -1,65 +1,97 @@
-"""Repair at start what a dead backup service left, one rule per stuck
-status (../shared/docs/states.md). Idempotent: every change is a
+"""Repair what a stopped backup operation left, one rule per stuck status
+(../shared/docs/states.md), at start and from the reconciler
+(backupd.manager.backup.reconcile). Idempotent: every change is a
 compare-and-swap, so a second pass finds nothing to do. Runs only once the
 driver is ready (resumed deletes need it).
+
+Ownership (doc/reliability.rst): a row another process holds a running
+lease on is never touched, and neither is one a live run of this process
+owns.
 """
 from oslo_log import log as logging
 
-from backupd.db import api as db
 from backupd.db import backups as backup_db
+from backupd.db import api as db
 from backupd.db import models
 from backupd.manager.backup import common
 from backupd.manager.backup import delete
 from backupd.manager.backup import work
+from backupd import notifications
 
 LOG = logging.getLogger(__name__)
 B = common.B
 
 INCOMPLETE = 'incomplete backup reset on restart'
+#: fail_reason of a backup whose creating operation stopped while its
+#: service kept running (lost lease: process gone or database outage).
+ABANDONED = ('incomplete backup reset by the reconciler: the operation '
+             'creating it stopped (its service died or lost the database '
+             'or message bus); delete it and back up again')
+TRANSIENT = (B.CREATING, B.RESTORING, B.DELETING)
 
 
 def run(mgr, context):
-    for row in backup_db.on_host(context, mgr.host,
-                                 (B.CREATING, B.RESTORING, B.DELETING)):
-        if mgr.runs.get(row.id) is not None:
-            continue     # live on this service (a periodic retry)
-        {B.CREATING: _creating, B.RESTORING: _restoring,
-         B.DELETING: _deleting}[row.status](mgr, context, row)
+    """At start: repair this host's transient rows nobody else holds."""
+    for row in backup_db.on_host(context, mgr.host, TRANSIENT):
+        if mgr.runs.live(row.id) or mgr.owner.held_by_other(row):
+            continue
+        repair(mgr, context, row, INCOMPLETE, 'Cleanup')
     retry_temp_resources(mgr, context)
 
 
-def _creating(mgr, context, row):
+def repair(mgr, context, row, reason, who):
+    """Apply the rule of ``row``'s status; ``reason`` is a failed create's
+    fail_reason."""
+    {B.CREATING: _creating, B.RESTORING: _restoring,
+     B.DELETING: _deleting}[row.status](mgr, context, row, reason, who)
+
+
+def _creating(mgr, context, row, reason, who):
     if db.conditional_update(context, models.Backup, row.id,
-                             {'status': B.ERROR, 'fail_reason': INCOMPLETE},
+                             {'status': B.ERROR, 'fail_reason': reason},
                              {'status': B.FROM['fail_create']}):
         common.release_device(context, mgr.volume_rpc, row.id)
         common.return_source(context, row)
-        LOG.warning('Cleanup: backup %s was creating; now error (%s), its '
+        LOG.warning('%s: backup %s was creating; now error (%s), its '
                     'source %s %s returned, its stored data kept for '
-                    'os-reset_status.', row.id, INCOMPLETE,
+                    'os-reset_status.', who, row.id, reason,
                     'snapshot' if row.snapshot_id else 'volume',
                     row.snapshot_id or row.volume_id)
+        notify_repair(context, row.id, 'failed', reason)
 
 
-def _restoring(mgr, context, row):
+def _restoring(mgr, context, row, reason, who):
     if db.conditional_update(context, models.Backup, row.id,
                              {'status': B.AVAILABLE,
                               'restore_volume_id': None},
                              {'status': B.FROM['finish_restore']}):
         if row.restore_volume_id:
             delete.fail_restore_target(context, row.restore_volume_id)
-        LOG.warning('Cleanup: backup %s was restoring; now available, '
-                    'target volume %s error_restoring.', row.id,
+        LOG.warning('%s: backup %s was restoring; now available, '
+                    'target volume %s error_restoring.', who, row.id,
                     row.restore_volume_id)
+        notify_repair(context, row.id, 'restore stopped',
+                'target volume %s error_restoring' % row.restore_volume_id)
 
 
-def _deleting(mgr, context, row):
-    LOG.warning('Cleanup: resuming the delete of backup %s.', row.id)
+def _deleting(mgr, context, row, reason, who):
+    LOG.warning('%s: resuming the delete of backup %s.', who, row.id)
+    notify_repair(context, row.id, 'delete resumed', None)
     work.spawn(delete.run, mgr, context, row.id, True)
+
+
+def notify_repair(context, backup_id, repair, reason):
+    """``backup.repair``: what a cleanup or reconciler pass did."""
+    try:
+        row = common.backup_row(context, backup_id, include_deleted=True)
+        common.notify(context, row, 'repair', None, repair=repair,
+                      reason=reason)
+    except Exception:  # a notification never breaks a repair
+        LOG.exception('Could not send backup.repair for %s', backup_id)
 
 
 def retry_temp_resources(mgr, context):
     """Remove temp snapshots/volumes no live run uses (also periodically)."""
     for row in backup_db.with_temp_resources(context, mgr.host):
-        if mgr.runs.get(row.id) is None:
+        if not (mgr.runs.live(row.id) or mgr.owner.held_by_other(row)):
             common.release_device(context, mgr.volume_rpc, row.id)

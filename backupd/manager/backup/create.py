@@ -20,12 +20,15 @@ B = common.B
 
 
 def run(mgr, context, backup_id):
+    if mgr.runs.live(backup_id):
+        LOG.info('Backup %s is already being created here (a repeated '
+                 'request); nothing more to do.', backup_id)
+        return
     job = work.Run(backup_id, 'create', B.CREATING)
     with mgr.runs.registered(job):
         with mgr.runs.slot(job):
-            if not _claim(context, backup_id):
+            if not _claim(mgr, context, job):
                 return
-            job.claimed = True
             row = common.backup_row(context, backup_id)
             common.notify(context, row, 'create', 'start')
             result, error = None, None
@@ -33,16 +36,21 @@ def run(mgr, context, backup_id):
                 result = _back_up(mgr, context, job, row)
             except Exception as e:
                 error = e
-        _end(mgr, context, row, result, error)
+        work.settle(mgr, context, backup_id, _end, mgr, context, row, result,
+                    error)
 
 
-def _claim(context, backup_id):
-    claimed = db.conditional_update(context, models.Backup, backup_id,
-                                    {'progress': 0}, {'status': B.CREATING})
-    if not claimed:
+def _claim(mgr, context, job):
+    """Take the row's lease while it is still ``creating``."""
+    job.claimed = mgr.owner.claim(context, models.Backup, job.backup_id,
+                                  (B.CREATING,), {'progress': 0})
+    if job.claimed:
+        job.owner = mgr.owner.token
+    else:
         LOG.info('Backup %s is no longer creating (deleted or reset before '
-                 'its turn); nothing to do.', backup_id)
-    return claimed
+                 'its turn) or another live service owns it; nothing to do.',
+                 job.backup_id)
+    return job.claimed
 
 
 def _back_up(mgr, context, job, row):

@@ -11,6 +11,7 @@ from oslo_log import log as logging
 from backupd.db import api as db
 from backupd.db import backups as backup_db
 from backupd.db import models
+from backupd.db import retry
 from backupd.manager.backup import common
 from backupd.manager.backup import work
 from backupd.manager import states
@@ -33,7 +34,17 @@ def run(mgr, context, backup_id, force=False, source_done=False):
         live.deleting = True
         return _delete(mgr, context, backup_id, force, source_done)
     with mgr.runs.registered(work.Run(backup_id, 'delete', B.DELETING)):
-        return _delete(mgr, context, backup_id, force, source_done)
+        if not mgr.owner.claim(context, models.Backup, backup_id,
+                               (B.DELETING,)):
+            LOG.info('Backup %s is not deleting, or another live service '
+                     'owns it; nothing to delete here.', backup_id)
+            return
+        try:
+            # a database blip at its end: the driver delete is idempotent
+            return retry.call(_delete, mgr, context, backup_id, force,
+                              source_done, conf=mgr.conf)
+        finally:
+            mgr.owner.release(context, models.Backup, backup_id)
 
 
 def _delete(mgr, context, backup_id, force, source_done):

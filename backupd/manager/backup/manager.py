@@ -12,6 +12,7 @@ from backupd.manager import base
 from backupd.manager.backup import cleanup
 from backupd.manager.backup import create
 from backupd.manager.backup import delete
+from backupd.manager.backup import reconcile
 from backupd.manager.backup import records
 from backupd.manager.backup import reset
 from backupd.manager.backup import restore
@@ -55,7 +56,8 @@ class BackupManager(base.Manager):
     def periodic_tasks(self, context):
         super().periodic_tasks(context)
         if self.ready:
-            cleanup.retry_temp_resources(self, context)
+            if self.owner.reconcile_due():
+                reconcile.run(self, context)
             if self.verify_schedule.start_if_due():
                 work.spawn(verify.run_pass, self, context,
                            self.verify_schedule)

@@ -22,16 +22,20 @@ V = common.V
 
 
 def run(mgr, context, backup_id, volume_id):
+    if mgr.runs.live(backup_id):
+        LOG.info('Backup %s is already being restored here (a repeated '
+                 'request); nothing more to do.', backup_id)
+        return
     job = work.Run(backup_id, 'restore', B.RESTORING)
     with mgr.runs.registered(job):
         with mgr.runs.slot(job):
-            if not db.conditional_update(context, models.Backup, backup_id,
-                                         {'progress': 0},
-                                         {'status': B.RESTORING}):
-                LOG.info('Backup %s is no longer restoring; restore to '
-                         'volume %s not started.', backup_id, volume_id)
+            if not mgr.owner.claim(context, models.Backup, backup_id,
+                                   (B.RESTORING,), {'progress': 0}):
+                LOG.info('Backup %s is no longer restoring (or another live '
+                         'service owns it); restore to volume %s not '
+                         'started.', backup_id, volume_id)
                 return
-            job.claimed = True
+            job.claimed, job.owner = True, mgr.owner.token
             row = common.backup_row(context, backup_id)
             common.notify(context, row, 'restore', 'start',
                           volume_id=volume_id)
@@ -40,7 +44,8 @@ def run(mgr, context, backup_id, volume_id):
                 _restore(mgr, context, job, row, volume_id)
             except Exception as e:
                 error = e
-        _end(mgr, context, row, volume_id, error)
+        work.settle(mgr, context, backup_id, _end, mgr, context, row,
+                    volume_id, error)
 
 
 def _restore(mgr, context, job, row, volume_id):

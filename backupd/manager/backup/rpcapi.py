@@ -63,14 +63,14 @@ class BackupAPI(rpcapi.RPCClient):
     VERSION = '1.0'
 
     def create_backup(self, ctxt, host, backup_id):
-        self.prepare(host).cast(ctxt, 'create_backup', backup_id=backup_id)
+        self.cast(ctxt, host, 'create_backup', backup_id=backup_id)
 
     def restore_backup(self, ctxt, host, backup_id, volume_id):
-        self.prepare(host).cast(ctxt, 'restore_backup', backup_id=backup_id,
+        self.cast(ctxt, host, 'restore_backup', backup_id=backup_id,
                                 volume_id=volume_id)
 
     def delete_backup(self, ctxt, host, backup_id, force=False):
-        self.prepare(host).cast(ctxt, 'delete_backup', backup_id=backup_id,
+        self.cast(ctxt, host, 'delete_backup', backup_id=backup_id,
                                 force=force)
 
     def reset_status(self, ctxt, host, backup_id, status):
@@ -82,5 +82,5 @@ class BackupAPI(rpcapi.RPCClient):
                                        backup_id=backup_id)
 
     def import_record(self, ctxt, host, backup_id, backup_service, record):
-        self.prepare(host).cast(ctxt, 'import_record', backup_id=backup_id,
+        self.cast(ctxt, host, 'import_record', backup_id=backup_id,
                                 backup_service=backup_service, record=record)

@@ -17,6 +17,7 @@ from oslo_log import log as logging
 
 from backupd.db import api as db
 from backupd.db import models
+from backupd.db import retry
 from backupd import notifications
 
 LOG = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ class Run:
         # Set once the run owns the backup (its claim CAS succeeded); a
         # run still waiting for a slot owns nothing yet.
         self.claimed = False
+        # The lease token it claimed the row under (ownership.Owner).
+        self.owner = None
         self.reported = None        # last percentage notified
         # Set while the run removes the backup's data (a delete, or a
         # create/restore settling into one): no reset may mark it available.
@@ -65,11 +68,18 @@ class Runs:
 
     def __init__(self, max_operations):
         self._runs = {}
+        # backup id -> the end of a run whose final status write failed
+        # after every database retry; the reconciler replays it.
+        self.parked = {}
         self._slots = (semaphore.Semaphore(max_operations)
                        if max_operations else None)
 
     def get(self, backup_id):
         return self._runs.get(backup_id)
+
+    def live(self, backup_id):
+        """Some operation of this process still owns ``backup_id``."""
+        return backup_id in self._runs or backup_id in self.parked
 
     def cancel(self, backup_id):
         """Cancel the run of ``backup_id``; False when none owns it (no run,
@@ -119,7 +129,7 @@ def execute(context, run, function, *args):
                                is_cancelled=run.is_cancelled)
     finally:
         watcher.kill()
-    _persist(context, run, final=True)
+    retry.call(_persist, context, run, final=True)
     return result
 
 
@@ -140,9 +150,12 @@ def _watch(context, run):
 
 def _persist(context, run, final=False):
     percent = 100 if final else run.percent
+    expected = {'status': run.status}
+    if run.owner:   # a lease another process took over stops this run
+        expected['lease_owner'] = run.owner
     still_ours = db.conditional_update(
         context, models.Backup, run.backup_id, {'progress': percent},
-        {'status': run.status})
+        expected)
     if not still_ours:
         if not run.cancelled:
             LOG.info('Backup %s left status %s while its %s ran; stopping '
@@ -168,3 +181,37 @@ def spawn(operation, *args):
             LOG.exception('%s.%s failed unexpectedly', operation.__module__,
                           operation.__name__)
     eventlet.spawn_n(guarded)
+
+
+def settle(mgr, context, backup_id, end, *args):
+    """Run ``end(*args)``, the status writes that end an operation, retried
+    while the database is unreachable ([database] db_max_retries); when it
+    still fails, park it for the reconciler, which replays it once the
+    database is back. Returns whether it ran (the lease is then released)."""
+    try:
+        retry.call(end, *args, conf=mgr.conf)
+    except retry.BLIPS as e:
+        LOG.error('The end of the operation on backup %s could not be '
+                  'written (%s); the reconciler finishes it once the '
+                  'database is back.', backup_id, e)
+        mgr.runs.parked[backup_id] = lambda: end(*args)
+        return False
+    mgr.owner.release(context, models.Backup, backup_id)
+    return True
+
+
+def replay_parked(mgr, context):
+    """Finish the operations whose end ``settle`` parked."""
+    for backup_id, end in list(mgr.runs.parked.items()):
+        try:
+            end()
+        except retry.BLIPS as e:
+            LOG.warning('Backup %s: database still unavailable (%s); its '
+                        'end stays parked.', backup_id, e)
+            continue
+        mgr.runs.parked.pop(backup_id, None)
+        mgr.owner.release(context, models.Backup, backup_id)
+        LOG.warning('Reconciler: finished the parked end of the operation '
+                    'on backup %s now that the database is back.', backup_id)
+        notifications.notify(context, 'backup', 'repair', None, {
+            'backup_id': backup_id, 'repair': 'finished parked end'})

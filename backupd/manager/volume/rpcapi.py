@@ -17,6 +17,10 @@ from backupd.manager import rpcapi
 # Calls that copy data (a temporary snapshot or clone on a filesystem
 # without reflinks, a new volume) may take minutes for large volumes.
 DATA_CALL_TIMEOUT = 3600
+# ... but the volume service heartbeats a running call this often (x0.5),
+# so a reply lost in a broker restart fails the call after this long
+# instead of holding the backup for DATA_CALL_TIMEOUT.
+CALL_MONITOR_TIMEOUT = 60
 
 
 class VolumeAPI(rpcapi.RPCClient):
@@ -25,34 +29,34 @@ class VolumeAPI(rpcapi.RPCClient):
 
     # --- casts (API flows) ---------------------------------------------------
     def create_volume(self, ctxt, host, volume_id):
-        self.prepare(host, '1.1').cast(ctxt, 'create_volume',
-                                       volume_id=volume_id)
+        self.cast(ctxt, host, version='1.1', method='create_volume',
+                  volume_id=volume_id)
 
     def delete_volume(self, ctxt, host, volume_id, cascade=False):
-        self.prepare(host, '1.1').cast(ctxt, 'delete_volume',
-                                       volume_id=volume_id, cascade=cascade)
+        self.cast(ctxt, host, version='1.1', method='delete_volume',
+                  volume_id=volume_id, cascade=cascade)
 
     def create_snapshot(self, ctxt, host, snapshot_id):
-        self.prepare(host, '1.1').cast(ctxt, 'create_snapshot',
-                                       snapshot_id=snapshot_id)
+        self.cast(ctxt, host, version='1.1', method='create_snapshot',
+                  snapshot_id=snapshot_id)
 
     def delete_snapshot(self, ctxt, host, snapshot_id):
-        self.prepare(host, '1.1').cast(ctxt, 'delete_snapshot',
-                                       snapshot_id=snapshot_id)
+        self.cast(ctxt, host, version='1.1', method='delete_snapshot',
+                  snapshot_id=snapshot_id)
 
     def extend_volume(self, ctxt, host, volume_id, new_size):
-        self.prepare(host, '1.1').cast(ctxt, 'extend_volume',
-                                       volume_id=volume_id, new_size=new_size)
+        self.cast(ctxt, host, version='1.1', method='extend_volume',
+                  volume_id=volume_id, new_size=new_size)
 
     def attach_volume(self, ctxt, host, volume_id, attachment_id, connector):
-        self.prepare(host, '1.1').cast(
-            ctxt, 'attach_volume', volume_id=volume_id,
-            attachment_id=attachment_id, connector=connector)
+        self.cast(ctxt, host, version='1.1', method='attach_volume',
+                  volume_id=volume_id, attachment_id=attachment_id,
+                  connector=connector)
 
     def detach_volume(self, ctxt, host, volume_id, attachment_id=None):
-        self.prepare(host, '1.1').cast(ctxt, 'detach_volume',
-                                       volume_id=volume_id,
-                                       attachment_id=attachment_id)
+        self.cast(ctxt, host, version='1.1', method='detach_volume',
+                  volume_id=volume_id,
+                  attachment_id=attachment_id)
 
     # --- calls (the backup service) ------------------------------------------
     def capabilities(self, ctxt, host):
@@ -62,7 +66,8 @@ class VolumeAPI(rpcapi.RPCClient):
     def get_backup_device(self, ctxt, host, volume_id, snapshot_id=None,
                           temp_snapshot_id=None, temp_volume_id=None):
         """``{'path': str}`` a backup reads from; see the manager."""
-        return self.prepare(host, '1.2', timeout=DATA_CALL_TIMEOUT).call(
+        return self.prepare(host, '1.2', timeout=DATA_CALL_TIMEOUT,
+                            call_monitor_timeout=CALL_MONITOR_TIMEOUT).call(
             ctxt, 'get_backup_device', volume_id=volume_id,
             snapshot_id=snapshot_id, temp_snapshot_id=temp_snapshot_id,
             temp_volume_id=temp_volume_id)
@@ -70,7 +75,8 @@ class VolumeAPI(rpcapi.RPCClient):
     def remove_backup_device(self, ctxt, host, temp_snapshot_id=None,
                              temp_volume_id=None):
         """Remove a backup's temporary snapshot/clone; already gone is fine."""
-        return self.prepare(host, '1.2', timeout=DATA_CALL_TIMEOUT).call(
+        return self.prepare(host, '1.2', timeout=DATA_CALL_TIMEOUT,
+                            call_monitor_timeout=CALL_MONITOR_TIMEOUT).call(
             ctxt, 'remove_backup_device', temp_snapshot_id=temp_snapshot_id,
             temp_volume_id=temp_volume_id)
 
@@ -81,5 +87,6 @@ class VolumeAPI(rpcapi.RPCClient):
     def create_volume_sync(self, ctxt, host, volume_id):
         """Create the volume of a ``creating`` row; returns once it is
         ``available``, raises (row left ``error``) on failure."""
-        return self.prepare(host, '1.2', timeout=DATA_CALL_TIMEOUT).call(
+        return self.prepare(host, '1.2', timeout=DATA_CALL_TIMEOUT,
+                            call_monitor_timeout=CALL_MONITOR_TIMEOUT).call(
             ctxt, 'create_volume_sync', volume_id=volume_id)
