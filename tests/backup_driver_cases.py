@@ -34,13 +34,20 @@ import pytest
 import zstandard
 
 from backupd import exception
+from backupd import names
 from backupd.drivers.backup import base
+from backupd.drivers.backup.engine import manifest as engine_manifest
 
 MiB = 1024 * 1024
 KiB = 1024
 CHUNK = 256 * KiB            # small chunks: many of them in a small volume
 BLOCK = 32 * KiB
 SMALL = {'backup_chunk_size': CHUNK, 'backup_sha_block_size_bytes': BLOCK}
+# Containers the issue 13 tenant sent, and their kin: each leaves its one
+# level (or is no name at all) on some backend.
+BAD_CONTAINERS = ('.', '..', '/etc', 'a//x', 'x/..', 'c/backup_other',
+                  'nul\x00', 'new\nline', 'tab\there', 'x' * 256,
+                  '\u00e9' * 129, '')
 
 
 def write_volume(path, size, seed=0, layout='mixed'):
@@ -665,10 +672,12 @@ class BackupDriverCases:
         driver.delete_backup(gone)
         assert self.objects_of(driver, gone) == []
         assert driver.verify(keep).ok
+        # An id that cannot name objects never stored any: its delete
+        # succeeds (so its row can go) and touches nothing.
         for bad_id in ('', None, '../10', 'a/b'):
-            with pytest.raises(exception.BackupDriverError):
-                driver.delete_backup(base.BackupRef(bad_id, 'vol-1',
-                                                    container=keep.container))
+            driver.delete_backup(base.BackupRef(bad_id, 'vol-1',
+                                                container=keep.container))
+        assert driver.verify(keep).ok
         with pytest.raises(ValueError):
             driver.list_objects(keep.container, '')
         self.assert_restores(driver, keep, sha256_of(volume),
@@ -732,13 +741,116 @@ class BackupDriverCases:
                            match='belongs to backup exported'):
             driver.import_record(base.BackupRef('other', 'vol-2'),
                                  dict(info, service_metadata=copy))
-        # A manifest outside the backup's own objects would survive its
-        # deletion.
-        with pytest.raises(exception.BackupDriverError, match='outside'):
+        # Another backup's manifest: the record would make an alias.
+        with pytest.raises(exception.BackupDriverError,
+                           match='not its own backup_other/manifest'):
             driver.import_record(base.BackupRef('other', 'vol-2'), dict(
                 info, service_metadata='backup_exported/manifest'))
         with pytest.raises(exception.BackupObjectNotFound):
             driver.import_record(base.BackupRef('never-made', 'vol-2'), {})
+
+    # --- names and isolation (issue 13) ---
+
+    def test_invalid_containers_are_refused_at_every_use(self, driver,
+                                                         tmp_path):
+        volume = write_volume(tmp_path / 'vol', 1 * MiB, seed=29)
+        for bad in BAD_CONTAINERS:
+            ref = base.BackupRef('named', 'vol-1', container=bad or None)
+            if not bad:     # "" means the default: only the primitives
+                ref = None
+            if ref is not None:
+                with pytest.raises(names.InvalidName):
+                    driver.backup(ref, str(volume))
+                with pytest.raises(names.InvalidName):
+                    driver.restore(ref, str(tmp_path / 'out'))
+                assert not driver.verify(ref).ok
+                with pytest.raises(names.InvalidName):
+                    driver.export_record(ref)
+                # It stored nothing, so its delete succeeds (its row goes).
+                driver.delete_backup(ref)
+            for call in (lambda: driver.put_object(bad, 'backup_n/x', b'x'),
+                         lambda: driver.get_object(bad, 'backup_n/x'),
+                         lambda: driver.head_object(bad, 'backup_n/x'),
+                         lambda: driver.delete_object(bad, 'backup_n/x'),
+                         lambda: driver.list_objects(bad, 'backup_n/'),
+                         lambda: driver.put_container(bad)):
+                with pytest.raises(names.InvalidName):
+                    call()
+        assert driver.list_objects(driver.default_container,
+                                   'backup_named/') == []
+
+    def test_valid_unusual_containers_work(self, driver, tmp_path):
+        volume = write_volume(tmp_path / 'vol', 1 * MiB, seed=31)
+        for container in ('with space', '\u00e9t\u00e9-\u5907\u4efd',
+                          '.hidden-ish', 'x' * 200):
+            ref = base.BackupRef('odd', 'vol-1', container=container)
+            stored = stored_ref(ref, driver.backup(ref, str(volume)))
+            assert stored.container == container
+            self.assert_restores(driver, stored, sha256_of(volume),
+                                 tmp_path / 'out')
+            driver.delete_backup(stored)
+            assert self.objects_of(driver, stored) == []
+
+    def test_a_backup_reads_only_its_own_manifest(self, driver, tmp_path):
+        # A row (or imported record) naming another backup's manifest, or
+        # a copy of it under its own name: never an alias of that data.
+        volume = write_volume(tmp_path / 'vol', 1 * MiB, seed=37)
+        owner = self.backup(driver, volume, 'owner')
+        alias = base.BackupRef('alias', 'vol-1', container=owner.container,
+                               service_metadata=owner.service_metadata)
+        report = driver.verify(alias)
+        assert not report.ok and 'not its own' in report.summary()
+        with pytest.raises(names.InvalidName, match='not its own'):
+            driver.restore(alias, str(tmp_path / 'out'))
+        driver.delete_backup(alias)      # deletes only backup_alias/
+        driver.put_object(owner.container, 'backup_alias/manifest',
+                          driver.get_object(owner.container,
+                                            owner.service_metadata))
+        alias = base.BackupRef('alias', 'vol-1', container=owner.container)
+        report = driver.verify(alias)
+        assert not report.ok and 'belongs to backup owner' in \
+            report.summary()
+        with pytest.raises(exception.BackupDriverError,
+                           match='belongs to backup owner'):
+            driver.restore(alias, str(tmp_path / 'out'))
+        driver.delete_backup(alias)
+        assert self.objects_of(driver, alias) == []
+        assert driver.verify(owner).ok
+        self.assert_restores(driver, owner, sha256_of(volume),
+                             tmp_path / 'out')
+
+    def test_a_manifest_naming_another_backups_objects_is_refused(
+            self, driver, tmp_path):
+        # Fault injection through the store itself (write access to it):
+        # a well-formed manifest of backup "thief" whose chunks are those of
+        # "victim". Checksums all match, so only the ownership check stands
+        # between it and a restore of the victim's bytes.
+        victim_volume = write_volume(tmp_path / 'victim', 1 * MiB, seed=41,
+                                     layout='random')
+        victim = self.backup(driver, victim_volume, 'victim')
+        thief = self.backup(driver, write_volume(tmp_path / 'thief', 1 * MiB,
+                                                 seed=43), 'thief')
+        stolen = driver._load_manifest(victim.container,
+                                       victim.service_metadata)
+        stolen.backup_id = 'thief'
+        driver.put_object(thief.container, thief.service_metadata,
+                          stolen.to_bytes())
+        report = driver.verify(thief)
+        assert not report.ok and 'outside backup thief' in report.summary()
+        with pytest.raises(exception.BackupDriverError,
+                           match='outside backup thief'):
+            driver.restore(thief, str(tmp_path / 'out'))
+        driver.delete_backup(thief)
+        assert driver.verify(victim).ok
+        self.assert_restores(driver, victim, sha256_of(victim_volume),
+                             tmp_path / 'out')
+
+    def test_object_names_stay_under_the_backups_prefix(self, driver):
+        own = engine_manifest.ObjectNames('b1')
+        assert own.owns('backup_b1/chunk_00000001')
+        for name in ('backup_b10/chunk_1', 'backup_b1/', 'backup_b1/../x',
+                     'backup_b1/sub/x', 'backup_b1/..', None, 7):
+            assert not own.owns(name)
 
     # --- capabilities ---
 

@@ -136,3 +136,47 @@ def test_a_failed_cleanup_does_not_hide_the_original_error(tmp_path):
         driver.backup(cases.base.BackupRef('outage', 'vol-1'), str(volume))
     backup_dir = tmp_path / 'store' / 'backups' / 'backup_outage'
     assert 'manifest' not in os.listdir(backup_dir)
+
+
+# --- one level per container, own prefix only (issue 13) ---
+
+def test_listing_and_delete_never_reach_into_nested_directories(tmp_path):
+    # What a container "c/backup_<other id>" made before containers were
+    # one level: another backup's files nested inside backup "outer"'s
+    # directory. Deleting "outer" must leave them alone.
+    driver = make_posix_driver(tmp_path / 'store', **cases.SMALL)
+    volume = cases.write_volume(tmp_path / 'vol', 1 * cases.MiB, seed=5)
+    outer = cases.base.BackupRef('outer', 'vol-1', container='c')
+    driver.backup(outer, str(volume))
+    nested = tmp_path / 'store' / 'c' / 'backup_outer' / 'backup_inner'
+    nested.mkdir()
+    (nested / 'manifest').write_bytes(b'another project\'s data')
+    listed = driver.list_objects('c', 'backup_outer/')
+    assert listed and all(name.count('/') == 1 for name in listed)
+    driver.delete_backup(outer)
+    assert (nested / 'manifest').read_bytes() == b'another project\'s data'
+    assert driver.list_objects('c', 'backup_outer/') == []
+
+
+def test_a_symlink_cannot_lead_outside_the_root(tmp_path):
+    driver = make_posix_driver(tmp_path / 'store')
+    outside = tmp_path / 'outside'
+    outside.mkdir()
+    (tmp_path / 'store').mkdir(exist_ok=True)
+    (tmp_path / 'store' / 'linked').symlink_to(outside)
+    (tmp_path / 'store' / 'backups' / 'backup_b').mkdir(parents=True)
+    (tmp_path / 'store' / 'backups' / 'backup_l').symlink_to(outside)
+    for container, name in (('linked', 'backup_b/x'),
+                            ('backups', 'backup_l/x')):
+        with pytest.raises(exception.BackupDriverError, match='resolves'):
+            driver.put_object(container, name, b'data')
+        with pytest.raises(exception.BackupDriverError, match='resolves'):
+            driver.get_object(container, name)
+    assert os.listdir(outside) == []
+
+
+def test_listing_needs_one_backup_directory(tmp_path):
+    driver = make_posix_driver(tmp_path / 'store')
+    for prefix in ('', 'backup_', '/', '../', 'backup_a/../'):
+        with pytest.raises((ValueError, exception.BackupDriverError)):
+            driver.list_objects('backups', prefix)

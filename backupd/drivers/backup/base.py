@@ -173,6 +173,7 @@ class BackupDriver(abc.ABC):
         """Check that ``driver_info`` (from ``export_record``) describes a
         backup present in this driver's storage; raise
         :class:`backupd.exception.BackupDriverError` otherwise. Returns the
-        :class:`BackupRef` to store (container and service_metadata set)."""
+        :class:`BackupRef` to store (container and service_metadata set,
+        ``parent`` the backup the stored data depends on, or None)."""
         raise NotImplementedError(
             '%s cannot import backup records' % type(self).__name__)

@@ -45,6 +45,7 @@ import typing
 from oslo_config import cfg
 
 from backupd import exception
+from backupd import names as name_rules
 from backupd.drivers.backup import base
 from backupd.drivers.backup.engine import backup_run
 from backupd.drivers.backup.engine import codec
@@ -240,21 +241,19 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
 
     def restore(self, backup, target_path, progress=base._no_progress,
                 is_cancelled=base._never_cancelled):
-        chain = self._chain(self._container(backup),
-                            self._manifest_name(backup))
+        chain = self._chain(backup)
         ticker = pipeline.Ticker(backup.id, 0, progress, is_cancelled)
         restore_run.RestoreRun(self, chain).run(target_path, ticker)
 
     def verify(self, backup):
         report = base.VerifyReport(backup_id=backup.id)
-        container = self._container(backup)
         try:
-            chain = self._chain(container, self._manifest_name(backup))
+            chain = self._chain(backup)
         except exception.BackupDriverError as exc:
             # The manifest that failed: this backup's or a parent's.
             owner, where, name = getattr(
-                exc, 'manifest', (backup.id, container,
-                                  self._manifest_name(backup)))
+                exc, 'manifest', (backup.id, backup.container,
+                                  backup.service_metadata))
             report.problems.append(base.VerifyProblem(
                 owner or backup.id, where, name, str(exc)))
             return report
@@ -268,14 +267,27 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
         listing may lag behind its writes (Swift updates it asynchronously),
         so the listing alone could leave objects behind; the listing still
         finds what a failed run wrote without recording it."""
-        container = self._container(backup)
-        names = manifest.ObjectNames(backup.id)
-        name = self._manifest_name(backup)
-        if not name.startswith(names.prefix):
-            name = names.manifest    # never another backup's (import checks)
-        recorded = self._recorded_objects(container, name, names.prefix)
-        self.delete_object(container, name)
-        self._delete_prefix(container, names.prefix, also=recorded)
+        try:
+            container = self._container(backup)
+            names = manifest.ObjectNames(backup.id)
+        except exception.BackupDriverError as exc:
+            # Every write goes through the same checks: under a name they
+            # refuse nothing was ever stored, so there is nothing to delete
+            # (and the backup's row must still go).
+            LOG.warning('Backup %s stored nothing (%s); nothing to delete.',
+                        backup.id, exc)
+            return
+        # Only the backup's own manifest, whatever service_metadata says.
+        name = names.manifest
+        try:
+            recorded = self._recorded_objects(container, name, names.prefix)
+            self.delete_object(container, name)
+            self._delete_prefix(container, names.prefix, also=recorded)
+        except name_rules.InvalidName as exc:
+            # A backend's own name limits (checked before any I/O, for
+            # writes as well) refused the container: nothing is stored.
+            LOG.warning('Backup %s stored nothing (%s); nothing to delete.',
+                        backup.id, exc)
 
     def _recorded_objects(self, container, manifest_name, prefix):
         """Names of the objects the backup's manifest records under its own
@@ -298,61 +310,101 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
         return {'engine': manifest.MANIFEST_FORMAT,
                 'version': manifest.MANIFEST_VERSION,
                 'container': self._container(backup),
-                'service_metadata': self._manifest_name(backup)}
+                'service_metadata': self._own_manifest_name(backup)}
 
     def import_record(self, backup, driver_info):
+        """The record's container must hold this backup's own manifest
+        (``backup_<id>/manifest``, written for this id): a record can never
+        make one backup an alias of another's data. The result's
+        ``parent`` is the one the manifest names (the caller checks the
+        record says the same)."""
         container = driver_info.get('container') or self._container(backup)
-        names = manifest.ObjectNames(backup.id)
-        name = driver_info.get('service_metadata') or names.manifest
-        if not name.startswith(names.prefix):
-            # delete_backup removes only what is under the backup's prefix:
-            # a manifest elsewhere would outlive the backup's deletion.
-            raise exception.BackupDriverError(
-                reason='The record names manifest %s, outside the objects '
-                       'of backup %s (%s); import it under its own id.'
-                       % (name, backup.id, names.prefix))
-        found = self._load_manifest(container, name)
-        if found.backup_id != backup.id:
-            raise exception.BackupDriverError(
-                reason='Manifest %s in container %s belongs to backup %s, '
-                       'not %s; import it under its own id.'
-                       % (name, container, found.backup_id, backup.id))
-        return dataclasses.replace(backup, container=container,
-                                   service_metadata=name)
+        self._own_manifest_name(dataclasses.replace(
+            backup, service_metadata=driver_info.get('service_metadata')))
+        ref = dataclasses.replace(backup, container=container,
+                                  service_metadata=None)
+        found = self._load_owned(backup.id, self._container(ref))
+        parent = None
+        if found.parent:
+            parent = base.BackupRef(
+                id=found.parent.get('id'), volume_id=found.volume_id,
+                container=found.parent.get('container'),
+                service_metadata=found.parent.get('manifest'))
+        return dataclasses.replace(
+            ref, container=self._container(ref), parent=parent,
+            service_metadata=manifest.ObjectNames(found.backup_id).manifest)
 
     # --- helpers ---
 
     def _container(self, backup):
-        return backup.container or self.default_container
+        """The backup's container, checked at every use (backupd.names)."""
+        return name_rules.check_container(
+            backup.container or self.default_container)
 
-    def _manifest_name(self, backup):
-        return (backup.service_metadata
-                or manifest.ObjectNames(backup.id).manifest)
+    def _own_manifest_name(self, backup):
+        """``backup_<id>/manifest``: a backup's manifest name follows from
+        its id alone. A row or record naming another (``service_metadata``)
+        is refused rather than followed to another backup's data."""
+        own = manifest.ObjectNames(backup.id).manifest
+        if backup.service_metadata and backup.service_metadata != own:
+            raise name_rules.InvalidName(
+                reason='Backup %s records manifest %r, not its own %s; a '
+                       'backup only ever reads its own objects.'
+                       % (backup.id, backup.service_metadata, own))
+        return own
 
     def _load_manifest(self, container, name):
         return manifest.Manifest.from_bytes(
             self.get_object(container, name), container, name)
 
-    def _chain(self, container, manifest_name):
-        """[(container, Manifest)] from the backup down to its full base."""
+    def _load_owned(self, backup_id, container):
+        """The manifest of backup ``backup_id``, refused unless it was
+        written for that id and reads only that backup's own objects."""
+        name = manifest.ObjectNames(backup_id).manifest
+        found = self._load_manifest(container, name)
+        if found.backup_id != backup_id:
+            raise exception.BackupDriverError(
+                reason='Manifest %s in container %s belongs to backup %s, '
+                       'not %s; import it under its own id.'
+                       % (name, container, found.backup_id, backup_id))
+        foreign = found.foreign_objects()
+        if foreign:
+            raise exception.BackupDriverError(
+                reason='Manifest %s in container %s names objects outside '
+                       'backup %s\'s own (%s); it is not a manifest this '
+                       'engine wrote.' % (name, container, backup_id,
+                                          ', '.join(foreign[:3])))
+        return found
+
+    def _chain(self, backup):
+        """[(container, Manifest)] from ``backup`` down to its full base;
+        every level is the own manifest of the backup its pointer names."""
         chain = []
         seen = set()
-        pointer = {'container': container, 'manifest': manifest_name}
+        pointer = {'id': backup.id, 'container': backup.container,
+                   'manifest': backup.service_metadata}
         while pointer:
-            key = (pointer['container'], pointer['manifest'])
-            if key in seen:
-                raise exception.BackupDriverError(
-                    reason='Manifest %s in container %s is its own ancestor.'
-                           % (key[1], key[0]))
-            seen.add(key)
+            where = (pointer.get('container') or self.default_container,
+                     pointer.get('manifest')
+                     or 'backup_%s/manifest' % pointer.get('id'))
             try:
-                found = self._load_manifest(*key)
+                ref = base.BackupRef(
+                    id=pointer.get('id'), volume_id=None,
+                    container=pointer.get('container'),
+                    service_metadata=pointer.get('manifest'))
+                container = self._container(ref)
+                self._own_manifest_name(ref)
+                if ref.id in seen:
+                    raise exception.BackupDriverError(
+                        reason='Backup %s is its own ancestor.' % ref.id)
+                seen.add(ref.id)
+                found = self._load_owned(ref.id, container)
             except exception.BackupDriverError as exc:
-                # Which level broke, for verify()'s report: (backup id or
-                # None for the top one, container, manifest name).
-                exc.manifest = (pointer.get('id'),) + key
+                # Which level broke, for verify()'s report: (backup id,
+                # container, manifest name).
+                exc.manifest = (pointer.get('id'),) + where
                 raise
-            chain.append((key[0], found))
+            chain.append((container, found))
             pointer = found.parent
         return chain
 
@@ -360,8 +412,8 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
         if parent is None:
             return None
         container = self._container(parent)
-        name = self._manifest_name(parent)
-        found = self._load_manifest(container, name)
+        name = self._own_manifest_name(parent)
+        found = self._load_owned(parent.id, container)
         hashes = backup_run.BlockHashReader(
             self, container, found, codec.ThreadCodecs('none', None))
         return backup_run.ParentState(container, name, found, hashes)

@@ -1,11 +1,15 @@
 """POSIX backup driver: the chunked engine's objects as files.
 
 Layout: ``<backup_posix_path>/<container>/backup_<id>/<object>``, so every
-backup has its own directory. An object is written to a hidden temporary
-name in that directory, fsync'd, renamed over its final name and the
-directory fsync'd: after a crash a file with an object's name is always
-whole (a leftover temporary file is hidden from ``list_objects`` and
-removed with its backup's directory).
+backup has its own directory: a container is exactly one directory level
+(backupd.names), an object one file in one backup's directory, every path
+is checked once resolved, and listing never recurses.
+
+An object is written to a hidden temporary name in that directory,
+fsync'd, renamed over its final name and the directory fsync'd: after a
+crash a file with an object's name is always whole (a leftover temporary
+file is hidden from ``list_objects`` and removed with its backup's
+directory).
 """
 import errno
 import os
@@ -15,6 +19,7 @@ import uuid
 from oslo_config import cfg
 
 from backupd import exception
+from backupd import names as name_rules
 from backupd.drivers.backup import chunked
 from backupd.drivers.backup.engine import volume
 
@@ -27,8 +32,9 @@ OPTS = [
                     'backup_posix_min_free_space.'),
     cfg.StrOpt('backup_container', default='backups',
                help='Container (sub-directory of backup_posix_path) for '
-                    'backups that do not name one. A name of letters, '
-                    'digits, "_", "." and "-".'),
+                    'backups that do not name one; the container rule of '
+                    'the API applies (1 to 256 bytes, no "/", not "." or '
+                    '"..", no control character).'),
     cfg.IntOpt('backup_posix_min_free_space', default=1024, min=0,
                help='Free space, in MiB, that backup_posix_path must have '
                     'for the driver to report itself usable at start '
@@ -37,6 +43,7 @@ OPTS = [
 ]
 
 TEMP_PREFIX = '.tmp-'
+NAME_MAX = 255     # bytes of one path component on Linux filesystems
 
 
 def list_opts():
@@ -71,15 +78,47 @@ class PosixBackupDriver(chunked.ChunkedBackupDriver):
     # --- names to paths ---
 
     def _path(self, container, name=''):
-        """Path of an object; refuses names that could leave the root."""
-        parts = container.split('/') + (name.split('/') if name else [])
-        for part in parts:
-            if part in ('', '.', '..') or '\0' in part or \
-                    part.startswith(TEMP_PREFIX):
-                raise exception.BackupDriverError(
-                    reason='invalid container or object name %r/%r'
-                           % (container, name))
-        return os.path.join(self.root, *parts)
+        """Path of a container's directory, or of object ``name`` in it.
+
+        A container is exactly one directory level under the root (the
+        shared rule of backupd.names), an object exactly one file in one
+        backup directory of it (``backup_<id>/<file>``, as the engine names
+        them).
+        """
+        if not name:
+            return self._resolved(container)
+        directory, slash, filename = name.partition('/')
+        if not slash or '/' in filename:
+            raise name_rules.InvalidName(
+                reason='object name %r in container %r is not '
+                       '<backup directory>/<file>' % (name, container))
+        return self._resolved(container, directory, filename)
+
+    def _resolved(self, container, *parts):
+        """root/container/parts..., each part one plain name, checked once
+        resolved: a symlink planted on the way cannot lead outside the
+        root either."""
+        name_rules.check_container(container)
+        for part in (container,) + parts:
+            if part in ('', '.', '..') or '/' in part or \
+                    part.startswith(TEMP_PREFIX) or \
+                    name_rules.text_problem(part) or \
+                    len(part.encode('utf-8')) > NAME_MAX:
+                raise name_rules.InvalidName(
+                    reason='invalid name %r in container %r: a POSIX backup '
+                           'path is <container>/<backup directory>/<file>, '
+                           'each a plain name of at most %d bytes, none '
+                           'hidden as %s*' % (part, container, NAME_MAX,
+                                              TEMP_PREFIX))
+        root = os.path.realpath(self.root)
+        path = os.path.join(root, container, *parts)
+        resolved = os.path.realpath(path)
+        if resolved != path:
+            raise name_rules.InvalidName(
+                reason='%s resolves to %s, not to itself under '
+                       'backup_posix_path %s (a symlink?); refusing to use '
+                       'it.' % (path, resolved, root))
+        return path
 
     # --- primitives ---
 
@@ -164,24 +203,23 @@ class PosixBackupDriver(chunked.ChunkedBackupDriver):
         shutil.rmtree(directory, ignore_errors=True)
 
     def list_objects(self, container, prefix):
-        if not prefix:
-            raise ValueError('list_objects needs a non-empty prefix; '
-                             'refusing to list container %r whole'
-                             % container)
-        top = self._path(container)
-        subdir = prefix.rpartition('/')[0]
-        start = os.path.join(top, subdir) if subdir else top
-        names = []
-        for directory, _, files in os.walk(start):
-            relative = os.path.relpath(directory, top)
-            for filename in files:
-                if filename.startswith(TEMP_PREFIX):
-                    continue
-                name = filename if relative == '.' else \
-                    '%s/%s' % (relative, filename)
-                if name.startswith(prefix):
-                    names.append(name)
-        return sorted(names)
+        """Files of one backup directory whose names start with ``prefix``
+        (``<dir>/`` or ``<dir>/<start>``); never recursive, so nothing
+        nested deeper is ever listed (or deleted) with a backup."""
+        directory, slash, start = (prefix or '').partition('/')
+        if not directory or not slash or '/' in start:
+            raise ValueError('list_objects needs a prefix naming one backup '
+                             'directory ("backup_<id>/"), not %r; refusing to '
+                             'list container %r wider' % (prefix, container))
+        try:
+            with os.scandir(self._resolved(container, directory)) as entries:
+                files = [e.name for e in entries
+                         if e.is_file(follow_symlinks=False)
+                         and not e.name.startswith(TEMP_PREFIX)
+                         and e.name.startswith(start)]
+        except FileNotFoundError:
+            return []
+        return sorted('%s/%s' % (directory, f) for f in files)
 
     def check_backend(self):
         root = self.root

@@ -29,6 +29,7 @@ from swiftclient import exceptions as swift_exceptions
 from urllib3 import exceptions as urllib3_exceptions
 
 from backupd import exception
+from backupd import names as name_rules
 from backupd import utils
 from backupd.drivers.backup import chunked
 
@@ -137,6 +138,13 @@ class _Payload:
         start = {0: 0, 1: self._pos, 2: len(self._view)}[whence]
         self._pos = max(0, start + offset)
         return self._pos
+
+
+def _check(container, name):
+    """Every object request names a valid container and object (the
+    shared rules of backupd.names), checked before anything is sent."""
+    name_rules.check_container(container)
+    name_rules.check_object(container, name)
 
 
 def _status(exc):
@@ -322,12 +330,14 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
     # --- storage primitives used by the engine ---------------------------
 
     def put_container(self, container):
+        name_rules.check_container(container)
         try:
             self._request('put_container', container)
         except _TRANSPORT_ERRORS as exc:
             raise self._failed('container PUT', container, None, exc) from exc
 
     def put_object(self, container, name, data):
+        _check(container, name)
         # Swift checks the body against the ETag we send (422 if it differs)
         # and answers with the ETag of what it stored; both must be ours.
         md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
@@ -346,6 +356,7 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
                 'keep it.' % (container, name, etag, md5)))
 
     def get_object(self, container, name):
+        _check(container, name)
         try:
             return self._request('get_object', container, name)[1]
         except _TRANSPORT_ERRORS as exc:
@@ -355,6 +366,7 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
             raise self._failed('GET', container, name, exc) from exc
 
     def get_object_range(self, container, name, offset, length):
+        _check(container, name)
         if length <= 0:
             return b''
         try:
@@ -374,6 +386,7 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
         return data
 
     def head_object(self, container, name):
+        _check(container, name)
         try:
             headers = self._request('head_object', container, name)
         except _TRANSPORT_ERRORS as exc:
@@ -383,6 +396,7 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
         return int(headers['content-length'])
 
     def delete_object(self, container, name):
+        _check(container, name)
         try:
             self._request('delete_object', container, name)
         except _TRANSPORT_ERRORS as exc:
@@ -390,6 +404,7 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
                 raise self._failed('DELETE', container, name, exc) from exc
 
     def list_objects(self, container, prefix):
+        name_rules.check_container(container)
         if not prefix:
             # An empty prefix would list (and so let a caller delete) every
             # backup in the container.

@@ -34,6 +34,14 @@ class ObjectNames:
     def manifest(self):
         return self.prefix + 'manifest'
 
+    def owns(self, name):
+        """Whether object ``name`` is one of this backup's own objects:
+        directly under its prefix (one level, no "." or ".." part)."""
+        if not isinstance(name, str) or not name.startswith(self.prefix):
+            return False
+        rest = name[len(self.prefix):]
+        return bool(rest) and '/' not in rest and rest not in ('.', '..')
+
     def chunk(self, index):
         return '%schunk_%08d' % (self.prefix, index)
 
@@ -172,6 +180,17 @@ class Manifest:
             parent=body['parent'], created_at=body['created_at'],
             chunks=[ChunkEntry(**c) for c in body['chunks']],
             block_hashes=[StoredObject(**o) for o in body['block_hashes']])
+
+    def foreign_objects(self):
+        """Object names this manifest reads as its own (chunks stored by
+        this backup, block hash segments) that are not under its backup's
+        prefix: a manifest naming any cannot be trusted (it would make one
+        backup read or vouch for another's data)."""
+        own = ObjectNames(self.backup_id)
+        names = [c.object for c in self.chunks
+                 if c.object and c.source == 'self']
+        names += [o.name for o in self.block_hashes]
+        return sorted({n for n in names if not own.owns(n)})
 
     def chunk_at(self, index):
         return self.chunks[index] if index < len(self.chunks) else None

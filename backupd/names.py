@@ -1,0 +1,185 @@
+"""The rules for names users give: one rule per kind of name, shared by the
+API's request schemas and the drivers (which apply them again at every use,
+so a row or record that bypassed the API is refused where it would touch
+storage). Plain values in, plain values out: this module imports nothing
+of backupd but ``exception``.
+
+Kinds of names:
+
+* **container** (backup ``container``): Swift's container rule, since it
+  becomes a Swift container or one directory level under
+  ``backup_posix_path``: 1 to 256 bytes of UTF-8 and at most 255 characters
+  (the database column), no ``/``, not ``.`` or ``..``, no control
+  character (C0, DEL, C1: NUL and newline included). Null or absent means
+  "the driver's default container".
+* **display name, description** (volumes, snapshots, backups): at most 255
+  characters (Cinder's limit) and no control character, so a name cannot
+  forge log lines or break a terminal.
+* **metadata**: keys 1 to 255 characters, values at most 255 (Cinder's
+  limits), neither with a control character.
+"""
+import datetime
+import re
+import uuid
+
+from backupd import exception
+
+CONTAINER_MAX_BYTES = 256        # Swift's MAX_CONTAINER_NAME_LENGTH
+OBJECT_MAX_BYTES = 1024         # Swift's MAX_OBJECT_NAME_LENGTH
+MAX_CHARS = 255                  # Cinder's limit, and our String(255) columns
+
+#: Any C0 control, DEL or C1 control; also the Unicode line and paragraph
+#: separators, which terminals and log viewers treat as line breaks.
+CONTROL_CHARACTERS = '[\u0000-\u001f\u007f-\u009f\u2028\u2029]'
+_CONTROL = re.compile(CONTROL_CHARACTERS)
+
+#: jsonschema ``format`` names of the rules below (see FORMAT_CHECKS).
+CONTAINER_FORMAT = 'backupd-container'
+TEXT_FORMAT = 'backupd-text'
+UUID_FORMAT = 'backupd-uuid'
+TIMESTAMP_FORMAT = 'backupd-timestamp'
+
+
+class InvalidName(exception.BackupDriverError):
+    """A name a driver refuses to turn into a storage path or object name."""
+    message = '%(reason)s'
+
+
+def container_problem(value):
+    """Why ``value`` is not a valid container name, or None when it is."""
+    if not isinstance(value, str):
+        return 'it is not a string'
+    if not value:
+        return 'it is empty'
+    if len(value) > MAX_CHARS:
+        return 'it has %d characters, more than %d' % (len(value), MAX_CHARS)
+    try:
+        size = len(value.encode('utf-8'))
+    except UnicodeEncodeError:
+        return 'it is not valid UTF-8 (it holds a lone surrogate)'
+    if size > CONTAINER_MAX_BYTES:
+        return ('it has %d bytes of UTF-8, more than %d'
+                % (size, CONTAINER_MAX_BYTES))
+    if value in ('.', '..'):
+        return '"." and ".." name directories, not containers'
+    if '/' in value:
+        return 'it contains "/" (a container is one level, not a path)'
+    if _CONTROL.search(value):
+        return 'it contains a control character (NUL, newline, ...)'
+    return None
+
+
+def check_container(value):
+    """``value`` when it is a valid container name; else InvalidName."""
+    problem = container_problem(value)
+    if problem is not None:
+        raise InvalidName(
+            reason='Container name %r is invalid: %s. A container is 1 to %d '
+                   'bytes of UTF-8 (at most %d characters), without "/" or '
+                   'control characters, and not "." or "..".'
+                   % (value, problem, CONTAINER_MAX_BYTES, MAX_CHARS))
+    return value
+
+
+def object_problem(value):
+    """Why ``value`` is not a valid object name, or None. Object names are
+    the engine's (``backup_<id>/chunk_00000001``), never a user's; the rule
+    still guards every use: 1 to 1024 bytes of UTF-8 (Swift's limit),
+    "/"-separated plain names (none empty, "." or ".."), no control
+    character."""
+    if not isinstance(value, str) or not value:
+        return 'it is empty or not a string'
+    try:
+        size = len(value.encode('utf-8'))
+    except UnicodeEncodeError:
+        return 'it is not valid UTF-8 (it holds a lone surrogate)'
+    if size > OBJECT_MAX_BYTES:
+        return 'it has %d bytes, more than %d' % (size, OBJECT_MAX_BYTES)
+    if any(part in ('', '.', '..') for part in value.split('/')):
+        return 'it has an empty, "." or ".." part'
+    if _CONTROL.search(value):
+        return 'it contains a control character (NUL, newline, ...)'
+    return None
+
+
+def check_object(container, value):
+    """``value`` when it is a valid object name; else InvalidName."""
+    problem = object_problem(value)
+    if problem is not None:
+        raise InvalidName(reason='Object name %r in container %r is '
+                                 'invalid: %s.' % (value, container, problem))
+    return value
+
+
+def text_problem(value):
+    """Why ``value`` is not acceptable as a display name, description or
+    metadata key/value (lengths are the schema's), or None."""
+    if _CONTROL.search(value):
+        return 'it contains a control character (NUL, newline, ...)'
+    return None
+
+
+def uuid_problem(value):
+    """Why ``value`` is not a UUID in its canonical text form, or None."""
+    try:
+        canonical = str(uuid.UUID(value))
+    except ValueError:
+        return 'it is not a UUID'
+    if value != canonical:
+        return ('it is not a UUID in its canonical form (8-4-4-4-12 '
+                'lowercase hex digits)')
+    return None
+
+
+def parse_timestamp(value):
+    """A naive UTC datetime from ISO 8601 text (what export writes:
+    ``datetime.isoformat()``); ValueError when it is not one a database
+    column can hold (years 1970 to 9998)."""
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(datetime.timezone.utc).replace(
+                tzinfo=None)
+    except (ValueError, OverflowError, TypeError) as exc:
+        raise ValueError('it is not an ISO 8601 timestamp (%s)' % exc)
+    if not 1970 <= parsed.year <= 9998:
+        raise ValueError('its year %d is outside 1970 to 9998' % parsed.year)
+    return parsed
+
+
+def timestamp_problem(value):
+    try:
+        parse_timestamp(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+#: format name -> function of a string returning a problem or None. The
+#: API's schema validator turns a problem into a 400 naming the field;
+#: ``format`` ignores non-strings (``type`` is there for them).
+FORMAT_CHECKS = {
+    CONTAINER_FORMAT: container_problem,
+    TEXT_FORMAT: text_problem,
+    UUID_FORMAT: uuid_problem,
+    TIMESTAMP_FORMAT: timestamp_problem,
+}
+
+
+# --- JSON schema fragments of the rules (used by backupd.api.schemas) ------
+
+UUID = {'type': 'string', 'format': UUID_FORMAT}
+NULLABLE_UUID = {'type': ['string', 'null'], 'format': UUID_FORMAT}
+TIMESTAMP = {'type': ['string', 'null'], 'maxLength': 64,
+             'format': TIMESTAMP_FORMAT}
+
+CONTAINER = {'type': ['string', 'null'], 'format': CONTAINER_FORMAT}
+DISPLAY_NAME = {'type': ['string', 'null'], 'maxLength': MAX_CHARS,
+                'format': TEXT_FORMAT}
+DESCRIPTION = DISPLAY_NAME
+METADATA_KEY = {'type': 'string', 'minLength': 1, 'maxLength': MAX_CHARS,
+                'format': TEXT_FORMAT}
+METADATA_VALUE = {'type': ['string', 'null'], 'maxLength': MAX_CHARS,
+                  'format': TEXT_FORMAT}
+METADATA = {'type': 'object', 'propertyNames': METADATA_KEY,
+            'additionalProperties': METADATA_VALUE}
