@@ -18,11 +18,17 @@ from backupd import servicegroup
 
 # Exit codes of backup verify.
 VERIFY_OK, VERIFY_PROBLEMS, VERIFY_USAGE, VERIFY_NO_DRIVER = 0, 1, 2, 3
+# Exit code of db sync when the schema cannot reach head (or no scripts).
+DB_SYNC_FAILED = 1
 
 
 def db_sync(conf, args):
-    migration.upgrade(db.get_engine(), args.version or 'head')
-    print('Database is at revision %s' % migration.version(db.get_engine()))
+    try:
+        reached = migration.upgrade(db.get_engine(), args.version or 'head')
+    except migration.MigrationError as e:
+        print('db sync failed: %s' % e, file=sys.stderr)
+        return DB_SYNC_FAILED
+    print('Database is at revision %s' % reached)
 
 
 def db_version(conf, args):

@@ -4,6 +4,7 @@ import os
 from alembic import command
 from alembic import config as alembic_config
 from alembic import migration as alembic_migration
+from alembic import script as alembic_script
 
 _DIR = os.path.join(os.path.dirname(__file__), 'migrations')
 
@@ -15,9 +16,34 @@ def _config(connection):
     return cfg
 
 
+class MigrationError(Exception):
+    """db sync cannot bring the schema where the service needs it."""
+
+
+def shipped_head():
+    """The newest revision shipped with this package; raises when none."""
+    heads = alembic_script.ScriptDirectory(_DIR).get_heads()
+    if not heads:
+        raise MigrationError(
+            'No migration scripts found in %s: this backupd installation '
+            'is incomplete (its package lacks migrations/versions). '
+            'Reinstall backupd from a complete wheel or sdist.'
+            % os.path.join(_DIR, 'versions'))
+    return heads[0]
+
+
 def upgrade(engine, revision='head'):
+    """Upgrade to ``revision``; to head, the schema must end at head."""
+    newest = shipped_head()
     with engine.begin() as connection:
         command.upgrade(_config(connection), revision)
+    reached = version(engine)
+    if revision == 'head' and reached != newest:
+        raise MigrationError(
+            'Database is at revision %s after db sync, below head %s. '
+            'Check [database] connection and the alembic_version table.'
+            % (reached, newest))
+    return reached
 
 
 def version(engine):
