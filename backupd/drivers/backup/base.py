@@ -118,6 +118,9 @@ class BackupDriver(abc.ABC):
 
     #: ``backup()`` honours ``BackupRef.parent`` and stores only changes.
     supports_incremental = False
+    #: ``backup()`` takes ``changes`` (``engine.tracked.Changes``): an
+    #: incremental then reads only the ranges the volume driver reported.
+    supports_change_tracking = False
     #: ``verify()`` re-reads the stored data (else it only checks presence).
     supports_verify = False
     #: restore leaves holes on a sparse target for all-zero regions.
@@ -137,10 +140,12 @@ class BackupDriver(abc.ABC):
 
     @abc.abstractmethod
     def backup(self, backup, device_path, progress=_no_progress,
-               is_cancelled=_never_cancelled):
+               is_cancelled=_never_cancelled, changes=None):
         """Back up the volume readable at ``device_path`` (a file or block
         device) as ``backup`` (a :class:`BackupRef`); return a
-        :class:`BackupResult`. On failure or cancel
+        :class:`BackupResult`. ``changes``: what changed since the parent's
+        base snapshot, for drivers with ``supports_change_tracking`` (the
+        others ignore it and read everything). On failure or cancel
         (:class:`backupd.exception.BackupCancelled`) nothing of this backup
         is left in storage."""
 

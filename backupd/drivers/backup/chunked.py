@@ -156,6 +156,7 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
     """
 
     supports_incremental = True
+    supports_change_tracking = True
     supports_verify = True
     supports_sparse_restore = True
 
@@ -225,12 +226,12 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
         self.check_backend()
 
     def backup(self, backup, device_path, progress=base._no_progress,
-               is_cancelled=base._never_cancelled):
+               is_cancelled=base._never_cancelled, changes=None):
         container = self._container(backup)
         names = manifest.ObjectNames(backup.id)
         parent = self._parent_state(backup.parent)
         self.put_container(container)
-        run = backup_run.BackupRun(self, backup, container, parent)
+        run = backup_run.BackupRun(self, backup, container, parent, changes)
         ticker = pipeline.Ticker(backup.id, 0, progress, is_cancelled)
         try:
             return run.run(device_path, ticker)

@@ -46,6 +46,24 @@ Capability flags are class attributes a caller reads without a call:
 ``reflink``
     True when snapshots and clones share blocks with their source (set per
     instance by ``check_for_setup_error()`` when detected).
+``change_tracking``
+    True when the driver can tell which ranges of a snapshot changed since
+    an older snapshot of the same volume (a *base*), without reading them:
+    ``file`` on a reflink filesystem (FIEMAP), ``lvm`` thin (``thin_delta``).
+
+Changed-block tracking (only when ``change_tracking``):
+
+``snapshot_identity(snapshot_id, volume_id) -> str``
+    A digest identifying the snapshot's contents as they are now (its
+    metadata, not its data); recorded with a backup that keeps the
+    snapshot as its base.
+``changed_ranges(base_snapshot_id, base_identity, snapshot_id, volume_id)
+-> [(offset, length)]``
+    The byte ranges of the snapshot that may differ from the base; every
+    other byte is the same in both. Raises :class:`CannotTrackChanges`
+    (with the reason) when it cannot tell: the base is gone, its identity
+    is no longer ``base_identity`` (it was modified), or the storage does
+    not say. The caller then reads everything.
 
 ``get_stats()`` returns ``volume_backend_name``, ``driver_name``,
 ``total_capacity_gb`` and ``free_capacity_gb`` (floats, GiB) and the
@@ -78,6 +96,10 @@ def _checked_id(kind, object_id):
     return object_id
 
 
+class CannotTrackChanges(exception.VolumeDriverError):
+    """The driver cannot say what changed since a base; read everything."""
+
+
 def volume_name(volume_id):
     """Storage name of a volume (file name, LV name)."""
     return 'volume-%s' % _checked_id('Volume', volume_id)
@@ -108,6 +130,7 @@ class VolumeDriver:
 
     snapshot_local_path = False
     reflink = False
+    change_tracking = False
 
     def __init__(self, conf, host=None):
         self.conf = conf
@@ -156,6 +179,17 @@ class VolumeDriver:
                    'local path; back up from a cloned volume instead.'
                    % (self.driver_name, snapshot_id, volume_id))
 
+    # -- changed-block tracking (drivers with change_tracking) ----------------
+
+    def snapshot_identity(self, snapshot_id, volume_id):
+        raise CannotTrackChanges(
+            reason='Driver %s cannot track changed blocks.' % self.driver_name)
+
+    def changed_ranges(self, base_snapshot_id, base_identity, snapshot_id,
+                       volume_id):
+        raise CannotTrackChanges(
+            reason='Driver %s cannot track changed blocks.' % self.driver_name)
+
     # -- attachments: bookkeeping only for local drivers -------------------
 
     def attach_volume(self, volume_id, attachment_id, connector):
@@ -179,6 +213,7 @@ class VolumeDriver:
             'free_capacity_gb': free,
             'snapshot_local_path': self.snapshot_local_path,
             'reflink': self.reflink,
+            'change_tracking': self.change_tracking,
         }
 
     def _backend_name(self):

@@ -18,6 +18,7 @@ from oslo_log import log as logging
 
 from backupd import exception
 from backupd.drivers.volume import base
+from backupd.drivers.volume import fiemap
 from backupd.drivers.volume import sparse
 
 LOG = logging.getLogger(__name__)
@@ -83,6 +84,8 @@ class FileVolumeDriver(base.VolumeDriver):
                        'with reflink=1 or btrfs, or set file_volume_reflink '
                        'to "auto".' % path)
         self.reflink = supported
+        # Extents tell what changed only where snapshots share them.
+        self.change_tracking = supported
         LOG.info('File volume driver: volumes in %s; reflink %s; snapshots '
                  'and clones are %s.', path,
                  'supported' if supported else 'not supported',
@@ -183,6 +186,64 @@ class FileVolumeDriver(base.VolumeDriver):
                                        use_reflink=self.reflink)
         LOG.debug('Created %s at %s by %s.', what, dst,
                   'reflink' if shared else 'sparse copy')
+
+    # -- changed-block tracking ----------------------------------------------
+
+    def snapshot_identity(self, snapshot_id, volume_id):
+        path = self.snapshot_path(snapshot_id, volume_id)
+        with self._tracking('snapshot %s' % snapshot_id, path):
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                return fiemap.fingerprint(fd)
+            finally:
+                os.close(fd)
+
+    def changed_ranges(self, base_snapshot_id, base_identity, snapshot_id,
+                       volume_id):
+        """Compare the physical extents of the base and the snapshot; see
+        :mod:`.fiemap`. The base must still have the identity recorded
+        when it was kept (no write since)."""
+        if not self.change_tracking:
+            raise base.CannotTrackChanges(
+                reason='volumes_dir %s cannot reflink, so snapshots share no '
+                       'extents to compare.' % self.volumes_dir)
+        base_path = self.snapshot_path(base_snapshot_id, volume_id)
+        snap_path = self.snapshot_path(snapshot_id, volume_id)
+        with self._tracking('base snapshot %s' % base_snapshot_id,
+                            base_path):
+            base_fd = os.open(base_path, os.O_RDONLY)
+            try:
+                base_extents = fiemap.extents(base_fd)
+                if fiemap.fingerprint(base_fd, base_extents) != base_identity:
+                    raise base.CannotTrackChanges(
+                        reason='base snapshot %s was modified since its '
+                               'backup was made (its identity changed).'
+                               % base_snapshot_id)
+                base_size = os.fstat(base_fd).st_size
+            finally:
+                os.close(base_fd)
+        with self._tracking('snapshot %s' % snapshot_id, snap_path):
+            snap_fd = os.open(snap_path, os.O_RDONLY)
+            try:
+                snap_extents = fiemap.extents(snap_fd)
+                snap_size = os.fstat(snap_fd).st_size
+            finally:
+                os.close(snap_fd)
+        return fiemap.changed_ranges(base_extents, base_size, snap_extents,
+                                     snap_size)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _tracking(what, path):
+        try:
+            yield
+        except FileNotFoundError:
+            raise base.CannotTrackChanges(
+                reason='%s is gone (%s).' % (what, path))
+        except (OSError, fiemap.Unsupported) as e:
+            raise base.CannotTrackChanges(
+                reason='cannot read the extents of %s at %s: %s.'
+                       % (what, path, e))
 
     # -- stats --------------------------------------------------------------
 

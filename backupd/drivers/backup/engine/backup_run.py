@@ -1,5 +1,6 @@
 """One backup: hash and compare with the parent, compress, store."""
 import dataclasses
+import logging
 import os
 import time
 
@@ -10,7 +11,10 @@ from backupd.drivers.backup.engine import checksums
 from backupd.drivers.backup.engine import codec
 from backupd.drivers.backup.engine import manifest
 from backupd.drivers.backup.engine import pipeline
+from backupd.drivers.backup.engine import tracked
 from backupd.drivers.backup.engine import volume
+
+LOG = logging.getLogger(__name__)
 
 
 class BlockHashReader:
@@ -122,8 +126,10 @@ class BackupRun:
     """One backup: the pipeline's stage functions and the bookkeeping the
     calling thread does as chunks come out."""
 
-    def __init__(self, driver, backup, container, parent):
+    def __init__(self, driver, backup, container, parent, changes=None):
         self.driver = driver
+        self.changes = changes
+        self._fd = None
         self.backup = backup
         self.container = container
         self.parent = parent
@@ -148,20 +154,16 @@ class BackupRun:
         self._written_lock = utils.native_threading().Lock()
 
     def run(self, device_path, ticker):
-        fd = os.open(device_path, os.O_RDONLY)
+        fd = self._fd = os.open(device_path, os.O_RDONLY)
         try:
             size = volume.device_size(fd)
             ticker.total = size
-            try:
-                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
-            except OSError:
-                pass    # advice only
             chunk_count = -(-size // self.chunk_size)
             entries = [None] * chunk_count
             stages = [(self.hash_and_compress, self.settings.worker_threads),
                       (self.write, self.settings.io_threads)]
             buffers = volume.BufferPool(self.chunk_size)
-            source = volume.read_chunks(fd, size, self.chunk_size, buffers)
+            source, read = self._source(fd, size, buffers)
             with pipeline.Pipeline(source, stages,
                                    self.settings.in_flight) as pipe:
                 for task in pipe.results(idle=ticker.tick):
@@ -197,7 +199,8 @@ class BackupRun:
             parent=self.parent.as_pointer() if self.parent else None,
             chunks=entries, created_at=time.time(),
             block_hashes=[self._hash_objects[k]
-                          for k in sorted(self._hash_objects)])
+                          for k in sorted(self._hash_objects)],
+            base=self.changes.snapshot if self.changes else None, read=read)
         self._put(self.names.manifest, record.to_bytes())
         return base.BackupResult(
             container=self.container, service_metadata=self.names.manifest,
@@ -205,18 +208,55 @@ class BackupRun:
             volume_size=size, changed_bytes=self.changed_bytes,
             is_incremental=self.parent is not None)
 
+    def _source(self, fd, size, buffers):
+        """The chunks to hash, and the manifest's record of how the volume
+        is read: only the changed ranges when they can be trusted
+        (:mod:`.tracked`), else all of it."""
+        ranges, reason = tracked.decide(self.parent, self.changes, size)
+        if ranges is None:
+            LOG.info('Backup %s reads all of volume %s: %s.', self.backup.id,
+                     self.backup.volume_id, reason)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
+            except OSError:
+                pass    # advice only
+            return (volume.read_chunks(fd, size, self.chunk_size, buffers),
+                    {'mode': tracked.FULL, 'reason': reason})
+        changed = sum(length for _, length in ranges)
+        LOG.info('Backup %s reads only what changed in volume %s: %d bytes '
+                 'in %d ranges (%s).', self.backup.id, self.backup.volume_id,
+                 changed, len(ranges), reason)
+        runs = tracked.block_runs(ranges, self.chunk_size, self.block_size)
+        source = tracked.read_chunks(fd, size, self.chunk_size, runs,
+                                     self.parent.manifest, buffers,
+                                     manifest.CHUNKS_PER_HASH_SEGMENT)
+        return source, {'mode': tracked.TRACKED, 'reason': reason,
+                        'changed_bytes': changed, 'ranges': len(ranges)}
+
     # Stage 1 (worker threads): hash, compare with the parent, compress.
     def hash_and_compress(self, task):
         data, length = task.data, task.length
         task.data = None
         if task.hole:
             return task                  # see _chunks_of
-        if data == checksums.zero_bytes(length):
+        if task.carried:
+            task.carried_entries = list(self._carried_entries(task))
+            return task
+        if task.blocks is not None:
+            task.digests = self._partial_digests(task, data)
+            if task.digests is None:     # needs the whole chunk after all
+                task.blocks = None
+                return self._read_whole(task)
+        elif data == checksums.zero_bytes(length):
+            task.digests = None
+        else:
+            task.digests = checksums.block_digests(data, self.block_size)
+        if task.digests is None or task.digests == \
+                checksums.zero_block_digests(length, self.block_size):
             task.entry = manifest.ChunkEntry(task.offset, length, zero=True)
             task.digests = checksums.zero_block_digests(length,
                                                         self.block_size)
             return task
-        task.digests = checksums.block_digests(data, self.block_size)
         sha256 = checksums.list_checksum(task.digests)
         task.entry = manifest.ChunkEntry(task.offset, length,
                                          sha256=sha256)
@@ -224,6 +264,9 @@ class BackupRun:
         if runs == []:
             task.entry.source = 'parent'
             return task
+        if runs is None and task.blocks is not None:
+            task.blocks = None           # the whole chunk is to be stored
+            return self._read_whole(task)
         payload = data
         if runs is not None:
             view = memoryview(data)
@@ -241,6 +284,56 @@ class BackupRun:
         task.changed_bytes = len(payload)
         task.stored = stored
         return task
+
+    def _carried_entries(self, task):
+        """(entry, digests) of each chunk of a carried task: the parent's,
+        unchanged since its base."""
+        end = task.offset + task.length
+        for offset in range(task.offset, end, self.chunk_size):
+            index = offset // self.chunk_size
+            before = self.parent.manifest.chunks[index]
+            if before.zero:
+                yield (manifest.ChunkEntry(offset, before.length, zero=True,
+                                           hole=before.hole),
+                       checksums.zero_block_digests(before.length,
+                                                    self.block_size))
+            else:
+                yield (manifest.ChunkEntry(offset, before.length,
+                                           sha256=before.sha256,
+                                           source='parent'),
+                       self.parent.hashes.for_chunk(index))
+
+    def _partial_digests(self, task, data):
+        """The chunk's block digests: the parent's, with those of the
+        blocks that were read recomputed; None when the parent's do not
+        match its chunk checksum (then the chunk is read whole)."""
+        before = self.parent.manifest.chunks[task.index]
+        if before.zero:
+            digests = checksums.zero_block_digests(task.length,
+                                                   self.block_size)
+        else:
+            digests = self.parent.hashes.for_chunk(task.index)
+            if checksums.list_checksum(digests) != before.sha256:
+                return None
+        digests = bytearray(digests)
+        size = checksums.DIGEST_SIZE
+        for start, length in task.blocks:
+            at = start // self.block_size * size
+            fresh = checksums.block_digests(data[start:start + length],
+                                            self.block_size)
+            digests[at:at + len(fresh)] = fresh
+        return bytes(digests)
+
+    def _read_whole(self, task):
+        """Read the whole chunk into its buffer and hash it as a full
+        read would."""
+        buffer = task.buffer
+        view = memoryview(buffer)[:task.length]
+        volume.read_data_only(self._fd, view, task.offset,
+                              task.offset + task.length)
+        task.data = buffer if task.length == len(buffer) else bytes(view)
+        task.entry = None
+        return self.hash_and_compress(task)
 
     def _changed_runs(self, task, sha256):
         """[] when unchanged since the parent, the changed runs when a
@@ -283,6 +376,9 @@ class BackupRun:
     # On the calling thread, as chunks come out.
     def _chunks_of(self, task):
         """(entry, block digests) of each chunk a finished task covers."""
+        if task.carried:
+            yield from task.carried_entries
+            return
         if not task.hole:
             yield task.entry, task.digests
             return

@@ -122,6 +122,12 @@ class Manifest:
     chunks: typing.List[ChunkEntry]
     block_hashes: typing.List[StoredObject]
     created_at: float = 0.0
+    # Changed-block tracking (engine.tracked): the identity of the snapshot
+    # this backup read and kept as the next incremental's base
+    # ({"snapshot_id", "identity"}, None when not kept), and how the volume
+    # was read ({"mode": "full" | "tracked", "reason", ...}).
+    base: typing.Optional[dict] = None
+    read: typing.Optional[dict] = None
 
     @property
     def version(self):
@@ -148,6 +154,10 @@ class Manifest:
             'block_hashes': [vars(o) for o in self.block_hashes],
             'chunks': chunks,
         }
+        # Optional keys: a reader that predates them ignores them.
+        for key in ('base', 'read'):
+            if getattr(self, key) is not None:
+                body[key] = getattr(self, key)
         body['checksum'] = _body_checksum(body)
         return json.dumps(body, separators=(',', ':')).encode()
 
@@ -179,7 +189,8 @@ class Manifest:
             block_size=body['block_size'], compression=body['compression'],
             parent=body['parent'], created_at=body['created_at'],
             chunks=[ChunkEntry(**c) for c in body['chunks']],
-            block_hashes=[StoredObject(**o) for o in body['block_hashes']])
+            block_hashes=[StoredObject(**o) for o in body['block_hashes']],
+            base=body.get('base'), read=body.get('read'))
 
     def foreign_objects(self):
         """Object names this manifest reads as its own (chunks stored by

@@ -26,6 +26,13 @@ class ChunkTask:
     digests: bytes = b''
     changed_bytes: int = 0
     buffer: typing.Optional[bytearray] = None   # from a BufferPool
+    # Tracked incrementals (engine.tracked): a run of chunks unchanged since
+    # the parent's base, as ONE task that takes the parent's entries
+    # (``carried_entries``: [(entry, digests)] once hashed); or, for a
+    # chunk read in part, the [start, length] runs of blocks that were.
+    carried: bool = False
+    carried_entries: typing.Optional[list] = None
+    blocks: typing.Optional[list] = None
 
 
 def device_size(fd):
@@ -110,14 +117,23 @@ def read_chunks(fd, size, chunk_size, buffers):
             yield ChunkTask(index, offset, hole_end - offset, hole=True)
             offset = hole_end
             continue
-        buffer = buffers.get()
-        view = memoryview(buffer)[:length]
-        read_data_only(fd, view, offset, size)
-        # A whole bytearray compares with bytes at memcmp speed (a
-        # memoryview does not); only a short last chunk needs the slice.
-        data = buffer if length == len(buffer) else bytes(view)
-        yield ChunkTask(index, offset, length, data=data, buffer=buffer)
+        yield read_one_chunk(fd, offset, length, size, chunk_size, buffers)
         offset += length
+
+
+def read_one_chunk(fd, offset, length, size, chunk_size, buffers):
+    """The ChunkTask of one chunk: a hole task when it holds no data, else
+    its bytes read into a buffer of ``buffers``."""
+    index = offset // chunk_size
+    if not region_has_data(fd, offset, length):
+        return ChunkTask(index, offset, length, hole=True)
+    buffer = buffers.get()
+    view = memoryview(buffer)[:length]
+    read_data_only(fd, view, offset, size)
+    # A whole bytearray compares with bytes at memcmp speed (a
+    # memoryview does not); only a short last chunk needs the slice.
+    data = buffer if length == len(buffer) else bytes(view)
+    return ChunkTask(index, offset, length, data=data, buffer=buffer)
 
 
 def read_data_only(fd, view, offset, size):
