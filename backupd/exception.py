@@ -76,6 +76,15 @@ class ServiceNotFound(NotFound):
     message = "Service %(service_id)s could not be found."
 
 
+class VolumeTypeNotFound(NotFound):
+    message = "Volume type %(volume_type_id)s could not be found."
+
+
+class VolumeTypeExtraSpecNotFound(NotFound):
+    message = ("Volume type %(volume_type_id)s has no extra spec with key "
+               "%(key)s.")
+
+
 class Conflict(BackupdException):
     message = "%(reason)s"
     code = 409
@@ -91,6 +100,42 @@ class NoValidHost(Conflict):
     not a malformed request (400) nor a server fault (5xx).
     """
     message = "%(reason)s"
+
+
+class OverQuota(BackupdException):
+    """A create would take a project past a quota (backupd.db.quotas):
+    413 with Cinder's ``overLimit`` body."""
+    code = 413
+    error_name = "overLimit"
+
+    def __init__(self, project_id, resource, limit, in_use, requested):
+        unit = ' GiB' if 'gigabytes' in resource else ''
+        option = resource.replace('_', '-')
+        if resource not in ('volumes', 'snapshots', 'gigabytes', 'backups',
+                            'backup_gigabytes'):   # a per-type quota
+            base, _, type_name = resource.partition('_')
+            option = '%s --volume-type %s' % (base, type_name)
+        super().__init__(
+            'Quota exceeded for %(resource)s of project %(project)s: the '
+            'quota is %(limit)d%(unit)s, %(in_use)d%(unit)s are in use and '
+            'this request needs %(requested)d%(unit)s more. Delete what is '
+            'no longer needed, or ask an administrator to raise the quota '
+            '(cinder quota-update --%(option)s N %(project)s).' % {
+                'resource': resource, 'project': project_id,
+                'limit': limit, 'in_use': in_use, 'requested': requested,
+                'unit': unit, 'option': option},
+            project_id=project_id, resource=resource, limit=limit,
+            in_use=in_use, requested=requested)
+
+
+class VolumeSizeExceedsLimit(BackupdException):
+    """A volume larger than the project's per_volume_gigabytes (413)."""
+    message = ('Volume size %(size)d GiB is larger than the per-volume limit '
+               'of project %(project_id)s (per_volume_gigabytes = %(limit)d '
+               'GiB); ask for a smaller volume or an administrator to raise '
+               'per_volume_gigabytes.')
+    code = 413
+    error_name = "overLimit"
 
 
 class VersionNotAcceptable(BackupdException):

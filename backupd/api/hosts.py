@@ -53,15 +53,47 @@ def pick(binary, purpose, zone=None):
     return random.choice(_usable(binary, purpose, zone)).host
 
 
-def place_volume(size, purpose, zone=None, host=None, **wording):
+def place_volume(size, purpose, zone=None, host=None, backend=None,
+                 **wording):
     """Host for a new volume of ``size`` GiB: of the up, enabled volume
-    services (in ``zone``; only ``host`` if given), the one with the most
-    room (backupd.api.placement). 409 when none has room; ``wording`` goes
-    to placement.choose (scope, fixes) for the error."""
+    services (in ``zone``; only ``host`` if given; only those reporting
+    ``backend`` as their volume_backend_name if given), the one with the
+    most room (backupd.api.placement). 409 when none has room; ``wording``
+    goes to placement.choose (scope, fixes) for the error."""
     usable = _usable(VOLUME_BINARY, purpose, zone, host)
     where = ' in availability zone %s' % zone if zone else ''
+    if backend:
+        usable = _of_backend(usable, backend, purpose, where)
+        where += ' of backend %s' % backend
     return placement.choose([capacity for _, capacity in _capacities(usable)],
                             size, purpose, where, **wording)
+
+
+def _of_backend(services, backend, purpose, where):
+    """The services reporting ``backend``; 409 naming the backends there
+    are when none does."""
+    matching = [s for s in services if s.volume_backend_name == backend]
+    if not matching:
+        raise exception.NoValidHost(
+            reason='Cannot %s: its volume type asks for backend %s (extra '
+                   'spec volume_backend_name) and no up volume host%s serves '
+                   'it; up hosts serve %s. Use a type of one of those, or '
+                   'start a backupd-volume with volume_backend_name = %s.'
+                   % (purpose, backend, where, ', '.join(sorted(
+                       '%s (%s)' % (s.host, s.volume_backend_name
+                                    or 'not reported yet')
+                       for s in services)), backend))
+    return matching
+
+
+def volume_zones():
+    """{zone: True if one of its volume services is up and enabled}."""
+    zones = {}
+    for service in db.service_get_all(backupd_context.get_admin_context(),
+                                      {'binary': VOLUME_BINARY}):
+        zone = service.availability_zone or cfg.CONF.storage_availability_zone
+        zones[zone] = zones.get(zone, False) or _why_unusable(service) is None
+    return zones
 
 
 def volume_pools():

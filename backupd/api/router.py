@@ -10,11 +10,15 @@ import webob.dec
 import webob.exc
 
 from backupd.api.handlers import backup_admin
+from backupd.api.handlers import availability_zones
 from backupd.api.handlers import backups
+from backupd.api.handlers import limits
+from backupd.api.handlers import quota_sets
 from backupd.api.handlers import scheduler_stats
 from backupd.api.handlers import services
 from backupd.api.handlers import snapshots
 from backupd.api.handlers import volume_metadata
+from backupd.api.handlers import volume_types
 from backupd.api.handlers import volumes
 from backupd.api.middleware import auth
 from backupd.api.middleware import faults
@@ -53,6 +57,24 @@ ROUTES = {
                                  'PUT': snapshots.update,
                                  'DELETE': snapshots.delete},
     '/snapshots/{snapshot_id}/action': {'POST': snapshots.action},
+    # quotas, types and zones (doc/quotas-and-types.rst)
+    '/os-quota-sets/{project_id}': {'GET': quota_sets.show,
+                                    'PUT': quota_sets.update,
+                                    'DELETE': quota_sets.delete},
+    '/os-quota-sets/{project_id}/defaults': {'GET': quota_sets.defaults},
+    '/os-quota-class-sets/{class_name}': {'GET': quota_sets.class_show,
+                                          'PUT': quota_sets.class_update},
+    '/limits': {'GET': limits.index},
+    '/types': {'GET': volume_types.index, 'POST': volume_types.create},
+    '/types/{type_id}': {'GET': volume_types.show,
+                         'PUT': volume_types.update,
+                         'DELETE': volume_types.delete},
+    '/types/{type_id}/extra_specs': {'GET': volume_types.specs_index,
+                                     'POST': volume_types.specs_create},
+    '/types/{type_id}/extra_specs/{key}': {
+        'GET': volume_types.specs_show, 'PUT': volume_types.specs_update,
+        'DELETE': volume_types.specs_delete},
+    '/os-availability-zone': {'GET': availability_zones.index},
 }
 
 # First path segments that are collections, so "/v3/<segment>/..." without a

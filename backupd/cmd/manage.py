@@ -12,6 +12,7 @@ from backupd.db import backups as backup_db
 from backupd.db import migration
 from backupd import exception
 from backupd.manager.backup import common as backup_common
+from backupd.db import quotas as quotas_db
 from backupd.manager.backup import manager as backup_manager
 from backupd.manager import states
 from backupd import servicegroup
@@ -112,10 +113,46 @@ COMMANDS = {
     'service': {'list': service_list},
     'backup': {'verify': backup_verify},
 }
+# Exit code of quota check when a usage counter differs from the rows.
+QUOTA_DRIFT = 1
+
+
+def quota_check(conf, args):
+    """Compare each project's quota usage counters with what its rows
+    count (as cinder-manage quota check); nothing is changed."""
+    found = quotas_db.drift(backupd_context.get_admin_context(),
+                            args.project_id)
+    _print_drift(found, 'would be set to')
+    return QUOTA_DRIFT if found else 0
+
+
+def quota_sync(conf, args):
+    """Set every drifted usage counter to what the rows count."""
+    found = quotas_db.sync(backupd_context.get_admin_context(),
+                           args.project_id)
+    _print_drift(found, 'set to')
+    print('%d usage counter(s) repaired' % len(found))
+
+
+def _print_drift(found, verb):
+    if not found:
+        print('Quota usage matches the database rows.')
+        return
+    table = prettytable.PrettyTable(['Project', 'Resource', 'Recorded',
+                                     'Counted'])
+    for row in found:
+        table.add_row(row)
+    print(table)
+    print('%d usage counter(s) differ from the rows; they %s the counted '
+          'value%s.' % (len(found), verb, '' if verb == 'set to' else
+                        ' by backupd-manage quota sync'))
+
+
 
 
 def _add_parsers(subparsers):
     for category, actions in COMMANDS.items():
+    'quota': {'check': quota_check, 'sync': quota_sync},
         cat = subparsers.add_parser(category)
         cat_sub = cat.add_subparsers(dest='action')
         cat_sub.required = True
@@ -128,11 +165,14 @@ def _add_parsers(subparsers):
                 p.add_argument('--all', action='store_true',
                                help='every available backup of this host')
 
+            if category == 'quota':
+                p.add_argument('--project-id', default=None,
+                               help='only this project (default: all)')
 
 CATEGORY_OPT = cfg.SubCommandOpt('category', title='Commands',
                                  handler=_add_parsers,
                                  help='db sync|version, service list, '
-                                      'backup verify')
+                                      'backup verify, quota check|sync')
 
 
 def main(argv=None):

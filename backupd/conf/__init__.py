@@ -9,13 +9,14 @@ from oslo_config import cfg
 from backupd.conf import api
 from backupd.conf import backup
 from backupd.conf import reliability
+from backupd.conf import quota
 from backupd.conf import scrubber
 from backupd.conf import service
 from backupd.conf import volume
 
 CONF = cfg.CONF
 
-AREAS = (service, api, backup, volume, scrubber, reliability)
+AREAS = (service, api, backup, volume, scrubber, quota, reliability)
 
 
 def register_all(conf):

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from backupd.db import api
 from backupd.db import models
+from backupd.db import quotas
 
 Backup = models.Backup
 
@@ -67,6 +68,8 @@ def soft_delete(context, backup_id, expected_statuses, deleted_status):
     return done
 
 
+    if done:
+        quotas.release(context, row.project_id, quotas.of_backup(row.size))
 @api.writer
 def revive(context, backup_id, values):
     """Reuse the soft-deleted row ``backup_id`` for an imported record.

@@ -64,6 +64,9 @@ class Service(TimestampMixin, Base):
     # When the figures were measured (taken before measuring, so a volume
     # created meanwhile counts on both sides: never on neither).
     capacity_reported_at = sa.Column(sa.DateTime)
+    # The backend a volume host serves (its volume_backend_name); a volume
+    # type's volume_backend_name extra spec picks among them.
+    volume_backend_name = sa.Column(sa.String(255))
 
 
 class Volume(TimestampMixin, LeaseMixin, Base):
@@ -83,7 +86,8 @@ class Volume(TimestampMixin, LeaseMixin, Base):
     display_description = sa.Column(sa.String(255))
     snapshot_id = sa.Column(sa.String(UUID_LEN))
     source_volid = sa.Column(sa.String(UUID_LEN))
-    volume_type = sa.Column(sa.String(255))
+    volume_type = sa.Column(sa.String(255))   # the type's name, as shown
+    volume_type_id = sa.Column(sa.String(UUID_LEN))
     bootable = sa.Column(sa.Boolean, default=False, nullable=False)
     multiattach = sa.Column(sa.Boolean, default=False, nullable=False)
     provider_location = sa.Column(sa.String(255))
@@ -196,5 +200,82 @@ class BackupMetadata(TimestampMixin, Base):
     id = sa.Column(sa.Integer, primary_key=True)
     backup_id = sa.Column(sa.String(UUID_LEN), sa.ForeignKey('backups.id'),
                           nullable=False, index=True)
+    key = sa.Column(sa.String(255), nullable=False)
+    value = sa.Column(sa.String(255))
+
+
+# --- quotas and volume types (issue 14; doc/quotas-and-types.rst) ----------
+
+class Quota(Base):
+    """A project's own limit on one resource (absent: the default)."""
+    __tablename__ = 'quotas'
+    __table_args__ = (sa.UniqueConstraint('project_id', 'resource',
+                                          name='uniq_quotas0project_resource'),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(sa.DateTime, default=timeutils.utcnow,
+                           nullable=False)
+    updated_at = sa.Column(sa.DateTime, onupdate=timeutils.utcnow)
+    project_id = sa.Column(sa.String(255), nullable=False)
+    resource = sa.Column(sa.String(300), nullable=False)
+    hard_limit = sa.Column(sa.Integer, nullable=False)
+
+
+class QuotaClass(Base):
+    """A limit of a quota class; class ``default`` sets every project's
+    defaults (over the quota_* options)."""
+    __tablename__ = 'quota_classes'
+    __table_args__ = (sa.UniqueConstraint('class_name', 'resource',
+                                          name='uniq_quota_classes0class_resource'),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(sa.DateTime, default=timeutils.utcnow,
+                           nullable=False)
+    updated_at = sa.Column(sa.DateTime, onupdate=timeutils.utcnow)
+    class_name = sa.Column(sa.String(255), nullable=False)
+    resource = sa.Column(sa.String(300), nullable=False)
+    hard_limit = sa.Column(sa.Integer, nullable=False)
+
+
+class QuotaUsage(Base):
+    """What a project uses of one resource. Changed in the transaction that
+    inserts or deletes the row it counts, by a conditional UPDATE of this
+    row (backupd.db.quotas), so it is also the per-project lock that
+    serializes concurrent creates."""
+    __tablename__ = 'quota_usages'
+    __table_args__ = (sa.UniqueConstraint('project_id', 'resource',
+                                          name='uniq_quota_usages0project_resource'),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    created_at = sa.Column(sa.DateTime, default=timeutils.utcnow,
+                           nullable=False)
+    updated_at = sa.Column(sa.DateTime, onupdate=timeutils.utcnow)
+    project_id = sa.Column(sa.String(255), nullable=False)
+    resource = sa.Column(sa.String(300), nullable=False)
+    in_use = sa.Column(sa.Integer, nullable=False)
+
+
+class VolumeType(Base):
+    """A volume type; rows are deleted outright (a type in use cannot be)."""
+    __tablename__ = 'volume_types'
+
+    id = sa.Column(sa.String(UUID_LEN), primary_key=True)
+    created_at = sa.Column(sa.DateTime, default=timeutils.utcnow,
+                           nullable=False)
+    updated_at = sa.Column(sa.DateTime, onupdate=timeutils.utcnow)
+    name = sa.Column(sa.String(255), nullable=False, unique=True)
+    description = sa.Column(sa.String(255))
+    is_public = sa.Column(sa.Boolean, default=True, nullable=False)
+
+
+class VolumeTypeExtraSpec(Base):
+    __tablename__ = 'volume_type_extra_specs'
+    __table_args__ = (sa.UniqueConstraint('volume_type_id', 'key',
+                                          name='uniq_type_extra_specs0type_key'),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    volume_type_id = sa.Column(sa.String(UUID_LEN),
+                               sa.ForeignKey('volume_types.id'),
+                               nullable=False, index=True)
     key = sa.Column(sa.String(255), nullable=False)
     value = sa.Column(sa.String(255))

@@ -2,6 +2,7 @@
 from backupd.db import api
 from backupd.db import metadata
 from backupd.db import models
+from backupd.db import quotas
 
 
 @api.writer
@@ -35,8 +36,15 @@ def on_host(context, host, statuses):
 @api.writer
 def destroy(context, snapshot_id, expected):
     """Soft-delete the snapshot with its metadata once its data is gone."""
+    row = api.get(context, models.Snapshot, snapshot_id,
+                  include_deleted=True)
     if not api.soft_delete(context, models.Snapshot, snapshot_id,
                            expected={'status': expected}):
         return False
     metadata.replace(context, models.Snapshot, snapshot_id, {})
+    if not row.is_temporary:
+        volume = api.get(context, models.Volume, row.volume_id,
+                         include_deleted=True)
+        quotas.release(context, row.project_id, quotas.of_snapshot(
+            row.volume_size or 0, volume.volume_type))
     return True

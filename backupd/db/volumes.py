@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from backupd.db import api
 from backupd.db import metadata
 from backupd.db import models
+from backupd.db import quotas
 from backupd import exception
 
 ATTACHED = 'attached'
@@ -145,10 +146,14 @@ def on_host(context, host, statuses):
 def destroy(context, volume_id, expected):
     """Soft-delete the volume with its metadata once its data is gone."""
     now = timeutils.utcnow()
+    row = api.get(context, models.Volume, volume_id, include_deleted=True)
     if not api.soft_delete(context, models.Volume, volume_id,
                            expected={'status': expected},
                            values={'terminated_at': now}):
         return False
     metadata.replace(context, models.Volume, volume_id, {})
     end_attachments(context, volume_id)
+    if not row.is_temporary:
+        quotas.release(context, row.project_id,
+                       quotas.of_volume(row.size, row.volume_type))
     return True

@@ -39,6 +39,9 @@ def case(name, method, path, codes, body=None, setup=None, mutates=False,
 _V = '/volumes/{volume_id}'
 _S = '/snapshots/{snapshot_id}'
 _B = '/backups/{backup_id}'
+_Q = '/os-quota-sets/{project_id}'
+_QC = '/os-quota-class-sets/{class_name}'
+_T = '/types/{type_id}'
 
 # codes: (admin, owner, other)
 CASES = [
@@ -137,6 +140,43 @@ CASES = [
          (201, 403, 403), setup='exported_record', mutates=True,
          body={'backup-record': {'backup_service': '{backup_service}',
                                  'backup_url': '{backup_url}'}}),
+    # --- quotas, limits, types, zones (issue 14) ------------------------------
+    # Ids these need: project_id (the owner's project), class_name
+    # ('default'), type_id (a public type, setup 'volume_type', holding an
+    # admin-only extra spec named by key).
+    case('quota_sets:show', 'GET', _Q, (200, 200, 403)),
+    case('quota_sets:update', 'PUT', _Q, (200, 403, 403), mutates=True,
+         body={'quota_set': {'volumes': 20}}),
+    case('quota_sets:delete', 'DELETE', _Q, (200, 403, 403), mutates=True),
+    case('quota_sets:defaults', 'GET', _Q + '/defaults', (200, 200, 403)),
+    case('quota_sets:class_show', 'GET', _QC, (200, 403, 403)),
+    case('quota_sets:class_update', 'PUT', _QC, (200, 403, 403),
+         mutates=True, body={'quota_class_set': {'backups': 10}}),
+    case('limits:index', 'GET', '/limits', (200, 200, 200)),
+    case('volume_types:index', 'GET', '/types', (200, 200, 200)),
+    case('volume_types:create', 'POST', '/types', (200, 403, 403),
+         mutates=True, body={'volume_type': {'name': 'authz-type'}}),
+    case('volume_types:show', 'GET', _T, (200, 200, 200),
+         setup='volume_type'),
+    case('volume_types:update', 'PUT', _T, (200, 403, 403),
+         setup='volume_type', mutates=True,
+         body={'volume_type': {'description': 'changed'}}),
+    case('volume_types:delete', 'DELETE', _T, (202, 403, 403),
+         setup='volume_type', mutates=True),
+    case('volume_types:specs_index', 'GET', _T + '/extra_specs',
+         (200, 200, 200), setup='volume_type'),
+    case('volume_types:specs_create', 'POST', _T + '/extra_specs',
+         (200, 403, 403), setup='volume_type', mutates=True,
+         body={'extra_specs': {'added': 'yes'}}),
+    case('volume_types:specs_show', 'GET', _T + '/extra_specs/{key}',
+         (200, 404, 404), setup='volume_type'),
+    case('volume_types:specs_update', 'PUT', _T + '/extra_specs/{key}',
+         (200, 403, 403), setup='volume_type', mutates=True,
+         body={'{key}': 'changed'}),
+    case('volume_types:specs_delete', 'DELETE', _T + '/extra_specs/{key}',
+         (202, 403, 403), setup='volume_type', mutates=True),
+    case('availability_zones:index', 'GET', '/os-availability-zone',
+         (200, 200, 200)),
 ]
 
 BY_NAME = {c.name: c for c in CASES}

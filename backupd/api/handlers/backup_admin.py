@@ -15,12 +15,14 @@ from backupd.db import api as db
 from backupd.db import backups as backup_db
 from backupd.db import metadata
 from backupd.db import models
+from backupd.db import quotas as quotas_db
 from backupd import exception
 from backupd.manager.backup import rpcapi as backup_rpcapi
 from backupd.manager import states
 from backupd import notifications
 from backupd import policies
 from backupd.policies import backups as policy
+from backupd import quota
 
 B = states.Backup
 
@@ -139,7 +141,8 @@ def import_record(req):
                   fail_reason=None, progress=0, num_dependent_backups=0,
                   temp_volume_id=None, temp_snapshot_id=None,
                   restore_volume_id=None, pending_delete_at=None)
-    with db.writer.using(ctx):
+    with quota.charged(ctx, ctx.project_id,
+                       quotas_db.of_backup(values.get('size'))):
         if existing is None:
             db.create(ctx, models.Backup, values)
         else:

@@ -14,6 +14,7 @@ from oslo_utils import timeutils
 
 from backupd.api import common
 from backupd.api import hosts
+from backupd.api import volume_type_choice
 from backupd.api.schemas import backups as schemas
 from backupd.api.views import backups as views
 from backupd.api import wsgi
@@ -21,6 +22,7 @@ from backupd.db import api as db
 from backupd.db import backups as backup_db
 from backupd.db import metadata
 from backupd.db import models
+from backupd.db import quotas as quotas_db
 from backupd.db import resources
 from backupd.db import volumes as volume_db
 from backupd import exception
@@ -29,6 +31,7 @@ from backupd import notifications
 from backupd.manager import states
 from backupd import policies
 from backupd.policies import backups as policy
+from backupd import quota
 
 B = states.Backup
 V = states.Volume
@@ -155,7 +158,8 @@ def create(req):
         'data_timestamp': (snapshot.created_at if snapshot
                            else timeutils.utcnow()),
     }
-    with db.writer.using(ctx):
+    with quota.charged(ctx, ctx.project_id,
+                       quotas_db.of_backup(volume.size)):
         _claim_source(ctx, volume, snapshot)
         if parent is not None and not backup_db.add_dependent(
                 ctx, parent.id, (B.AVAILABLE,)):
@@ -412,8 +416,10 @@ def restore(req, backup_id):
                          'write the restore of backup %s' % row.id)
     else:
         _place_restored_volume(row)
-    with db.writer.using(ctx):
-        volume = target or _new_volume(ctx, row, body.get('name'))
+    vtype = volume_type_choice.choose(ctx) if target is None else None
+    with quota.charged(ctx, ctx.project_id, quotas_db.of_volume(
+            row.size or 1, vtype.name) if vtype else {}):
+        volume = target or _new_volume(ctx, row, body.get('name'), vtype)
         if not db.conditional_update(
                 ctx, models.Backup, row.id,
                 {'status': B.RESTORING, 'restore_volume_id': volume.id},
@@ -483,12 +489,13 @@ def _check_restore_target(row, volume):
                              row.host, row.host))
 
 
-def _new_volume(ctx, row, name):
+def _new_volume(ctx, row, name, vtype):
     return volume_db.create(ctx, {
         'id': str(uuid.uuid4()), 'user_id': ctx.user_id,
         'project_id': ctx.project_id, 'host': row.host,
         'size': row.size, 'availability_zone': row.availability_zone,
         'status': V.CREATING, 'attach_status': volume_db.DETACHED,
+        'volume_type': vtype.name, 'volume_type_id': vtype.id,
         'display_name': name or 'restore_backup_%s' % row.id,
     })
 

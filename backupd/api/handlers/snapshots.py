@@ -15,6 +15,7 @@ from backupd.api import wsgi
 from backupd.db import api as db
 from backupd.db import metadata
 from backupd.db import models
+from backupd.db import quotas as quotas_db
 from backupd.db import resources
 from backupd.db import snapshots as snapshot_db
 from backupd import exception
@@ -22,6 +23,7 @@ from backupd.manager import states
 from backupd.manager.volume import rpcapi as volume_rpcapi
 from backupd import policies
 from backupd.policies import snapshots as policy
+from backupd import quota
 
 V = states.Volume
 S = states.Snapshot
@@ -93,17 +95,20 @@ def create(req):
         raise _volume_refused(volume, force)
     hosts.require_up(volume.host, SERVICE,
                      'snapshot volume %s' % volume.id)
-    row = snapshot_db.create(ctx, {
-        'id': str(uuid.uuid4()), 'volume_id': volume.id,
-        'user_id': ctx.user_id, 'project_id': ctx.project_id,
-        'status': S.CREATING, 'progress': '0%',
-        'volume_size': volume.size, **common.display_fields(body),
-    }, allowed, body.get('metadata'))
-    if row is None:
-        raise _volume_refused(db.get(ctx, models.Volume, volume.id), force)
+    with quota.charged(ctx, ctx.project_id, quotas_db.of_snapshot(
+            volume.size, volume.volume_type)):
+        row = snapshot_db.create(ctx, {
+            'id': str(uuid.uuid4()), 'volume_id': volume.id,
+            'user_id': ctx.user_id, 'project_id': ctx.project_id,
+            'status': S.CREATING, 'progress': '0%',
+            'volume_size': volume.size, **common.display_fields(body),
+        }, allowed, body.get('metadata'))
+        if row is None:
+            raise _volume_refused(db.get(ctx, models.Volume, volume.id),
+                                  force)
     common.cast(lambda: rpc().create_snapshot(ctx, volume.host, row.id),
                 SERVICE,
-                undo=lambda: db.soft_delete(ctx, models.Snapshot, row.id))
+                undo=lambda: snapshot_db.destroy(ctx, row.id, (S.CREATING,)))
     return wsgi.json_response({'snapshot': views.summary_or_created(
         req, row, body.get('metadata') or {})}, status=202)
 

@@ -13,12 +13,14 @@ from oslo_config import cfg
 
 from backupd.api import common
 from backupd.api import hosts
+from backupd.api import volume_type_choice
 from backupd.api.schemas import volumes as schemas
 from backupd.api.views import volumes as views
 from backupd.api import wsgi
 from backupd.db import api as db
 from backupd.db import metadata
 from backupd.db import models
+from backupd.db import quotas as quotas_db
 from backupd.db import resources
 from backupd.db import volumes as volume_db
 from backupd import exception
@@ -26,6 +28,7 @@ from backupd.manager import states
 from backupd.manager.volume import rpcapi as volume_rpcapi
 from backupd import policies
 from backupd.policies import volumes as policy
+from backupd import quota
 
 V = states.Volume
 S = states.Snapshot
@@ -54,7 +57,7 @@ _UNSUPPORTED_SOURCES = {
 
 
 # What a new volume copies: a snapshot or a volume, where it lives.
-Source = collections.namedtuple('Source', 'kind id host zone size')
+Source = collections.namedtuple('Source', 'kind id host zone size type_id')
 
 
 def rpc():
@@ -125,27 +128,34 @@ def create(req):
     _refuse_unsupported_sources(body)
     source = _source_of(ctx, body)
     size = _create_size(body, source)
+    vtype = volume_type_choice.choose(ctx, body.get('volume_type'),
+                                      source.type_id if source else None)
+    quota.check_volume_size(ctx, ctx.project_id, size)
     if source is not None:
         host, zone = source.host, source.zone
-        hosts.require_up(host, SERVICE, 'create a volume from %s %s'
-                         % (source.kind, source.id))
+        what = 'create a volume from %s %s' % (source.kind, source.id)
+        volume_type_choice.require_backend(
+            vtype, hosts.require_up(host, SERVICE, what), what)
     else:
         zone = (body.get('availability_zone')
                 or cfg.CONF.storage_availability_zone)
-        host = hosts.place_volume(size, 'create a volume', zone)
-    row = volume_db.create(ctx, {
-        'id': str(uuid.uuid4()), 'user_id': ctx.user_id,
-        'project_id': ctx.project_id, 'host': host, 'size': size,
-        'availability_zone': zone, 'status': V.CREATING,
-        'attach_status': volume_db.DETACHED,
-        'snapshot_id': body.get('snapshot_id'),
-        'source_volid': body.get('source_volid'),
-        'volume_type': body.get('volume_type'),
-        'multiattach': common.flag(body, 'multiattach', 'volume'),
-        **common.display_fields(body),
-    }, body.get('metadata'))
+        host = hosts.place_volume(size, 'create a volume', zone,
+                                  backend=vtype.backend)
+    with quota.charged(ctx, ctx.project_id,
+                       quotas_db.of_volume(size, vtype.name)):
+        row = volume_db.create(ctx, {
+            'id': str(uuid.uuid4()), 'user_id': ctx.user_id,
+            'project_id': ctx.project_id, 'host': host, 'size': size,
+            'availability_zone': zone, 'status': V.CREATING,
+            'attach_status': volume_db.DETACHED,
+            'snapshot_id': body.get('snapshot_id'),
+            'source_volid': body.get('source_volid'),
+            'volume_type': vtype.name, 'volume_type_id': vtype.id,
+            'multiattach': common.flag(body, 'multiattach', 'volume'),
+            **common.display_fields(body),
+        }, body.get('metadata'))
     common.cast(lambda: rpc().create_volume(ctx, host, row.id), SERVICE,
-                undo=lambda: db.soft_delete(ctx, models.Volume, row.id))
+                undo=lambda: volume_db.destroy(ctx, row.id, (V.CREATING,)))
     return wsgi.json_response(
         {'volume': views.created(req, row, body.get('metadata') or {}, [],
                                  ctx.is_admin)}, status=202)
@@ -179,7 +189,8 @@ def _source_of(ctx, body):
                                                              snap.status))
         volume = db.get(ctx, models.Volume, snap.volume_id)
         return Source('snapshot', snap.id, volume.host,
-                      volume.availability_zone, snap.volume_size)
+                      volume.availability_zone, snap.volume_size,
+                      volume.volume_type_id)
     if body.get('source_volid'):
         volume = resources.get(ctx, models.Volume, body['source_volid'],
                                project_id=owner)
@@ -189,7 +200,8 @@ def _source_of(ctx, body):
                        'when it is \'available\' or \'in-use\'.'
                        % (volume.id, volume.status))
         return Source('volume', volume.id, volume.host,
-                      volume.availability_zone, volume.size)
+                      volume.availability_zone, volume.size,
+                      volume.volume_type_id)
     return None
 
 
@@ -327,15 +339,24 @@ def _extend(req, ctx, volume_id):
         body['new_size'], 'os-extend/new_size (volume %s is %d GiB)'
         % (row.id, row.size), minimum=row.size + 1)
     hosts.require_up(row.host, SERVICE, 'extend volume %s' % row.id)
-    if not db.conditional_update(ctx, models.Volume, row.id,
-                                 {'status': V.EXTENDING},
-                                 {'status': V.FROM['extend'],
-                                  'size': row.size}):
-        raise _refused(ctx, row.id, 'extended', 'extend')
+    quota.check_volume_size(ctx, row.project_id, new_size)
+    grown = quotas_db.of_extend(row.size, new_size, row.volume_type)
+    with quota.charged(ctx, row.project_id, grown):
+        if not db.conditional_update(ctx, models.Volume, row.id,
+                                     {'status': V.EXTENDING},
+                                     {'status': V.FROM['extend'],
+                                      'size': row.size}):
+            raise _refused(ctx, row.id, 'extended', 'extend')
     common.cast(lambda: rpc().extend_volume(ctx, row.host, row.id, new_size),
-                SERVICE, undo=lambda: db.conditional_update(
-                    ctx, models.Volume, row.id, {'status': row.status},
-                    {'status': V.EXTENDING}))
+                SERVICE, undo=lambda: _undo_extend(ctx, row, grown))
+
+
+def _undo_extend(ctx, row, grown):
+    with db.writer.using(ctx):
+        if db.conditional_update(ctx, models.Volume, row.id,
+                                 {'status': row.status},
+                                 {'status': V.EXTENDING}):
+            quotas_db.release(ctx, row.project_id, grown)
 
 
 def _reset_status(req, ctx, volume_id):

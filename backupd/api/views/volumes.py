@@ -69,7 +69,7 @@ def _microversion_values(volume):
         'shared_targets': False,
         'service_uuid': service_uuid(volume.host),
         'cluster_name': None,
-        'volume_type_id': None,
+        'volume_type_id': volume.volume_type_id,
         'encryption_key_id': None,  # backupd volumes are never encrypted
     }
 

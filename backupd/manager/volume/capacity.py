@@ -34,6 +34,7 @@ def report(mgr, context):
             'reserved_percentage': mgr.conf.reserved_percentage,
             'max_over_subscription_ratio':
                 mgr.conf.max_over_subscription_ratio,
+            'volume_backend_name': stats.get('volume_backend_name'),
         }
         capacity_db.report(context, mgr.host, mgr.service_name, values,
                            measured_at)

@@ -43,12 +43,15 @@ def change(ctxt, model, row_id, transition, to, **values):
 
 
 def fail(ctxt, model, row_id, transition, to, error, what):
-    """Log why ``what`` failed and CAS the row to the error status ``to``."""
+    """Log why ``what`` failed and CAS the row to the error status ``to``;
+    returns whether the row changed."""
     LOG.error('%s failed: %s', what, error)
     if not change(ctxt, model, row_id, transition, to):
         LOG.warning('%s: %s %s was no longer in %s; status left as is.',
                     what, model.__tablename__[:-1], row_id,
                     "/".join(table_of(model).FROM[transition]))
+        return False
+    return True
 
 
 def table_of(model):

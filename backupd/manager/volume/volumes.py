@@ -10,6 +10,7 @@ from oslo_utils import timeutils
 
 from backupd.db import api as db
 from backupd.db import models
+from backupd.db import quotas
 from backupd.db import snapshots as snapshot_db
 from backupd.db import volumes as volume_db
 from backupd import exception
@@ -127,8 +128,11 @@ def extend(manager, ctxt, volume_id, new_size):
             common.run_native(common.require_driver(manager).extend_volume,
                               volume_id, new_size)
         except Exception as e:
-            common.fail(ctxt, models.Volume, volume_id, 'fail_extend',
-                        V.ERROR_EXTENDING, e, what)
+            with db.writer.using(ctxt):   # the charged GiB go back
+                if common.fail(ctxt, models.Volume, volume_id, 'fail_extend',
+                               V.ERROR_EXTENDING, e, what):
+                    quotas.release(ctxt, volume.project_id, quotas.of_extend(
+                        volume.size, new_size, volume.volume_type))
             common.notify(ctxt, 'volume', 'resize', 'error',
                           common.volume_payload(volume, reason=str(e)))
             return
