@@ -1,0 +1,114 @@
+"""Authorization matrix over real HTTP against backupd-all (noauth, file
+volumes, POSIX backups): every route and action of the router, as an admin,
+as a member of the owning project and as a member of another project, with
+the code tests/helpers/authz_table.py expects; and a refused request changes
+nothing: every database row (but the services' heartbeats) and every file
+under state_path are the same before and after it.
+"""
+import os
+import sqlite3
+import time
+
+import pytest
+
+from tests.fixtures.services import wait_for
+from tests.helpers import authz_table
+from tests.helpers.authz_world import NoauthClient
+from tests.helpers.authz_world import World
+
+TRANSIENT = ('creating', 'deleting', 'restoring', 'backing-up',
+             'restoring-backup', 'extending')
+# Rows that change by themselves: service heartbeats and capacity reports.
+SELF_CHANGING_TABLES = ('services',)
+
+
+@pytest.fixture(scope='module')
+def dep(backupd_all):
+    return backupd_all
+
+
+@pytest.fixture(scope='module')
+def client(dep):
+    return NoauthClient(dep.endpoint)
+
+
+@pytest.fixture(scope='module')
+def world(client):
+    return World(client)
+
+
+def _db(dep):
+    path = os.path.join(dep.state_path, 'backupd.sqlite')
+    return sqlite3.connect('file:%s?mode=ro' % path, uri=True, timeout=30)
+
+
+def _tables(conn):
+    return [name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")
+        if name not in SELF_CHANGING_TABLES]
+
+
+def settled(dep):
+    """True when no volume, snapshot or backup is in a transient status
+    (earlier cases' work has finished)."""
+    with _db(dep) as conn:
+        for table in ('volumes', 'snapshots', 'backups'):
+            marks = ','.join('?' * len(TRANSIENT))
+            busy = conn.execute(
+                'SELECT count(*) FROM %s WHERE deleted = 0 AND status IN '
+                '(%s)' % (table, marks), TRANSIENT).fetchone()[0]
+            if busy:
+                return False
+    return True
+
+
+def state(dep):
+    """Every row of every table but the services', and every file under
+    state_path with its size (the database files aside)."""
+    wait_for(lambda: settled(dep), 60, interval=0.05,
+             what='earlier requests to finish')
+    with _db(dep) as conn:
+        rows = {table: sorted(map(repr, conn.execute(
+                    'SELECT * FROM "%s"' % table)))
+                for table in _tables(conn)}
+    files = {}
+    for root, _, names in os.walk(dep.state_path):
+        for name in names:
+            if name.startswith('backupd.sqlite'):
+                continue
+            path = os.path.join(root, name)
+            try:
+                files[path] = os.stat(path).st_size
+            except FileNotFoundError:
+                pass
+    return rows, files
+
+
+def _order(case):
+    """Refusing personas first: they must find the shared resources as
+    the owner left them."""
+    return sorted(authz_table.PERSONAS, key=lambda p: case.codes[p] < 400)
+
+
+@pytest.mark.parametrize('case', authz_table.CASES, ids=lambda c: c.name)
+def test_route_as_each_persona(dep, client, world, case):
+    for persona in _order(case):
+        expected = case.codes[persona]
+        ids = world.ids(case.setup, fresh=case.mutates and expected < 400)
+        path, body = authz_table.render(case, ids)
+        before = state(dep) if expected >= 400 else None
+        resp = client.request(persona, case.method, path, json=body,
+                              microversion=case.microversion)
+        assert resp.status_code == expected, (
+            '%s as %s: %s %s -> %s %s' % (case.name, persona, case.method,
+                                          path, resp.status_code, resp.text))
+        if expected >= 400:
+            assert resp.json()[next(iter(resp.json()))]['code'] == expected
+            time.sleep(0.1)   # a wrongly accepted cast would act by now
+            assert state(dep) == before, (
+                '%s as %s was refused but changed something'
+                % (case.name, persona))
+        elif persona == 'other' and case.method == 'GET':
+            for name, value in ids.items():   # lists leak none of the
+                if name.endswith('_id'):       # owner's objects
+                    assert value not in resp.text, (case.name, value)

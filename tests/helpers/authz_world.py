@@ -1,0 +1,134 @@
+"""Resources for the authorization cases of tests/helpers/authz_table.py,
+owned by the ``owner`` persona, built over any client that can send a
+request as a persona (noauth headers here; Keystone tokens elsewhere).
+
+``client.request(persona, method, path, json=None, microversion=None)``
+returns a ``requests.Response``; ``path`` is relative to the persona's
+project endpoint (``/volumes``...). ``World(client).ids(setup, fresh)``
+returns the placeholders a case's path and body use; shared resources are
+made once, ``fresh=True`` makes new ones (for a case whose success changes
+or consumes them).
+"""
+import time
+import uuid
+
+import requests
+
+# (user, project, X-Roles) of each persona; the roles are what Keystone's
+# implied roles would give (member implies reader).
+NOAUTH_IDENTITIES = {
+    'admin': ('admin', 'admin-project', 'admin,member,reader'),
+    'owner': ('alice', 'owner-project', 'member,reader'),
+    'other': ('mallory', 'other-project', 'member,reader'),
+}
+
+
+class NoauthClient:
+    """Requests as each persona under auth_strategy = noauth."""
+
+    def __init__(self, endpoint, identities=None):
+        self.endpoint = endpoint
+        self.identities = identities or NOAUTH_IDENTITIES
+        self.session = requests.Session()
+
+    def project_of(self, persona):
+        return self.identities[persona][1]
+
+    def request(self, persona, method, path, json=None, microversion=None):
+        user, project, roles = self.identities[persona]
+        headers = {'X-Auth-Token': '%s:%s' % (user, project),
+                   'X-Roles': roles}
+        if microversion:
+            headers['OpenStack-API-Version'] = 'volume %s' % microversion
+        return self.session.request(
+            method, '%s/v3/%s%s' % (self.endpoint, project, path),
+            json=json, headers=headers, timeout=60)
+
+
+class World:
+    def __init__(self, client, owner='owner', admin='admin'):
+        self.client = client
+        self.owner = owner
+        self.admin = admin
+        self._shared = {}
+
+    def ids(self, setup, fresh=False):
+        if setup is None:
+            return {}
+        if fresh or setup not in self._shared:
+            made = getattr(self, '_make_' + setup)()
+            if fresh:
+                return made
+            self._shared[setup] = made
+        return self._shared[setup]
+
+    # --- makers --------------------------------------------------------------
+    def _make_volume(self):
+        volume = self._create('volume', '/volumes', {'volume': {
+            'size': 1, 'name': 'authz-%s' % uuid.uuid4().hex[:6],
+            'metadata': {'k': 'v'}}})
+        return {'volume_id': volume, 'key': 'k'}
+
+    def _make_attached_volume(self):
+        ids = self._make_volume()
+        self._ok(self.client.request(
+            self.owner, 'POST', '/volumes/%s/action' % ids['volume_id'],
+            json={'os-attach': {'mountpoint': '/dev/vdb', 'mode': 'rw'}}))
+        self.wait('volume', ids['volume_id'], 'in-use')
+        return ids
+
+    def _make_snapshot(self):
+        ids = self._make_volume()
+        ids['snapshot_id'] = self._create('snapshot', '/snapshots', {
+            'snapshot': {'volume_id': ids['volume_id']}})
+        return ids
+
+    def _make_backup(self):
+        ids = self._make_volume()
+        ids['backup_id'] = self._create('backup', '/backups', {
+            'backup': {'volume_id': ids['volume_id']}})
+        return ids
+
+    def _make_exported_record(self):
+        """The record of a backup that was exported, then deleted: what an
+        import brings back."""
+        ids = self._make_backup()
+        resp = self.client.request(
+            self.admin, 'GET', '/backups/%s/export_record' % ids['backup_id'])
+        self._ok(resp)
+        record = resp.json()['backup-record']
+        self._ok(self.client.request(self.owner, 'DELETE',
+                                     '/backups/%s' % ids['backup_id']))
+        self.wait('backup', ids['backup_id'], None)
+        ids.update(record)
+        return ids
+
+    # --- helpers -------------------------------------------------------------
+    def _create(self, kind, path, body):
+        resp = self.client.request(self.owner, 'POST', path, json=body)
+        self._ok(resp)
+        object_id = resp.json()[kind]['id']
+        self.wait(kind, object_id, 'available')
+        return object_id
+
+    def wait(self, kind, object_id, status, timeout=60):
+        """Until the owner sees ``status`` (None: until it is gone)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            resp = self.client.request(self.owner, 'GET',
+                                       '/%ss/%s' % (kind, object_id))
+            if status is None and resp.status_code == 404:
+                return
+            if (resp.status_code == 200
+                    and resp.json()[kind]['status'] == status):
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError('%s %s never became %s: %s'
+                                     % (kind, object_id, status, resp.text))
+            time.sleep(0.05)
+
+    @staticmethod
+    def _ok(resp):
+        assert resp.status_code < 300, '%s %s: %s %s' % (
+            resp.request.method, resp.request.url, resp.status_code,
+            resp.text)
