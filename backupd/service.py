@@ -2,13 +2,17 @@
 
 A manager service registers its row, heartbeats every ``report_interval``
 (with the manager's readiness), serves RPC on (topic, host) and runs the
-manager's periodic tasks every ``periodic_interval``. Launchers from
+manager's periodic tasks every ``periodic_interval``. It also heartbeats
+the moment its manager becomes ready (at start, or when a periodic retry
+initialized the driver), so it shows ``up`` then, not a report_interval
+later. Launchers from
 oslo.service handle signals and worker processes.
 """
 import os
 import socket
 
 import eventlet
+import eventlet.semaphore
 import eventlet.wsgi
 import oslo_messaging as messaging
 from oslo_log import log as logging
@@ -31,6 +35,10 @@ class Service(os_service.Service):
         self.manager = manager
         self.service_id = None
         self.rpc_server = None
+        # Heartbeats are written one at a time, each with the readiness
+        # read under the lock: a slow "not ready" write can never land
+        # after the "ready" one that followed it.
+        self._report_lock = eventlet.semaphore.Semaphore()
 
     def start(self):
         super().start()
@@ -49,23 +57,29 @@ class Service(os_service.Service):
         self.rpc_server.start()
         self.tg.add_timer(self.conf.periodic_interval, self.periodic_tasks,
                           initial_delay=self.conf.periodic_interval)
+        if self.manager.is_ready()[0]:
+            self.report_state()     # up now that it serves RPC
         LOG.info('%s started on host %s (topic %s)', self.binary,
                  self.manager.host, self.topic)
 
     def report_state(self):
-        ready, reason = self.manager.is_ready()
-        try:
-            db.service_heartbeat(backupd_context.get_admin_context(),
-                                 self.service_id, ready, reason)
-        except Exception:
-            # A database blip must not kill the heartbeat loop.
-            LOG.exception('%s: heartbeat failed', self.binary)
+        with self._report_lock:
+            ready, reason = self.manager.is_ready()
+            try:
+                db.service_heartbeat(backupd_context.get_admin_context(),
+                                     self.service_id, ready, reason)
+            except Exception:
+                # A database blip must not kill the heartbeat loop.
+                LOG.exception('%s: heartbeat failed', self.binary)
 
     def periodic_tasks(self):
+        was_ready = self.manager.is_ready()[0]
         try:
             self.manager.periodic_tasks(backupd_context.get_admin_context())
         except Exception:
             LOG.exception('%s: periodic tasks failed', self.binary)
+        if not was_ready and self.manager.is_ready()[0]:
+            self.report_state()
 
     def stop(self, graceful=False):
         if self.rpc_server is not None:

@@ -14,35 +14,38 @@ from oslo_log import log as logging
 from backupd.cmd import api as api_cmd
 from backupd.cmd import backup as backup_cmd
 from backupd.cmd import common
+from backupd.cmd import errors
 from backupd.cmd import volume as volume_cmd
 from backupd.db import api as db
 from backupd.db import migration
 from backupd.manager.scrub import daemon
+from backupd import utils
 
 LOG = logging.getLogger(__name__)
 
 EMBEDDED_DEFAULTS = {
-    'state_path': os.path.join(os.path.expanduser('~'), '.local', 'share',
-                               'backupd'),
     'auth_strategy': 'noauth',
     'volume_driver': 'file',
     'backup_driver': 'posix',
 }
 
 
+@errors.operator_errors('backupd-all')
 def main():
     conf = common.prepare('backupd-all', defaults=EMBEDDED_DEFAULTS,
                           default_transport_url='fake://')
     os.makedirs(conf.state_path, exist_ok=True)
     migration.upgrade(db.get_engine())
     LOG.info('backupd-all: state in %s, database %s', conf.state_path,
-             conf.database.connection)
+             utils.mask_url(conf.database.connection))
     backup = backup_cmd.build(conf)
     services = [volume_cmd.build(conf), backup, api_cmd.build(conf)]
     if conf.delayed_delete:
-        # The scrubber daemon, on the backup service's driver; it holds the
-        # scrubber lock, so backupd-scrubber --restore is refused meanwhile.
+        # The scrubber daemon, on the backup service's driver once it is
+        # ready; it holds the scrubber lock, so backupd-scrubber --restore
+        # is refused meanwhile.
         services.append(daemon.ScrubberService(
-            conf, driver_source=lambda ctx: backup.manager.driver))
+            conf, driver_source=lambda ctx: backup.manager.driver,
+            wait_ready=backup.manager.initializer.wait_ready))
     # One process: the in-process transport can't cross API workers.
     return common.launch(services)

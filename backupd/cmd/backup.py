@@ -2,6 +2,7 @@
 import backupd.cmd  # noqa: F401  (monkey-patches first)
 
 from backupd.cmd import common
+from backupd.cmd import errors
 from backupd.manager.backup import manager
 from backupd import service
 
@@ -11,6 +12,8 @@ def build(conf):
                            manager.BackupManager(conf, conf.host))
 
 
+@errors.operator_errors('backupd-backup')
 def main():
     conf = common.prepare('backupd-backup')
+    common.require_database(conf)
     return common.launch([build(conf)])

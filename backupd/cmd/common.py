@@ -7,9 +7,11 @@ import oslo_messaging
 from oslo_messaging import opts as messaging_opts
 from oslo_service import service as os_service
 
+from backupd.cmd import errors
 from backupd.conf import CONF
 from backupd.conf import opts as conf_opts
 from backupd.db import api as db
+from backupd.db import migration
 from backupd import rpc
 from backupd import utils
 from backupd import version
@@ -38,6 +40,7 @@ def prepare(binary, argv=None, defaults=None, with_bus=True,
         CONF.set_default(name, value)
     CONF(sys.argv[1:] if argv is None else argv, project='backupd',
          prog=binary, version=version.VERSION)
+    errors.check_option_values(CONF)
     logging.setup(CONF, 'backupd')
     native_logging_lock()
     db.configure(CONF)
@@ -48,6 +51,13 @@ def prepare(binary, argv=None, defaults=None, with_bus=True,
             url = default_transport_url
         rpc.init(CONF, '%s.%s' % (binary, CONF.host), url=url)
     return CONF
+
+
+def require_database(conf):
+    """Stop with one line (exit 5) unless the database exists and has the
+    schema this code needs."""
+    errors.check_database(conf, lambda: migration.version(db.get_engine()),
+                          migration.head())
 
 
 def native_logging_lock():
@@ -84,4 +94,4 @@ def cfg_exit(message, code=2):
     return code
 
 
-__all__ = ['CONF', 'cfg', 'prepare', 'launch']
+__all__ = ['CONF', 'cfg', 'prepare', 'launch', 'require_database']

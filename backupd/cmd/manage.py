@@ -1,18 +1,20 @@
 """backupd-manage: operator commands (db sync/version, service list,
 backup verify)."""
+import os
 import sys
 
 from oslo_config import cfg
 import prettytable
 
 from backupd.cmd import common
+from backupd.cmd import errors
 from backupd import context as backupd_context
 from backupd.db import api as db
 from backupd.db import backups as backup_db
 from backupd.db import migration
+from backupd.db import quotas as quotas_db
 from backupd import exception
 from backupd.manager.backup import common as backup_common
-from backupd.db import quotas as quotas_db
 from backupd.manager.backup import manager as backup_manager
 from backupd.manager import states
 from backupd import servicegroup
@@ -24,6 +26,9 @@ DB_SYNC_FAILED = 1
 
 
 def db_sync(conf, args):
+    path = errors.sqlite_file(conf.database.connection)
+    if path is not None:    # as backupd-all: create the state directory
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     try:
         reached = migration.upgrade(db.get_engine(), args.version or 'head')
     except migration.MigrationError as e:
@@ -108,11 +113,6 @@ def backup_verify(conf, args):
     return VERIFY_PROBLEMS if failed else VERIFY_OK
 
 
-COMMANDS = {
-    'db': {'sync': db_sync, 'version': db_version},
-    'service': {'list': service_list},
-    'backup': {'verify': backup_verify},
-}
 # Exit code of quota check when a usage counter differs from the rows.
 QUOTA_DRIFT = 1
 
@@ -148,11 +148,16 @@ def _print_drift(found, verb):
                         ' by backupd-manage quota sync'))
 
 
+COMMANDS = {
+    'db': {'sync': db_sync, 'version': db_version},
+    'service': {'list': service_list},
+    'backup': {'verify': backup_verify},
+    'quota': {'check': quota_check, 'sync': quota_sync},
+}
 
 
 def _add_parsers(subparsers):
     for category, actions in COMMANDS.items():
-    'quota': {'check': quota_check, 'sync': quota_sync},
         cat = subparsers.add_parser(category)
         cat_sub = cat.add_subparsers(dest='action')
         cat_sub.required = True
@@ -160,14 +165,14 @@ def _add_parsers(subparsers):
             p = cat_sub.add_parser(action)
             if (category, action) == ('db', 'sync'):
                 p.add_argument('version', nargs='?', help='target revision')
+            if category == 'quota':
+                p.add_argument('--project-id', default=None,
+                               help='only this project (default: all)')
             if (category, action) == ('backup', 'verify'):
                 p.add_argument('backup_ids', nargs='*', metavar='BACKUP_ID')
                 p.add_argument('--all', action='store_true',
                                help='every available backup of this host')
 
-            if category == 'quota':
-                p.add_argument('--project-id', default=None,
-                               help='only this project (default: all)')
 
 CATEGORY_OPT = cfg.SubCommandOpt('category', title='Commands',
                                  handler=_add_parsers,
@@ -175,10 +180,15 @@ CATEGORY_OPT = cfg.SubCommandOpt('category', title='Commands',
                                       'backup verify, quota check|sync')
 
 
+@errors.operator_errors('backupd-manage')
 def main(argv=None):
     common.CONF.register_cli_opt(CATEGORY_OPT)
     conf = common.prepare('backupd-manage', argv=argv, with_bus=False)
     category = conf.category
+    if category.name != 'db':
+        common.require_database(conf)
+    elif category.action == 'version':
+        errors.require_sqlite_file(conf)
     return COMMANDS[category.name][category.action](conf, category) or 0
 
 

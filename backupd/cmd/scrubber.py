@@ -20,6 +20,7 @@ from oslo_config import cfg
 import prettytable
 
 from backupd.cmd import common
+from backupd.cmd import errors
 from backupd import context as backupd_context
 from backupd import exception
 from backupd.manager.scrub import daemon
@@ -50,6 +51,7 @@ CLI_OPTS = [
 ]
 
 
+@errors.operator_errors('backupd-scrubber')
 def main(argv=None):
     common.CONF.register_cli_opts(CLI_OPTS)
     conf = common.prepare('backupd-scrubber', argv=argv,
@@ -59,6 +61,7 @@ def main(argv=None):
             'backupd-scrubber: --restore cannot be combined with %s; a '
             'restore runs alone, while no scrubber runs.'
             % ('--daemon' if conf.daemon else '--list-pending'), USAGE)
+    common.require_database(conf)
     context = backupd_context.get_admin_context()
     if conf.list_pending:
         return _list_pending(conf, context)

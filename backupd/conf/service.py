@@ -1,4 +1,5 @@
 """Options every backupd process shares: identity, paths, liveness."""
+import os
 import socket
 
 from oslo_config import cfg
@@ -9,11 +10,18 @@ OPTS = [
                     'API sends a volume\'s backups to the backup service on '
                     'the volume\'s host. Must be unique per node and stable '
                     'across restarts.'),
-    cfg.StrOpt('state_path', default='/var/lib/backupd',
+    cfg.StrOpt('state_path', default=os.path.join(
+                   os.path.expanduser('~'), '.local', 'share', 'backupd'),
+               sample_default='~/.local/share/backupd',
                help='Top-level directory for backupd\'s state: the embedded '
-                    'SQLite database, file volumes and POSIX backups of the '
-                    'embedded default live below it unless configured '
-                    'otherwise. Related: volumes_dir, backup_posix_path.'),
+                    'SQLite database, file volumes, POSIX backups and locks '
+                    'live below it unless configured otherwise. The same '
+                    'default for every command (backupd-all, backupd-manage, '
+                    'backupd-scrubber ...), so without a config file they '
+                    'all find the same state. A deployment sets it, for '
+                    'example to /var/lib/backupd (doc/configuration.rst). '
+                    'Related: volumes_dir, backup_posix_path, '
+                    '[database] connection.'),
     cfg.StrOpt('storage_availability_zone', default='nova',
                help='Availability zone this node\'s services belong to; shown '
                     'as "zone" in the service list and as a volume\'s '

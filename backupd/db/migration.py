@@ -1,4 +1,5 @@
 """Schema migrations (alembic) behind ``backupd-manage db sync|version``."""
+import logging
 import os
 
 from alembic import command
@@ -47,12 +48,26 @@ def upgrade(engine, revision='head'):
 
 
 def version(engine):
-    with engine.connect() as connection:
-        return alembic_migration.MigrationContext.configure(
-            connection).get_current_revision()
+    # Reading the revision is no event: keep alembic's "Context impl ..."
+    # lines out of every command's output.
+    alembic_log = logging.getLogger('alembic.runtime.migration')
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)
+    try:
+        with engine.connect() as connection:
+            return alembic_migration.MigrationContext.configure(
+                connection).get_current_revision()
+    finally:
+        alembic_log.setLevel(level)
 
 
 def revision(engine, message):
     """Developer helper: autogenerate a migration against ``engine``."""
     with engine.begin() as connection:
         command.revision(_config(connection), message=message, autogenerate=True)
+
+
+def head():
+    """The revision this code's migrations end at."""
+    from alembic import script
+    return script.ScriptDirectory.from_config(_config(None)).get_current_head()

@@ -5,10 +5,12 @@ thread (a driver may block on disk or on a hung Swift), bounded by
 ``<kind>_initialization_timeout``. A timed-out attempt is abandoned: the
 service stays responsive and retries later, but a new attempt starts only
 once the abandoned one has really ended, so two never run at once. After a
-success nothing runs again. Each attempt is logged and notified
-(``<kind>.init.success`` / ``<kind>.init.error``).
+success nothing runs again; :meth:`DriverInitializer.wait_ready` lets a
+companion (backupd-all's scrubber) start its work then. Each attempt is
+logged and notified (``<kind>.init.success`` / ``<kind>.init.error``).
 """
 import eventlet
+from eventlet import event
 from eventlet import tpool
 from oslo_log import log as logging
 
@@ -31,6 +33,7 @@ class DriverInitializer:
         self.ready = False
         self.reason = 'driver %s not initialized yet' % driver_name
         self.attempts = 0
+        self._ready_event = event.Event()
         # A native lock: the attempt's own thread releases it when it ends,
         # even after the green caller gave up waiting.
         self._running = utils.native_threading().Lock()
@@ -60,6 +63,10 @@ class DriverInitializer:
             error = None
         return self._record(context, attempt, error)
 
+    def wait_ready(self):
+        """Block this green thread until the driver is initialized."""
+        self._ready_event.wait()
+
     def _setup_then_release(self):
         try:
             if self.driver is None:
@@ -78,6 +85,8 @@ class DriverInitializer:
                      self.kind, self.driver_name, self.host, attempt)
             notifications.notify(context, self.kind, 'init', 'success',
                                  payload)
+            # Last, with no switch before the caller takes the driver.
+            self._ready_event.send()
             return True
         self.ready = False
         retry = ('retrying every periodic_interval' if self.periodic else

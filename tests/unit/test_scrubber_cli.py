@@ -52,6 +52,7 @@ def test_refused_while_another_process_holds_the_lock(conf_file, tmp_path):
             assert result.returncode == 3, result.stderr
             assert 'A scrubber is running' in result.stderr
             assert lock.NAME in result.stderr
+            assert "b'" not in result.stderr    # a path, not bytes repr
     finally:
         lock.release(held)
     assert _scrubber(conf_file).returncode == 0

@@ -2,7 +2,7 @@
 
 ``backupd-scrubber --daemon`` runs it alone; backupd-all runs it next to
 its other services when ``delayed_delete`` is on, with the backup
-service's driver. It holds the scrubber lock for its whole life (not only
+service's driver, and starts its schedule once that driver is ready. It holds the scrubber lock for its whole life (not only
 during runs), so ``--restore`` is refused while it is up. If another
 scrubber holds the lock, this one stays idle and tries again at every
 wakeup.
@@ -21,17 +21,25 @@ LOG = logging.getLogger(__name__)
 class ScrubberService(os_service.Service):
     """``driver_source``: returns the backup driver, or None while it is not
     ready (backupd-all passes its backup manager's); by default the
-    scrubber loads its own."""
+    scrubber loads its own. ``wait_ready``: blocks until that driver is
+    ready; the first run starts then rather than a wakeup_time later."""
 
-    def __init__(self, conf, held_lock=None, driver_source=None):
+    def __init__(self, conf, held_lock=None, driver_source=None,
+                 wait_ready=None):
         super().__init__()
         self.conf = conf
         self._lock = held_lock
         self._driver_source = driver_source or self._own_driver
+        self._wait_ready = wait_ready
         self._driver = None
 
     def start(self):
         super().start()
+        self.tg.add_thread(self._schedule)
+
+    def _schedule(self):
+        if self._wait_ready is not None:
+            self._wait_ready()
         self.tg.add_timer(self.conf.wakeup_time, self.run_once,
                           initial_delay=0)
         LOG.info('Scrubber started: a run every %ss, backups pending '

@@ -35,7 +35,7 @@ def acquire(conf):
     os.makedirs(directory, exist_ok=True)
     lock = lockutils.external_lock(NAME, lock_path=directory)
     if not lock.acquire(blocking=False):
-        raise ScrubberRunning(lock.path)
+        raise ScrubberRunning(os.fsdecode(lock.path))  # bytes in fasteners
     return lock
 
 
