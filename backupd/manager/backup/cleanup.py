@@ -13,6 +13,7 @@ from oslo_log import log as logging
 from backupd.db import backups as backup_db
 from backupd.db import api as db
 from backupd.db import models
+from backupd.manager.backup import bases
 from backupd.manager.backup import common
 from backupd.manager.backup import delete
 from backupd.manager.backup import work
@@ -47,11 +48,14 @@ def repair(mgr, context, row, reason, who):
 
 
 def _creating(mgr, context, row, reason, who):
+    # What the create held goes back first: whoever sees the backup
+    # ``error`` finds its source usable again (both steps are idempotent
+    # compare-and-swaps, so a crash in between is repaired next time).
+    common.release_device(context, mgr.volume_rpc, row.id)
+    common.return_source(context, row)
     if db.conditional_update(context, models.Backup, row.id,
                              {'status': B.ERROR, 'fail_reason': reason},
                              {'status': B.FROM['fail_create']}):
-        common.release_device(context, mgr.volume_rpc, row.id)
-        common.return_source(context, row)
         LOG.warning('%s: backup %s was creating; now error (%s), its '
                     'source %s %s returned, its stored data kept for '
                     'os-reset_status.', who, row.id, reason,
@@ -95,3 +99,4 @@ def retry_temp_resources(mgr, context):
     for row in backup_db.with_temp_resources(context, mgr.host):
         if not (mgr.runs.live(row.id) or mgr.owner.held_by_other(row)):
             common.release_device(context, mgr.volume_rpc, row.id)
+    bases.prune_host(mgr, context)     # and changed-block tracking's bases
