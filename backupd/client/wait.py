@@ -6,7 +6,10 @@ reports a percentage; otherwise one line per change. Snapshots carry a
 percentage in Cinder's API (``os-extended-snapshot-attributes:progress``);
 backupd adds the ``X-Backupd-Progress`` response header to a backup being
 created or restored (Cinder's body has no such key, and strict clients
-reject extra keys). Volumes show their status and the time elapsed.
+reject extra keys), and ``X-Backupd-Phase`` with what it is doing (for
+example "preparing temporary snapshot" while one is copied at 0 %).
+Volumes show their status and the time elapsed. The percentage shown
+never goes back while the status stays the same.
 """
 import sys
 import time
@@ -15,6 +18,7 @@ from backupd.client import http
 
 SNAPSHOT_PROGRESS = 'os-extended-snapshot-attributes:progress'
 PROGRESS_HEADER = 'X-Backupd-Progress'
+PHASE_HEADER = 'X-Backupd-Phase'
 BAR_WIDTH = 30
 FIRST_INTERVAL = 0.3
 MAX_INTERVAL = 2.0
@@ -34,32 +38,43 @@ def percent_of(obj, headers=None):
         return None
 
 
+def phase_of(headers):
+    """What the server says a running backup is doing, or None."""
+    return None if headers is None else headers.get(PHASE_HEADER) or None
+
+
 class Progress:
     def __init__(self, label, out=None):
         self.label = label
         self.out = out or sys.stderr
         self.tty = self.out.isatty()
         self.started = time.monotonic()
-        self.last = None
+        self.last = None        # (status, percent) of the last poll
+        self.shown = None       # (status with phase, percent) last drawn
 
-    def update(self, status, percent):
+    def update(self, status, percent, phase=None):
+        if (percent is not None and self.last is not None
+                and self.last[0] == status and self.last[1] is not None):
+            percent = max(percent, self.last[1])    # a late poll's answer
+        self.last = (status, percent)
         elapsed = int(time.monotonic() - self.started)
         clock = '%02d:%02d' % divmod(elapsed, 60)
+        doing = '%s (%s)' % (status, phase) if phase else status
         if self.tty:
             if percent is None:
-                line = '%s: %s  %s' % (self.label, status, clock)
+                line = '%s: %s  %s' % (self.label, doing, clock)
             else:
                 done = BAR_WIDTH * percent // 100
                 line = '%s: %s [%s%s] %3d%%  %s' % (
-                    self.label, status, '#' * done,
+                    self.label, doing, '#' * done,
                     '-' * (BAR_WIDTH - done), percent, clock)
             self.out.write('\r\033[K' + line)
             self.out.flush()
-        elif (status, percent) != self.last:
+        elif (doing, percent) != self.shown:
             suffix = '' if percent is None else ' %d%%' % percent
-            print('%s: %s%s (%s)' % (self.label, status, suffix, clock),
+            print('%s: %s%s (%s)' % (self.label, doing, suffix, clock),
                   file=self.out, flush=True)
-        self.last = (status, percent)
+        self.shown = (doing, percent)
 
     def finish(self):
         if self.tty and self.last is not None:
@@ -90,8 +105,9 @@ def wait(client, collection, object_id, done, failed, gone_ok=False,
                                         'for it.' % (noun.capitalize(),
                                                      object_id))
             status = obj.get('status')
-            progress.update(status, percent_of(
-                obj, getattr(client, 'last_headers', None)))
+            headers = getattr(client, 'last_headers', None)
+            progress.update(status, percent_of(obj, headers),
+                            phase_of(headers))
             if status in done:
                 return obj
             if status in failed:

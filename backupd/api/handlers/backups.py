@@ -16,6 +16,7 @@ from backupd.api import common
 from backupd.api import hosts
 from backupd.api import volume_type_choice
 from backupd.api.schemas import backups as schemas
+from backupd.api.views import backup_progress
 from backupd.api.views import backups as views
 from backupd.api import wsgi
 from backupd.db import api as db
@@ -46,7 +47,6 @@ SORT_KEYS = {'id': 'id', 'name': 'display_name', 'status': 'status',
              'object_count': 'object_count'}
 
 SERVICE = 'backupd-backup'
-PROGRESS_HEADER = 'X-Backupd-Progress'
 _RPC = None
 
 
@@ -103,15 +103,7 @@ def show(req, backup_id):
     row = get_row(ctx, backup_id)
     _authorize(ctx, policy.GET, row)
     return wsgi.json_response({'backup': _details(req, ctx, [row])[0]},
-                              headers=_progress_header(row))
-
-
-def _progress_header(row):
-    """Percent done of a running backup or restore, as a header: Cinder's
-    body has no such key and strict clients reject extra keys."""
-    if row.status not in (B.CREATING, B.RESTORING):
-        return None
-    return {PROGRESS_HEADER: str(max(0, min(100, row.progress or 0)))}
+                              headers=backup_progress.headers(row))
 
 
 def _details(req, ctx, rows):
@@ -422,7 +414,9 @@ def restore(req, backup_id):
         volume = target or _new_volume(ctx, row, body.get('name'), vtype)
         if not db.conditional_update(
                 ctx, models.Backup, row.id,
-                {'status': B.RESTORING, 'restore_volume_id': volume.id},
+                # progress 0: the previous run left its 100 on the row
+                {'status': B.RESTORING, 'restore_volume_id': volume.id,
+                 'progress': 0},
                 {'status': B.FROM['restore']}):
             raise changed(row)
         if target is not None and not db.conditional_update(
