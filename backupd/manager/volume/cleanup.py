@@ -22,15 +22,19 @@ INTERRUPTED = 'interrupted by a restart of the volume service'
 
 
 def run(manager, ctxt):
-    for volume in volume_db.on_host(ctxt, manager.host,
-                                    (V.CREATING, V.EXTENDING)):
-        _reset(ctxt, models.Volume, volume, volume.status)
-    for snap in snapshot_db.on_host(ctxt, manager.host, (S.CREATING,)):
-        _reset(ctxt, models.Snapshot, snap, snap.status)
-    for snap in snapshot_db.on_host(ctxt, manager.host, (S.DELETING,)):
+    # Rows another live process holds a lease on are its own
+    # (doc/reliability.rst); the reconciler repairs them if it dies.
+    def mine(rows):
+        return [r for r in rows if not manager.owner.held_by_other(r)]
+    for volume in mine(volume_db.on_host(ctxt, manager.host,
+                                         (V.CREATING, V.EXTENDING))):
+        reset(ctxt, models.Volume, volume, volume.status)
+    for snap in mine(snapshot_db.on_host(ctxt, manager.host, (S.CREATING,))):
+        reset(ctxt, models.Snapshot, snap, snap.status)
+    for snap in mine(snapshot_db.on_host(ctxt, manager.host, (S.DELETING,))):
         LOG.info('Cleanup: resuming the delete of snapshot %s.', snap.id)
         snapshots.delete(manager, ctxt, snap.id)
-    for volume in volume_db.on_host(ctxt, manager.host, (V.DELETING,)):
+    for volume in mine(volume_db.on_host(ctxt, manager.host, (V.DELETING,))):
         LOG.info('Cleanup: resuming the delete of volume %s.', volume.id)
         volumes.delete(manager, ctxt, volume.id, cascade=True)
 
@@ -43,8 +47,8 @@ _RESETS = {
 }
 
 
-def _reset(ctxt, model, row, status):
+def reset(ctxt, model, row, status, reason=INTERRUPTED, who='Cleanup'):
     transition, to = _RESETS[model, status]
     what = '%s %s was %s' % (model.__tablename__[:-1], row.id, status)
-    common.fail(ctxt, model, row.id, transition, to, INTERRUPTED, what)
-    LOG.warning('Cleanup: %s; now %s.', what, to)
+    common.fail(ctxt, model, row.id, transition, to, reason, what)
+    LOG.warning('%s: %s (%s); now %s.', who, what, reason, to)

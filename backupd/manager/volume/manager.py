@@ -11,16 +11,22 @@ from backupd.manager.volume import backup_device
 from backupd.manager.volume import capacity
 from backupd.manager.volume import cleanup
 from backupd.manager.volume import common
+from backupd.manager.volume import reconcile
 from backupd.manager.volume import snapshots
 from backupd.manager.volume import volumes
 
 
 class VolumeManager(base.Manager):
-    RPC_API_VERSION = '1.2'
+    RPC_API_VERSION = '1.3'
     target = messaging.Target(version=RPC_API_VERSION)
     service_name = 'backupd-volume'
     driver_namespace = 'backupd.volume_drivers'
     passes_host = True
+
+    def __init__(self, conf, host):
+        super().__init__(conf, host)
+        # ids of the volumes/snapshots an operation of this process owns
+        self.live = set()
 
     def driver_name(self):
         return self.conf.volume_driver
@@ -40,6 +46,8 @@ class VolumeManager(base.Manager):
         super().periodic_tasks(context)
         if was_ready:  # a driver that just became ready has reported
             capacity.report(self, context)
+        if self.ready and self.owner.reconcile_due():
+            reconcile.run(self, context)
 
     # --- 1.1: casts from the API ---------------------------------------------
     @messaging.expose
@@ -85,6 +93,14 @@ class VolumeManager(base.Manager):
     def remove_backup_device(self, ctxt, temp_snapshot_id=None,
                              temp_volume_id=None):
         backup_device.remove(self, ctxt, temp_snapshot_id, temp_volume_id)
+
+    # --- 1.3: changed-block tracking ------------------------------------------
+    @messaging.expose
+    def track_changes(self, ctxt, volume_id, snapshot_id,
+                      base_snapshot_id=None, base_identity=None):
+        return backup_device.track_changes(self, ctxt, volume_id,
+                                           snapshot_id, base_snapshot_id,
+                                           base_identity)
 
     @messaging.expose
     def get_volume_path(self, ctxt, volume_id):

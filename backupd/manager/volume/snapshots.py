@@ -3,8 +3,10 @@ from oslo_log import log as logging
 
 from backupd.db import api as db
 from backupd.db import models
+from backupd.db import retry
 from backupd.db import snapshots as snapshot_db
 from backupd import exception
+from backupd.manager.volume import claims
 from backupd.manager.volume import common
 from backupd.manager.volume import volumes
 from backupd.manager import states
@@ -17,10 +19,12 @@ def create(manager, ctxt, snapshot_id):
     """Take the point-in-time copy of a ``creating`` snapshot row; returns
     the error message on failure, None on success."""
     snap = db.get(ctxt, models.Snapshot, snapshot_id)
-    with common.volume_lock(snap.volume_id):
+    with common.volume_lock(snap.volume_id), claims.owning(
+            manager, ctxt, models.Snapshot, snapshot_id,
+            (S.CREATING,)) as mine:
         what = 'Creating snapshot %s of volume %s' % (snapshot_id,
                                                        snap.volume_id)
-        if snap.status != S.CREATING:
+        if not mine:
             return volumes.stale(what, snap.status)
         common.notify(ctxt, 'snapshot', 'create', 'start',
                       common.snapshot_payload(snap))
@@ -33,8 +37,8 @@ def create(manager, ctxt, snapshot_id):
             common.notify(ctxt, 'snapshot', 'create', 'error',
                           common.snapshot_payload(snap, reason=str(e)))
             return '%s failed: %s' % (what, e)
-        if not common.change(ctxt, models.Snapshot, snapshot_id,
-                             'finish_create', S.AVAILABLE, progress='100%'):
+        if not retry.call(common.change, ctxt, models.Snapshot, snapshot_id,
+                          'finish_create', S.AVAILABLE, progress='100%'):
             LOG.warning('%s: the snapshot left "creating" meanwhile '
                         '(deleted?); its pending delete removes the data.',
                         what)
@@ -51,7 +55,11 @@ def delete(manager, ctxt, snapshot_id):
     except exception.SnapshotNotFound:
         LOG.info('Snapshot %s is already deleted.', snapshot_id)
         return
-    with common.volume_lock(snap.volume_id):
+    with common.volume_lock(snap.volume_id), claims.owning(
+            manager, ctxt, models.Snapshot, snapshot_id,
+            (S.DELETING,)) as mine:
+        if not mine:
+            return
         what = 'Deleting snapshot %s of volume %s' % (snapshot_id,
                                                        snap.volume_id)
         common.notify(ctxt, 'snapshot', 'delete', 'start',
@@ -65,7 +73,8 @@ def delete(manager, ctxt, snapshot_id):
             common.notify(ctxt, 'snapshot', 'delete', 'error',
                           common.snapshot_payload(snap, reason=str(e)))
             return
-        if not snapshot_db.destroy(ctxt, snapshot_id, S.FROM['finish_delete']):
+        if not retry.call(snapshot_db.destroy, ctxt, snapshot_id,
+                          S.FROM['finish_delete']):
             LOG.warning('%s: the snapshot left "deleting" meanwhile; row '
                         'kept.', what)
             return

@@ -10,10 +10,12 @@ from oslo_utils import timeutils
 
 from backupd.db import api as db
 from backupd.db import models
+from backupd.db import retry
 from backupd.db import quotas
 from backupd.db import snapshots as snapshot_db
 from backupd.db import volumes as volume_db
 from backupd import exception
+from backupd.manager.volume import claims
 from backupd.manager.volume import common
 from backupd.manager import states
 
@@ -24,10 +26,11 @@ V = states.Volume
 def create(manager, ctxt, volume_id):
     """Build the driver volume of a ``creating`` row; returns the error
     message on failure, None on success."""
-    with common.volume_lock(volume_id):
+    with common.volume_lock(volume_id), claims.owning(
+            manager, ctxt, models.Volume, volume_id, (V.CREATING,)) as mine:
         volume = db.get(ctxt, models.Volume, volume_id)
         what = 'Creating volume %s' % volume_id
-        if volume.status != V.CREATING:
+        if not mine:
             return stale(what, volume.status)
         common.notify(ctxt, 'volume', 'create', 'start',
                       common.volume_payload(volume))
@@ -41,8 +44,9 @@ def create(manager, ctxt, volume_id):
             common.notify(ctxt, 'volume', 'create', 'error',
                           common.volume_payload(volume, reason=str(e)))
             return '%s failed: %s' % (what, e)
-        if not common.change(ctxt, models.Volume, volume_id, 'finish_create',
-                             V.AVAILABLE, launched_at=timeutils.utcnow()):
+        if not retry.call(common.change, ctxt, models.Volume, volume_id,
+                          'finish_create', V.AVAILABLE,
+                          launched_at=timeutils.utcnow()):
             LOG.warning('%s: the volume left "creating" meanwhile (deleted?); '
                         'its pending delete removes the data.', what)
             return None
@@ -75,11 +79,14 @@ def _builder(ctxt, driver, volume):
 def delete(manager, ctxt, volume_id, cascade=False):
     """Remove a ``deleting`` volume's data (and, with cascade, its
     ``deleting`` snapshots), then its row."""
-    with common.volume_lock(volume_id):
+    with common.volume_lock(volume_id), claims.owning(
+            manager, ctxt, models.Volume, volume_id, (V.DELETING,)) as mine:
         try:
             volume = db.get(ctxt, models.Volume, volume_id)
         except exception.VolumeNotFound:
             LOG.info('Volume %s is already deleted.', volume_id)
+            return
+        if not mine:
             return
         what = 'Deleting volume %s' % volume_id
         common.notify(ctxt, 'volume', 'delete', 'start',
@@ -95,7 +102,8 @@ def delete(manager, ctxt, volume_id, cascade=False):
             common.notify(ctxt, 'volume', 'delete', 'error',
                           common.volume_payload(volume, reason=str(e)))
             return
-        if not volume_db.destroy(ctxt, volume_id, V.FROM['finish_delete']):
+        if not retry.call(volume_db.destroy, ctxt, volume_id,
+                          V.FROM['finish_delete']):
             LOG.warning('%s: the volume left "deleting" meanwhile; row kept.',
                         what)
             return
@@ -117,10 +125,11 @@ def _delete_snapshots(ctxt, driver, volume_id):
 
 def extend(manager, ctxt, volume_id, new_size):
     """Grow an ``extending`` volume to ``new_size`` GiB."""
-    with common.volume_lock(volume_id):
+    with common.volume_lock(volume_id), claims.owning(
+            manager, ctxt, models.Volume, volume_id, (V.EXTENDING,)) as mine:
         volume = db.get(ctxt, models.Volume, volume_id)
         what = 'Extending volume %s to %s GiB' % (volume_id, new_size)
-        if volume.status != V.EXTENDING:
+        if not mine:
             return stale(what, volume.status)
         common.notify(ctxt, 'volume', 'resize', 'start',
                       common.volume_payload(volume, new_size=new_size))
@@ -136,8 +145,8 @@ def extend(manager, ctxt, volume_id, new_size):
             common.notify(ctxt, 'volume', 'resize', 'error',
                           common.volume_payload(volume, reason=str(e)))
             return
-        if not common.change(ctxt, models.Volume, volume_id, 'finish_extend',
-                             V.AVAILABLE, size=new_size):
+        if not retry.call(common.change, ctxt, models.Volume, volume_id,
+                          'finish_extend', V.AVAILABLE, size=new_size):
             LOG.warning('%s: the volume left "extending" meanwhile.', what)
             return
         common.notify(ctxt, 'volume', 'resize', 'end',
