@@ -15,16 +15,32 @@ works too, like ``lvm lvs ...``). State lives in
   variables the driver is expected to set.
 
 Snapshots are full copies made at snapshot time (copy-on-snapshot), so they
-are point-in-time like real ones. Reports only come in the machine-readable
+are point-in-time like real ones.
+
+Thin pools' metadata (changed-block tracking, issue 19): each thin LV has a
+device id (``thin_id``), a uuid and a map of its 64 KiB blocks to data
+blocks. The map is brought up to date from the LV's file before a snapshot
+is taken and when a metadata snapshot is reserved: a block whose bytes
+changed since gets a new data block (as copy-on-write would), a block that
+became a hole is unmapped (as a discard would); a snapshot starts with its
+origin's map. ``dmsetup message <vg>-<pool>-tpool 0
+reserve_metadata_snap`` writes the maps as thin metadata with the real
+``thin_restore`` into ``dev/mapper/<vg>-<pool>_tmeta``, and ``thin_delta``
+runs the real ``thin_delta`` on it, so its output is the real tool's. Not
+simulated: dm-thin's own semantics (a rewrite of identical bytes keeps its
+mapping here, in-place writes to unshared blocks), a real metadata
+snapshot (the real thin_delta reads the restored metadata without ``-m``). Reports only come in the machine-readable
 form the driver asks for (``--noheadings --nosuffix --units b --separator``);
 anything else the sim does not know makes it fail loudly. Error messages and
 exit codes copy real lvm2 2.03's. ``dd`` is simulated too (see dd()).
 """
 import fcntl
+import hashlib
 import json
 import os
 import re
 import sys
+import uuid
 
 EXTENT = 4 * 1024 ** 2
 UNITS = {'b': 1, 'k': 1024, 'm': 1024 ** 2, 'g': 1024 ** 3, 't': 1024 ** 4}
@@ -107,7 +123,8 @@ def attr(vg, name, lv):
     if kind == 'thin-pool':
         return 'twi-%s-tz--' % active
     if kind == 'thin':
-        return 'Vwi-%s-tz-%s' % (active, 'k' if lv.get('skip') else '-')
+        return 'V%si-%s-tz-%s' % (lv.get('perm', 'w'), active,
+                                  'k' if lv.get('skip') else '-')
     if kind == 'snapshot':
         return 'swi-%s-s---' % active
     has_snapshots = any(o.get('origin') == name and o['kind'] == 'snapshot'
@@ -147,7 +164,8 @@ def lv_row(vg_name, vg, name, lv):
             'lv_size': lv.get('cow_size', lv['size']),
             'origin': lv.get('origin') or '', 'lv_attr': attr(vg, name, lv),
             'pool_lv': lv.get('pool') or '',
-            'data_percent': data_percent(vg_name, vg, name, lv)}
+            'data_percent': data_percent(vg_name, vg, name, lv),
+            'lv_uuid': lv.get('uuid', ''), 'thin_id': lv.get('thin_id', '')}
 
 
 def report(args, rows_of):
@@ -249,7 +267,8 @@ def lvcreate(args):
     elif '-T' in opts and '-V' in opts:
         if vg['lvs'].get(target, {}).get('kind') != 'thin-pool':
             raise Fail('Thin pool %s/%s not found.' % (vg_name, target))
-        lv = {'kind': 'thin', 'size': parse_size(opts['-V']), 'pool': target}
+        lv = new_thin(vg, {'kind': 'thin', 'size': parse_size(opts['-V']),
+                           'pool': target})
         make_device(vg_name, name, lv['size'])
     elif '-T' in opts:
         match = re.fullmatch(r'(\d+)%FREE', opts.get('-l', ''))
@@ -291,8 +310,11 @@ def snapshot(vg_name, vg, name, origin_name, opts):
     active = not skip and opts.get('-a', 'y') == 'y'
     if active:
         make_device(vg_name, name, origin['size'], copy_from=src)
-    return {'kind': 'thin', 'size': origin['size'], 'pool': origin['pool'],
-            'origin': origin_name, 'skip': skip, 'active': active}
+    sync_map(vg_name, vg, origin_name, origin)
+    return new_thin(vg, {'kind': 'thin', 'size': origin['size'],
+                         'pool': origin['pool'], 'origin': origin_name,
+                         'skip': skip, 'active': active,
+                         'map': dict(origin.get('map', {}))})
 
 
 def lvextend(args):
@@ -387,12 +409,171 @@ def next_data(f, offset):
         return float('inf')
 
 
+# -- thin pool metadata (changed-block tracking) --------------------------------
+
+THIN_BLOCK = 64 * 1024          # data_block_size 128 sectors
+METADATA_SIZE = 8 * 1024 ** 2
+
+
+def new_thin(vg, lv):
+    vg['next_thin_id'] = vg.get('next_thin_id', 0) + 1
+    lv.update(thin_id=vg['next_thin_id'], uuid=uuid.uuid4().hex[:32])
+    lv.setdefault('map', {})
+    return lv
+
+
+def sync_map(vg_name, vg, name, lv):
+    """Bring a thin LV's block map up to date with its file's bytes."""
+    path = dev_path(vg_name, name)
+    if lv['kind'] != 'thin' or not os.path.exists(path):
+        return
+    old, new = lv.setdefault('map', {}), {}
+    with open(path, 'rb') as f:
+        size = os.fstat(f.fileno()).st_size
+        offset = 0
+        while offset < size:
+            start = next_data(f, offset)
+            if start >= size:
+                break
+            end = os.lseek(f.fileno(), start, os.SEEK_HOLE)
+            for block in range(start // THIN_BLOCK, -(-end // THIN_BLOCK)):
+                f.seek(block * THIN_BLOCK)
+                digest = hashlib.sha256(f.read(THIN_BLOCK)).hexdigest()[:16]
+                known = old.get(str(block))
+                if known is None or known[1] != digest:
+                    vg['next_data_block'] = vg.get('next_data_block', 0) + 1
+                    known = [vg['next_data_block'], digest]
+                new[str(block)] = known
+            offset = -(-end // THIN_BLOCK) * THIN_BLOCK
+    lv['map'] = new
+
+
+def pool_of_dm_name(state, dm_name, suffix):
+    for vg_name, vg in state['vgs'].items():
+        for name, lv in vg['lvs'].items():
+            escaped = '%s-%s%s' % (vg_name.replace('-', '--'),
+                                   name.replace('-', '--'), suffix)
+            if lv['kind'] == 'thin-pool' and escaped == dm_name:
+                return vg_name, vg, name, lv
+    raise Fail('device-mapper: message ioctl on %s failed: No such device '
+               'or address' % dm_name, 1)
+
+
+def metadata_xml(vg, pool):
+    devices = [lv for lv in vg['lvs'].values()
+               if lv['kind'] == 'thin' and lv.get('pool') == pool]
+    top = max([1] + [b[0] for lv in devices for b in lv['map'].values()])
+    lines = ['<superblock uuid="" time="1" transaction="1" flags="0" '
+             'version="2" data_block_size="%d" nr_data_blocks="%d">'
+             % (THIN_BLOCK // 512, top + 1)]
+    for lv in sorted(devices, key=lambda lv: lv['thin_id']):
+        lines.append('<device dev_id="%d" mapped_blocks="%d" transaction="0" '
+                     'creation_time="0" snap_time="0">'
+                     % (lv['thin_id'], len(lv['map'])))
+        for block in sorted(lv['map'], key=int):
+            lines.append('<single_mapping origin_block="%s" data_block="%d" '
+                         'time="0"/>' % (block, lv['map'][block][0]))
+        lines.append('</device>')
+    lines.append('</superblock>')
+    return '\n'.join(lines)
+
+
+def tmeta_path(vg_name, pool):
+    return os.path.join(sim_dir(), 'dev', 'mapper', '%s-%s_tmeta' % (
+        vg_name.replace('-', '--'), pool.replace('-', '--')))
+
+
+def dmsetup(args):
+    """dmsetup message <vg>-<pool>-tpool 0 reserve_metadata_snap |
+    release_metadata_snap."""
+    if len(args) != 4 or args[0] != 'message' or args[2] != '0':
+        raise Fail('dmsetup sim: only "message <dev> 0 <msg>", got %s'
+                   % args, 1)
+    state = load()
+    vg_name, vg, pool, lv = pool_of_dm_name(state, args[1], '-tpool')
+    if args[3] == 'reserve_metadata_snap':
+        if lv.get('metadata_snap'):
+            raise Fail('device-mapper: message ioctl on %s failed: Device '
+                       'or resource busy' % args[1], 1)
+        for name, other in vg['lvs'].items():
+            sync_map(vg_name, vg, name, other)
+        path = tmeta_path(vg_name, pool)
+        with open(path, 'wb') as f:
+            f.truncate(METADATA_SIZE)
+        xml = path + '.xml'
+        with open(xml, 'w') as f:
+            f.write(metadata_xml(vg, pool))
+        import subprocess   # here: see make_device
+        subprocess.run([real_tool('thin_restore'), '-i', xml, '-o', path],
+                       check=True, capture_output=True)
+        lv['metadata_snap'] = True
+    elif args[3] == 'release_metadata_snap':
+        if not lv.get('metadata_snap'):
+            raise Fail('device-mapper: message ioctl on %s failed: Invalid '
+                       'argument' % args[1], 1)
+        lv['metadata_snap'] = False
+    else:
+        raise Fail('dmsetup sim: unknown message %s' % args[3], 1)
+    save(state)
+
+
+def real_tool(name):
+    """The real binary of ``name``, not the sim's wrapper."""
+    ours = os.path.join(sim_dir(), 'bin')
+    for directory in os.environ.get('PATH', '').split(os.pathsep):
+        path = os.path.join(directory, name)
+        if os.path.abspath(directory) != os.path.abspath(ours) and \
+                os.access(path, os.X_OK):
+            return path
+    raise Fail('%s not installed (apt-get install thin-provisioning-tools)'
+               % name, 1)
+
+
+def thin_delta(args):
+    """thin_delta -m --snap1 A --snap2 B <vg>-<pool>_tmeta: the real tool
+    on the metadata the reservation wrote."""
+    opts, positional = parse_opts(args, {'-m'}, {'--snap1', '--snap2'})
+    if '-m' not in opts or len(positional) != 1:
+        raise Fail('thin_delta sim: needs -m (a metadata snapshot), --snap1, '
+                   '--snap2 and the metadata device, got %s' % args, 1)
+    state = load()
+    name = os.path.basename(positional[0])
+    if not name.endswith('_tmeta'):
+        raise Fail('thin_delta sim: %s is no pool metadata device' % name, 1)
+    _, _, _, pool = pool_of_dm_name(state, name[:-len('_tmeta')], '')
+    if not pool.get('metadata_snap'):
+        raise Fail('no current metadata snap', 1)
+    import subprocess   # here: see make_device
+    result = subprocess.run([real_tool('thin_delta'), '--snap1',
+                             opts['--snap1'], '--snap2', opts['--snap2'],
+                             positional[0]], capture_output=True, text=True)
+    sys.stdout.write(result.stdout)
+    if result.returncode:
+        raise Fail(result.stderr.strip(), result.returncode)
+
+
+def lvchange(args):
+    """lvchange -p r|rw VG/LV."""
+    opts, positional = parse_opts(args, set(), {'-p'})
+    if opts.get('-p') not in ('r', 'rw') or len(positional) != 1:
+        raise Fail('lvm sim: lvchange takes only -p r|rw VG/LV', EINVALID)
+    vg_name, name = split_ref(positional[0])
+    state = load()
+    lv = get_vg(state, vg_name)['lvs'].get(name)
+    if lv is None:
+        raise Fail('Failed to find logical volume "%s"' % positional[0])
+    lv['perm'] = opts['-p'][-1]
+    save(state)
+    print('  Logical volume %s changed.' % positional[0])
+
+
 COMMANDS = {
     'vgs': lambda args: report(args, vgs_rows),
     'pvs': lambda args: report(args, pvs_rows),
     'lvs': lambda args: report(args, lvs_rows),
     'lvcreate': lvcreate, 'lvextend': lvextend, 'lvremove': lvremove,
-    'dd': dd,
+    'lvchange': lvchange, 'dd': dd, 'dmsetup': dmsetup,
+    'thin_delta': thin_delta,
 }
 
 

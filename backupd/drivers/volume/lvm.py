@@ -11,6 +11,7 @@ made before a switch of ``lvm_type`` keep working.
 All lvm2 commands go through :mod:`backupd.drivers.volume.lvm_cmd`.
 """
 import contextlib
+import hashlib
 import math
 import os
 
@@ -20,6 +21,7 @@ from oslo_log import log as logging
 from backupd import exception
 from backupd.drivers.volume import base
 from backupd.drivers.volume import lvm_cmd
+from backupd.drivers.volume import thin_delta
 
 LOG = logging.getLogger(__name__)
 
@@ -112,6 +114,11 @@ class LVMVolumeDriver(base.VolumeDriver):
     @property
     def pool_name(self):
         return '%s-pool' % self.conf.volume_group
+
+    @property
+    def change_tracking(self):
+        # Thin snapshots share blocks, and the pool's metadata says which.
+        return self.thin
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -273,6 +280,63 @@ class LVMVolumeDriver(base.VolumeDriver):
         dm_name = '%s-%s-cow' % (self.conf.volume_group.replace('-', '--'),
                                  lv_name.replace('-', '--'))
         return os.path.join(self.conf.lvm_dev_dir, 'mapper', dm_name)
+
+    # -- changed-block tracking (thin) --------------------------------------
+
+    def snapshot_identity(self, snapshot_id, volume_id):
+        """Make the snapshot read-only (a base is the record of what a
+        backup read: nothing may write it) and identify it by its uuid,
+        thin device id and size."""
+        lvm = self.lvm
+        name = _snapshot_lv_name(snapshot_id)
+        with self._tracking('identify snapshot %s' % snapshot_id):
+            lvm.set_read_only(name)
+            return self._identity(lvm.thin_info(name))
+
+    def changed_ranges(self, base_snapshot_id, base_identity, snapshot_id,
+                       volume_id):
+        """``thin_delta`` of the base and the snapshot on a metadata
+        snapshot of the pool; see :mod:`.thin_delta`."""
+        if not self.thin:
+            raise base.CannotTrackChanges(
+                reason='thick LVM snapshots keep no map of what changed.')
+        lvm = self.lvm
+        with self._tracking('compare snapshot %s with base snapshot %s'
+                            % (snapshot_id, base_snapshot_id)):
+            old = lvm.thin_info(_snapshot_lv_name(base_snapshot_id))
+            if self._identity(old) != base_identity or old.attr[1:2] != 'r':
+                raise base.CannotTrackChanges(
+                    reason='base snapshot %s was modified or replaced since '
+                           'its backup was made (identity or read-only '
+                           'permission changed).' % base_snapshot_id)
+            new = lvm.thin_info(_snapshot_lv_name(snapshot_id))
+            tpool = thin_delta.dm_name(lvm.vg_name, self.pool_name, '-tpool')
+            tmeta = os.path.join(self.conf.lvm_dev_dir, 'mapper',
+                                 thin_delta.dm_name(lvm.vg_name,
+                                                    self.pool_name, '_tmeta'))
+            lvm.pool_message(tpool, 'reserve_metadata_snap')
+            try:
+                report = lvm.thin_delta(tmeta, old.thin_id, new.thin_id)
+            finally:
+                lvm.pool_message(tpool, 'release_metadata_snap')
+            return thin_delta.clip(thin_delta.parse(report), old.size,
+                                   new.size)
+
+    @staticmethod
+    def _identity(info):
+        text = 'lvm-thin-v1|%s|%d|%d' % (info.uuid, info.thin_id, info.size)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _tracking(action):
+        try:
+            yield
+        except base.CannotTrackChanges:
+            raise
+        except (exception.VolumeDriverError, thin_delta.Unreadable) as e:
+            raise base.CannotTrackChanges(
+                reason='Could not %s: %s' % (action, e))
 
     # -- stats --------------------------------------------------------------
 

@@ -34,7 +34,10 @@ PV_FIELDS = ('pv_name', 'vg_name', 'pv_size', 'pv_free')
 LV_FIELDS = ('vg_name', 'lv_name', 'lv_size', 'origin', 'lv_attr', 'pool_lv',
              'data_percent')
 
+THIN_FIELDS = ('lv_name', 'lv_uuid', 'thin_id', 'lv_attr', 'lv_size')
+
 VG = collections.namedtuple('VG', 'name size free lv_count extent_size')
+ThinInfo = collections.namedtuple('ThinInfo', 'name uuid thin_id attr size')
 PV = collections.namedtuple('PV', 'name vg size free')
 
 
@@ -197,6 +200,34 @@ class LVM:
     def get_lv(self, lv_name):
         """The LV named ``lv_name`` in the VG, or None."""
         return find_lv(self.list_lvs(), lv_name)
+
+    def thin_info(self, lv_name):
+        """A thin LV's uuid, device id in its pool, attributes and size."""
+        out = self.execute('lvs', *REPORT_OPTS, '-o', ','.join(THIN_FIELDS),
+                           self.lv_ref(lv_name))
+        rows = parse_report(out, THIN_FIELDS)
+        if len(rows) != 1 or not rows[0]['thin_id']:
+            raise exception.VolumeDriverError(
+                reason='%s is not one thin LV (lvs said %r).'
+                       % (self.lv_ref(lv_name), out.strip()))
+        row = rows[0]
+        return ThinInfo(row['lv_name'], row['lv_uuid'], int(row['thin_id']),
+                        row['lv_attr'], int(row['lv_size']))
+
+    # -- changed-block tracking (thin pools) --------------------------------
+
+    def set_read_only(self, lv_name):
+        self.execute('lvchange', '-p', 'r', self.lv_ref(lv_name))
+
+    def pool_message(self, tpool_dm_name, message):
+        """A message to a thin pool's device-mapper target."""
+        self.execute('dmsetup', 'message', tpool_dm_name, '0', message)
+
+    def thin_delta(self, tmeta_path, thin_id1, thin_id2):
+        """thin_delta's report of two thin devices, read from the pool's
+        metadata snapshot (reserved by the caller)."""
+        return self.execute('thin_delta', '-m', '--snap1', thin_id1,
+                            '--snap2', thin_id2, tmeta_path)
 
     # -- changes ------------------------------------------------------------
 
