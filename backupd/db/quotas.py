@@ -86,12 +86,23 @@ def ensure(context, project_id, resources):
     if not missing:
         return
     try:
+        # Insert first, count after: the insert takes the write lock
+        # (SQLite: a transaction that read before writing can fail to
+        # upgrade its lock), and a concurrent create cannot count before
+        # the counter exists.
         with api.writer.using(context):
-            actual = counted(context, project_id).get(project_id, {})
             for resource in sorted(missing):
                 context.session.add(U(project_id=project_id,
-                                      resource=resource,
-                                      in_use=actual.get(resource, 0)))
+                                      resource=resource, in_use=0))
+            context.session.flush()
+            actual = counted(context, project_id).get(project_id, {})
+            for resource in sorted(missing):
+                if actual.get(resource):
+                    context.session.execute(
+                        sa.update(U).where(U.project_id == project_id,
+                                           U.resource == resource)
+                        .values(in_use=actual[resource])
+                        .execution_options(synchronize_session=False))
     except db_exc.DBDuplicateEntry:
         pass    # a concurrent request created them: theirs hold the count
 
