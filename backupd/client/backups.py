@@ -133,6 +133,8 @@ def do_backup_reset_state(client, args):
         backup = client.find('backups', name)
         client.action('backups', backup['id'], 'os-reset_status',
                       {'status': args.state})
+        # cinder's words, on stdout as cinder prints them
+        print("Request to update backup '%s' has been accepted." % name)
     cli.for_each(args.backup, reset, 'backup', 'reset the state of')
 
 

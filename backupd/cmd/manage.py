@@ -82,7 +82,7 @@ def backup_verify(conf, args):
             rows = [backup_common.backup_row(ctx, backup_id)
                     for backup_id in args.backup_ids]
         except exception.BackupNotFound as exc:
-            print('%s; nothing verified.' % exc, file=sys.stderr)
+            print('%s Nothing verified.' % exc, file=sys.stderr)
             return VERIFY_USAGE
     try:
         # do_setup only: check_for_setup_error also probes that the store

@@ -91,14 +91,16 @@ def _reset_status(ctx, backup_id, body):
         outcome = backups.call_service(
             lambda: backups.rpc().reset_status(ctx, row.host, row.id,
                                                status))
+        # The service's reason may be a sentence already: one period.
+        why = (outcome.get('reason') or '').rstrip('.')
         if not outcome['ok'] and outcome.get('conflict'):
             raise exception.Conflict(
                 reason='Backup %s was not reset to available: %s.'
-                       % (row.id, outcome['reason']))
+                       % (row.id, why))
         if not outcome['ok']:
             raise exception.InvalidState(
                 reason='Backup %s was not reset to available: %s. It is now '
-                       '\'error\'.' % (row.id, outcome['reason']))
+                       '\'error\'.' % (row.id, why))
     notifications.notify(ctx, 'backup', 'reset_status', 'end', payload)
     return wsgi.empty_response(202)
 
