@@ -1,23 +1,42 @@
 #!/usr/bin/env bash
 # Create or refresh ./.venv with backupd and its pinned dependencies.
-# Idempotent: reinstalls only when a requirements or packaging file changed.
 # Usage: tools/venv.sh [--test]   (--test adds the test requirements)
+#
+# ONE virtualenv serves tools/run-embedded (no --test) and tools/run-tests
+# (--test): its stamp records the packaging and requirements files it was
+# built from and whether the test requirements are in. A venv built with
+# them satisfies a call without --test; a refresh keeps them in. So
+# switching between the two commands never reinstalls, and nothing is
+# printed unless something is installed; pip's own output (setuptools'
+# editable-install notices included) goes to $venv/pip.log, shown only
+# when pip fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${BACKUPD_VENV:-.venv}
-reqs=(-r requirements.txt)
-files=(requirements.txt constraints.txt setup.cfg pyproject.toml)
-if [[ ${1:-} == --test ]]; then
-    reqs+=(-r test-requirements.txt)
-    files+=(test-requirements.txt)
-fi
 stamp="$venv/.backupd-stamp"
-want=$( (echo "${reqs[*]}"; cat "${files[@]}") | sha256sum | cut -d' ' -f1)
-if [[ -x $venv/bin/python && -f $stamp && $(cat "$stamp") == "$want" ]]; then
+files=(requirements.txt test-requirements.txt constraints.txt setup.cfg
+       pyproject.toml)
+want=$(cat "${files[@]}" | sha256sum | cut -d' ' -f1)
+read -r have_hash have_mode 2>/dev/null <"$stamp" || true
+mode=base
+if [[ ${1:-} == --test || ${have_mode:-} == test ]]; then
+    mode=test
+fi
+if [[ -x $venv/bin/python && ${have_hash:-} == "$want" &&
+      (${have_mode:-} == test || $mode == base) ]]; then
     exit 0
 fi
+reqs=(-r requirements.txt)
+[[ $mode == base ]] || reqs+=(-r test-requirements.txt)
+log="$venv/pip.log"
+echo "tools/venv.sh: installing backupd and its pinned dependencies" \
+     "($mode) into $venv; pip's output: $log" >&2
 [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
-quiet() { grep -v -e "^WARNING: Location .file:" -e "^ *$" >&2 || true; }
-"$venv/bin/pip" install -q --upgrade pip 2>&1 | quiet
-"$venv/bin/pip" install -q -c constraints.txt "${reqs[@]}" -e . 2>&1 | quiet
-echo "$want" >"$stamp"
+if ! { "$venv/bin/pip" install --upgrade pip &&
+       "$venv/bin/pip" install -c constraints.txt "${reqs[@]}" -e .; } \
+        >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    echo "tools/venv.sh: pip failed; the whole output is in $log" >&2
+    exit 1
+fi
+echo "$want $mode" >"$stamp"
