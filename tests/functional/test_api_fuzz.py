@@ -72,7 +72,8 @@ def _seed_ids(dep):
     world = World(client)
     ids = {'volume_id': [], 'snapshot_id': [], 'backup_id': [],
            'key': ['k', 'missing']}
-    for setup in ('snapshot', 'backup', 'attached_volume'):
+    # Several owner volumes, so valid creates often find one not busy.
+    for setup in ('snapshot', 'backup', 'attached_volume') + ('volume',) * 5:
         made = world.ids(setup, fresh=True)
         for name in ('volume_id', 'snapshot_id', 'backup_id'):
             if name in made:

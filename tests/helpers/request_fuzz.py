@@ -69,6 +69,12 @@ QUERY_PARAMS = {
 SORT_KEYS = sorted(set(volume_handlers.SORT_KEYS)
                    | set(backup_handlers.SORT_KEYS))
 DELETE_PARAMS = ('force', 'cascade')
+FLAG_KEYS = ('force', 'incremental', 'multiattach')
+# Body fields that name things (containers become storage paths): valid
+# bodies carry a hostile string there often, since schemas may accept it.
+NAME_KEYS = ('container', 'name', 'description', 'display_name',
+             'display_description', 'availability_zone', 'mountpoint',
+             'host_name', 'backup_service', 'volume_type')
 
 FuzzRequest = collections.namedtuple(
     'FuzzRequest', 'route method persona path body headers')
@@ -268,7 +274,7 @@ class RequestFuzzer:
             props = schema.get('properties', {})
             required = set(schema.get('required', ()))
             for name, sub in props.items():
-                if name in required or rng.random() < 0.5:
+                if name in required or rng.random() < 0.35:
                     result[name] = self.valid(sub, name)
             if 'patternProperties' in schema:
                 (sub,) = schema['patternProperties'].values()
@@ -278,6 +284,12 @@ class RequestFuzzer:
                     result[self._string(1, 20)] = self.valid(sub)
             return result
         if kind == 'string':
+            if key in FLAG_KEYS:
+                return rng.choice(['true', 'False', '1', 'no'])
+            if key == 'availability_zone' and rng.random() < 0.8:
+                return 'nova'
+            if key in NAME_KEYS and rng.random() < 0.4:
+                return self._hostile_string()
             if key and key.endswith('_id') or key == 'volume_id':
                 pool = self.ids.get(key if key in self.ids else 'volume_id')
                 if pool and rng.random() < 0.8:
