@@ -12,6 +12,7 @@ pytest_plugins = [
     'tests.fixtures.xfs',
     'tests.fixtures.services',
     'tests.fixtures.lvm',
+    'tests.fixtures.keystone',   # a real Keystone, backupd behind it
     'tests.fixtures.parallel',   # test groups for pytest -n (tools/run-tests)
 ]
 

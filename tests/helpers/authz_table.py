@@ -4,9 +4,10 @@ with the HTTP code each persona gets. The one place these expectations live.
 Personas (``PERSONAS``) are roles, not credentials: a test maps each to an
 identity (noauth headers, or a Keystone token). ``owner`` is a member of the
 project that owns the resources a case acts on, ``other`` a member of another
-project, ``admin`` an administrator in a third project. To add a persona
-(issue 20: ``reader``), add it to PERSONAS and give every case a code for it
-in ``codes``; ``check_table`` (run by tests/unit/test_authz_table.py) refuses
+project, ``admin`` an administrator in a third project, ``reader`` a user
+with only the reader role in the owner's project (its codes follow one rule,
+see ``case``). To add a persona, add it to PERSONAS and give every case a
+code for it; ``check_table`` (run by tests/unit/test_authz_table.py) refuses
 a table with a gap.
 
 A case is one request: ``path`` and ``body`` may hold ``{volume_id}``,
@@ -23,17 +24,23 @@ for everybody but admins (Cinder does the same).
 import collections
 import copy
 
-PERSONAS = ('admin', 'owner', 'other')
+PERSONAS = ('admin', 'owner', 'other', 'reader')
 
 Case = collections.namedtuple(
     'Case', 'name method path body setup mutates microversion codes')
 
 
 def case(name, method, path, codes, body=None, setup=None, mutates=False,
-         microversion=None):
+         microversion=None, reader=None):
+    """``codes``: (admin, owner, other). ``reader`` (a user with only the
+    reader role in the owner's project) defaults to Cinder's rule: what the
+    owner may read (GET), and 403 on every write."""
     admin, owner, other = codes
+    if reader is None:
+        reader = owner if method == 'GET' else 403
     return Case(name, method, path, body, setup, mutates, microversion,
-                {'admin': admin, 'owner': owner, 'other': other})
+                {'admin': admin, 'owner': owner, 'other': other,
+                 'reader': reader})
 
 
 _V = '/volumes/{volume_id}'

@@ -20,6 +20,7 @@ NOAUTH_IDENTITIES = {
     'admin': ('admin', 'admin-project', 'admin,member,reader'),
     'owner': ('alice', 'owner-project', 'member,reader'),
     'other': ('mallory', 'other-project', 'member,reader'),
+    'reader': ('rita', 'owner-project', 'reader'),
 }
 
 

@@ -67,7 +67,7 @@ def _require_project_scope(req):
     """backupd's resources belong to projects: other scopes are refused."""
     if req.headers.get('X-Project-Id'):
         return
-    if req.headers.get('X-System-Scope'):
+    if req.headers.get('OpenStack-System-Scope'):  # set by auth_token
         raise exception.Forbidden(
             message='System-scoped tokens are not supported: backupd has no '
                     'system-wide resources and no system personas. Use a '

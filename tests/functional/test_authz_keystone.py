@@ -1,0 +1,70 @@
+"""The persona matrix with real Keystone tokens: every route and action of
+the router (tests/helpers/authz_table.py, the one table of expectations) as
+an admin, a project member (owner), a member of another project and a user
+with only the reader role in the owner's project, through
+keystonemiddleware's auth_token and the policy's default roles.
+
+test_authz_matrix.py runs the same table under noauth and also checks that
+a refused request changes nothing; here the question is whether Keystone's
+roles (and its implied roles: admin > member > reader) reach the same
+answers.
+"""
+import pytest
+import requests
+
+from tests.helpers import authz_table
+from tests.helpers.authz_world import World
+
+pytestmark = pytest.mark.xdist_group('keystone')  # one Keystone per worker
+
+
+class KeystoneClient:
+    """authz_world's client interface, each persona with its own token."""
+
+    def __init__(self, dep):
+        self.dep = dep
+        self.session = requests.Session()
+
+    def project_of(self, persona):
+        return self.dep.persona_project(persona)
+
+    def request(self, persona, method, path, json=None, microversion=None):
+        headers = {'X-Auth-Token': self.dep.keystone.token(persona)}
+        if microversion:
+            headers['OpenStack-API-Version'] = 'volume %s' % microversion
+        return self.session.request(
+            method, self.dep.url(path, self.project_of(persona)),
+            json=json, headers=headers, timeout=60)
+
+
+@pytest.fixture(scope='module')
+def client(keystone_backupd):
+    return KeystoneClient(keystone_backupd)
+
+
+@pytest.fixture(scope='module')
+def world(client):
+    return World(client)
+
+
+def _ids(client, world, case, fresh):
+    ids = {'project_id': client.project_of('owner'), 'class_name': 'default'}
+    ids.update(world.ids(case.setup, fresh=fresh))
+    return ids
+
+
+@pytest.mark.parametrize('case', authz_table.CASES, ids=lambda c: c.name)
+def test_route_as_each_persona_with_keystone_tokens(client, world, case):
+    # refusing personas first: they find the shared resources untouched
+    for persona in sorted(authz_table.PERSONAS,
+                          key=lambda p: case.codes[p] < 400):
+        expected = case.codes[persona]
+        ids = _ids(client, world, case, case.mutates and expected < 400)
+        path, body = authz_table.render(case, ids)
+        resp = client.request(persona, case.method, path, json=body,
+                              microversion=case.microversion)
+        assert resp.status_code == expected, (
+            '%s as %s: %s %s -> %s %s' % (case.name, persona, case.method,
+                                          path, resp.status_code, resp.text))
+        if expected >= 400:
+            assert resp.json()[next(iter(resp.json()))]['code'] == expected
