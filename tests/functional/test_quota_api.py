@@ -1,0 +1,358 @@
+"""Quotas, limits, volume types and zones over HTTP against backupd-all:
+Cinder's bodies, who may do what, 413 overLimit on every create the
+quotas cover, and GET /limits equal to the database rows after a
+randomized run of creates and deletes."""
+import os
+import random
+import subprocess
+import uuid
+
+import pytest
+
+from tests.fixtures import services
+from tests.functional import backup_support as bs
+
+BASE_KEYS = {'volumes', 'snapshots', 'gigabytes', 'backups',
+             'backup_gigabytes', 'groups', 'per_volume_gigabytes'}
+DEFAULT_TYPE_KEYS = {'volumes___DEFAULT__', 'snapshots___DEFAULT__',
+                     'gigabytes___DEFAULT__'}
+LIMIT_KEYS = {'maxTotalVolumes', 'maxTotalSnapshots',
+              'maxTotalVolumeGigabytes', 'maxTotalBackups',
+              'maxTotalBackupGigabytes', 'totalVolumesUsed',
+              'totalSnapshotsUsed', 'totalGigabytesUsed', 'totalBackupsUsed',
+              'totalBackupGigabytesUsed'}
+
+
+@pytest.fixture(scope='module')
+def dep(backupd_all):
+    return backupd_all
+
+
+@pytest.fixture
+def project():
+    return 'q%s' % uuid.uuid4().hex[:10]
+
+
+def _set(dep, project, **limits):
+    resp = dep.request('PUT', '/os-quota-sets/%s' % project, admin=True,
+                       json={'quota_set': limits})
+    assert resp.status_code == 200, resp.text
+    return resp.json()['quota_set']
+
+
+def _over_limit(resp, resource, limit, in_use):
+    assert resp.status_code == 413, resp.text
+    body = resp.json()
+    assert set(body) == {'overLimit'} and body['overLimit']['code'] == 413
+    message = body['overLimit']['message']
+    assert 'Quota exceeded for %s of project' % resource in message, message
+    assert 'the quota is %s' % limit in message, message
+    assert '%s are in use' % in_use in message, message
+    return message
+
+
+def test_quota_set_bodies_and_who_may_change_them(dep, project):
+    own = dep.request('GET', '/os-quota-sets/%s' % project, project=project)
+    assert own.status_code == 200, own.text
+    quota_set = own.json()['quota_set']
+    assert set(quota_set) == BASE_KEYS | DEFAULT_TYPE_KEYS | {'id'}
+    assert quota_set['id'] == project and quota_set['volumes'] == 10
+    used = dep.request('GET', '/os-quota-sets/%s?usage=true' % project,
+                       project=project).json()['quota_set']
+    assert used['backups'] == {'limit': 10, 'in_use': 0, 'reserved': 0}
+    # a member of another project reads nothing, and nobody but an admin
+    # changes anything
+    other = dep.request('GET', '/os-quota-sets/%s' % project)
+    assert other.status_code == 403, other.text
+    assert 'volume_extension:quotas:show' in other.text
+    for method, body in (('PUT', {'quota_set': {'volumes': 99}}),
+                         ('DELETE', None)):
+        resp = dep.request(method, '/os-quota-sets/%s' % project,
+                           project=project, json=body)
+        assert resp.status_code == 403, resp.text
+    changed = _set(dep, project, volumes=3, backup_gigabytes='50')
+    assert 'id' not in changed and changed['volumes'] == 3
+    assert changed['backup_gigabytes'] == 50
+    assert dep.request('GET', '/os-quota-sets/%s' % project,
+                       project=project).json()['quota_set']['volumes'] == 3
+    defaults = dep.request('GET', '/os-quota-sets/%s/defaults' % project,
+                           project=project).json()['quota_set']
+    assert defaults['volumes'] == 10 and defaults['id'] == project
+    bad = dep.request('PUT', '/os-quota-sets/%s' % project, admin=True,
+                      json={'quota_set': {'volumez': 1}})
+    assert bad.status_code == 400 and 'volumez' in bad.text, bad.text
+    bad = dep.request('PUT', '/os-quota-sets/%s' % project, admin=True,
+                      json={'quota_set': {'volumes': -2}})
+    assert bad.status_code == 400 and 'volumes' in bad.text, bad.text
+    deleted = dep.request('DELETE', '/os-quota-sets/%s' % project,
+                          admin=True)
+    assert deleted.status_code == 200 and deleted.text == ''
+    assert dep.request('GET', '/os-quota-sets/%s' % project,
+                       project=project).json()['quota_set']['volumes'] == 10
+
+
+def test_limit_below_usage_refused_only_without_skip_validation(dep,
+                                                                project):
+    bs.create_volume(dep, project=project)
+    refused = dep.request('PUT', '/os-quota-sets/%s' % project, admin=True,
+                          json={'quota_set': {'volumes': 0,
+                                              'skip_validation': False}})
+    assert refused.status_code == 400, refused.text
+    assert 'below what project %s already uses (1)' % project in refused.text
+    assert _set(dep, project, volumes=0)['volumes'] == 0
+
+
+def test_every_create_is_checked_with_a_413(dep, project):
+    _set(dep, project, volumes=1, snapshots=0, backups=0)
+    volume = bs.create_volume(dep, project=project)
+    second = dep.request('POST', '/volumes', project=project,
+                         json={'volume': {'size': 1}})
+    _over_limit(second, 'volumes', 1, 1)
+    snap = dep.request('POST', '/snapshots', project=project,
+                       json={'snapshot': {'volume_id': volume}})
+    _over_limit(snap, 'snapshots', 0, 0)
+    backup = dep.request('POST', '/backups', project=project,
+                         json={'backup': {'volume_id': volume}})
+    _over_limit(backup, 'backups', 0, 0)
+    # the refusals changed nothing: the volume is not left backing-up
+    assert bs.volume_status(dep, volume) == 'available'
+    _set(dep, project, backups=1)
+    made = bs.create_backup(dep, volume, project=project)
+    restore = dep.request('POST', '/backups/%s/restore' % made,
+                          project=project, json={'restore': {}})
+    _over_limit(restore, 'volumes', 1, 1)
+    shown = dep.request('GET', '/backups/%s' % made, project=project)
+    assert shown.json()['backup']['status'] == 'available'
+    _set(dep, project, volumes=5, per_volume_gigabytes=1)
+    big = dep.request('POST', '/volumes', project=project,
+                      json={'volume': {'size': 2}})
+    assert big.status_code == 413, big.text
+    assert 'per_volume_gigabytes = 1 GiB' in big.json()['overLimit'][
+        'message']
+    _set(dep, project, gigabytes=1, per_volume_gigabytes=-1)
+    extend = dep.request('POST', '/volumes/%s/action' % volume,
+                         project=project, json={'os-extend': {'new_size': 2}})
+    _over_limit(extend, 'gigabytes', '1 GiB', '1 GiB')
+    limits = dep.request('GET', '/limits', project=project).json()
+    assert limits['limits']['absolute']['totalVolumesUsed'] == 1
+    assert limits['limits']['absolute']['totalBackupsUsed'] == 1
+
+
+def test_quota_class_default_sets_every_projects_defaults(dep, project):
+    shown = dep.request('GET', '/os-quota-class-sets/default', admin=True)
+    assert shown.status_code == 200, shown.text
+    assert set(shown.json()['quota_class_set']) >= BASE_KEYS | {'id'}
+    member = dep.request('PUT', '/os-quota-class-sets/default',
+                         project=project,
+                         json={'quota_class_set': {'backups': 3}})
+    assert member.status_code == 403, member.text
+    resp = dep.request('PUT', '/os-quota-class-sets/default', admin=True,
+                       json={'quota_class_set': {'backups': 3}})
+    try:
+        assert resp.status_code == 200, resp.text
+        assert resp.json()['quota_class_set']['backups'] == 3
+        assert 'id' not in resp.json()['quota_class_set']
+        limits = dep.request('GET', '/limits', project=project).json()
+        assert limits['limits']['absolute']['maxTotalBackups'] == 3
+    finally:
+        dep.request('PUT', '/os-quota-class-sets/default', admin=True,
+                    json={'quota_class_set': {'backups': 10}})
+
+
+def _counted(dep, project):
+    """What the database rows of ``project`` count, by SQL."""
+    def one(statement):
+        return bs.sql(dep, statement, p=project)[0][0] or 0
+    live = "project_id = :p AND NOT deleted AND NOT is_temporary"
+    return {
+        'totalVolumesUsed': one('SELECT count(*) FROM volumes WHERE ' + live),
+        'totalSnapshotsUsed': one('SELECT count(*) FROM snapshots WHERE '
+                                  + live),
+        'totalGigabytesUsed':
+            one('SELECT sum(size) FROM volumes WHERE ' + live)
+            + one('SELECT sum(volume_size) FROM snapshots WHERE ' + live),
+        'totalBackupsUsed': one('SELECT count(*) FROM backups WHERE '
+                                'project_id = :p AND NOT deleted'),
+        'totalBackupGigabytesUsed': one('SELECT sum(size) FROM backups WHERE '
+                                        'project_id = :p AND NOT deleted'),
+    }
+
+
+def _manage(dep, *args):
+    return subprocess.run(
+        [os.path.join(services.BIN, 'backupd-manage'), '--config-file',
+         dep.conf_path] + list(args), capture_output=True, text=True,
+        timeout=120)
+
+
+def test_limits_match_rows_after_a_random_run(dep, project):
+    rng = random.Random(14)
+    _set(dep, project, volumes=6, snapshots=3, backups=3, gigabytes=12)
+    volumes, snapshots, backups = [], [], []
+    refused = 0
+    for _ in range(24):
+        step = rng.choice(['volume', 'volume', 'snapshot', 'backup',
+                           'delete'])
+        if step == 'volume':
+            resp = dep.request('POST', '/volumes', project=project, json={
+                'volume': {'size': rng.choice([1, 2, 3])}})
+            if resp.status_code == 413:
+                refused += 1
+                continue
+            assert resp.status_code == 202, resp.text
+            vid = resp.json()['volume']['id']
+            bs.until(lambda: bs.volume_status(dep, vid) == 'available')
+            volumes.append(vid)
+        elif step == 'snapshot' and volumes:
+            resp = dep.request('POST', '/snapshots', project=project, json={
+                'snapshot': {'volume_id': rng.choice(volumes)}})
+            if resp.status_code == 413:
+                refused += 1
+                continue
+            assert resp.status_code == 202, resp.text
+            sid = resp.json()['snapshot']['id']
+            bs.wait_for(dep, 'snapshots', sid, 'available')
+            snapshots.append(sid)
+        elif step == 'backup' and volumes:
+            resp = dep.request('POST', '/backups', project=project, json={
+                'backup': {'volume_id': rng.choice(volumes)}})
+            if resp.status_code == 413:
+                refused += 1
+                continue
+            assert resp.status_code == 202, resp.text
+            bid = resp.json()['backup']['id']
+            bs.wait_for(dep, 'backups', bid, 'available')
+            backups.append(bid)
+        elif step == 'delete':
+            kind, pool = rng.choice([('snapshots', snapshots),
+                                     ('backups', backups),
+                                     ('volumes', volumes)])
+            if kind == 'volumes':   # only volumes without snapshots
+                pool = [v for v in volumes if not any(
+                    bs.sql(dep, 'SELECT 1 FROM snapshots WHERE volume_id = '
+                           ':v AND NOT deleted', v=v))]
+            if not pool:
+                continue
+            victim = rng.choice(pool)
+            resp = dep.request('DELETE', '/%s/%s' % (kind, victim),
+                               project=project)
+            assert resp.status_code == 202, resp.text
+            bs.wait_for(dep, kind, victim, (), gone_ok=True)
+            {'volumes': volumes, 'snapshots': snapshots,
+             'backups': backups}[kind].remove(victim)
+    absolute = dep.request('GET', '/limits', project=project).json()[
+        'limits']['absolute']
+    assert set(absolute) == LIMIT_KEYS
+    used = {k: v for k, v in absolute.items() if k.startswith('total')}
+    assert used == _counted(dep, project)
+    assert used['totalVolumesUsed'] == len(volumes)
+    assert refused, 'the run never reached a quota'
+    check = _manage(dep, 'quota', 'check', '--project-id', project)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert 'matches' in check.stdout
+
+
+def test_quota_check_and_sync_repair_drift(dep, project):
+    bs.create_volume(dep, project=project, size=2)
+    bs.sql(dep, "UPDATE quota_usages SET in_use = 7 WHERE project_id = :p "
+                "AND resource = 'gigabytes'", p=project)
+    check = _manage(dep, 'quota', 'check', '--project-id', project)
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert project in check.stdout and '7' in check.stdout
+    synced = _manage(dep, 'quota', 'sync', '--project-id', project)
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    assert '1 usage counter(s) repaired' in synced.stdout
+    absolute = dep.request('GET', '/limits', project=project).json()[
+        'limits']['absolute']
+    assert absolute['totalGigabytesUsed'] == 2
+
+
+# --- volume types ------------------------------------------------------------
+
+def _type_id(dep, name):
+    types = dep.request('GET', '/types', admin=True).json()['volume_types']
+    return next(t['id'] for t in types if t['name'] == name)
+
+
+def test_volume_types_default_crud_and_extra_specs(dep, project):
+    listed = dep.request('GET', '/types', project=project).json()
+    default = next(t for t in listed['volume_types']
+                   if t['name'] == '__DEFAULT__')
+    assert set(default) == {'id', 'name', 'description', 'is_public',
+                            'extra_specs', 'os-volume-type-access:is_public',
+                            'qos_specs_id'}
+    assert dep.request('GET', '/types/default', project=project).json()[
+        'volume_type']['id'] == default['id']
+    vol = bs.create_volume(dep, project=project)
+    shown = dep.request('GET', '/volumes/%s' % vol, project=project,
+                        microversion='3.63').json()['volume']
+    assert (shown['volume_type'], shown['volume_type_id']) == (
+        '__DEFAULT__', default['id'])
+
+    name = 'gold-%s' % project
+    refused = dep.request('POST', '/types', project=project,
+                          json={'volume_type': {'name': name}})
+    assert refused.status_code == 403, refused.text
+    made = dep.request('POST', '/types', admin=True, json={'volume_type': {
+        'name': name, 'description': 'fast',
+        'extra_specs': {'volume_backend_name': 'file', 'multiattach': True}}})
+    assert made.status_code == 200, made.text
+    gold = made.json()['volume_type']
+    assert gold['extra_specs'] == {'volume_backend_name': 'file',
+                                   'multiattach': 'True'}
+    dup = dep.request('POST', '/types', admin=True,
+                      json={'volume_type': {'name': name}})
+    assert dup.status_code == 409, dup.text
+    # members see the user-visible extra specs only
+    seen = dep.request('GET', '/types/%s' % gold['id'], project=project)
+    assert seen.json()['volume_type']['extra_specs'] == {
+        'multiattach': 'True'}
+    # volume_backend_name places the volume on a host of that backend
+    typed = dep.request('POST', '/volumes', project=project, json={
+        'volume': {'size': 1, 'volume_type': name}})
+    assert typed.status_code == 202, typed.text
+    assert typed.json()['volume']['volume_type'] == name
+    specs = '/types/%s/extra_specs' % gold['id']
+    changed = dep.request('PUT', specs + '/volume_backend_name', admin=True,
+                          json={'volume_backend_name': 'nowhere'})
+    assert changed.status_code == 200, changed.text
+    nowhere = dep.request('POST', '/volumes', project=project, json={
+        'volume': {'size': 1, 'volume_type': gold['id']}})
+    assert nowhere.status_code == 409, nowhere.text
+    assert 'backend nowhere' in nowhere.text
+    assert dep.request('POST', specs, admin=True, json={
+        'extra_specs': {'k': 'v'}}).json() == {'extra_specs': {'k': 'v'}}
+    assert dep.request('GET', specs + '/k', admin=True).json() == {'k': 'v'}
+    assert dep.request('DELETE', specs + '/k',
+                       admin=True).status_code == 202
+    assert dep.request('GET', specs + '/k', admin=True).status_code == 404
+    assert dep.request('GET', specs, admin=True).json()['extra_specs'] == {
+        'volume_backend_name': 'nowhere', 'multiattach': 'True'}
+    # in use, and the default type: neither can be deleted
+    in_use = dep.request('DELETE', '/types/%s' % gold['id'], admin=True)
+    assert in_use.status_code == 400 and 'used by 1 volume' in in_use.text
+    assert dep.request('DELETE', '/types/%s' % default['id'],
+                       admin=True).status_code == 400
+    renamed = dep.request('PUT', '/types/%s' % gold['id'], admin=True,
+                          json={'volume_type': {'name': name + 'x'}})
+    assert renamed.json()['volume_type']['name'] == name + 'x'
+    vid = typed.json()['volume']['id']
+    assert dep.request('GET', '/volumes/%s' % vid, project=project).json()[
+        'volume']['volume_type'] == name + 'x'
+
+
+def test_nonexistent_volume_type_is_404(dep, project):
+    resp = dep.request('POST', '/volumes', project=project,
+                       json={'volume': {'size': 1, 'volume_type': 'nope'}})
+    assert resp.status_code == 404, resp.text
+    assert resp.json()['itemNotFound']['message'] == \
+        'Volume type nope could not be found.'
+    assert bs.sql(dep, 'SELECT count(*) FROM volumes WHERE project_id = :p',
+                  p=project)[0][0] == 0
+
+
+def test_availability_zones(dep, project):
+    resp = dep.request('GET', '/os-availability-zone', project=project)
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {'availabilityZoneInfo': [
+        {'zoneName': 'nova', 'zoneState': {'available': True}}]}
