@@ -17,6 +17,8 @@ Kinds of names:
   forge log lines or break a terminal.
 * **metadata**: keys 1 to 255 characters, values at most 255 (Cinder's
   limits), neither with a control character.
+
+None of them holds a character beyond U+FFFF (see ``_BEYOND_BMP``).
 """
 import datetime
 import re
@@ -32,6 +34,20 @@ MAX_CHARS = 255                  # Cinder's limit, and our String(255) columns
 #: separators, which terminals and log viewers treat as line breaks.
 CONTROL_CHARACTERS = '[\u0000-\u001f\u007f-\u009f\u2028\u2029]'
 _CONTROL = re.compile(CONTROL_CHARACTERS)
+#: Characters beyond the Basic Multilingual Plane (emoji...): 4 bytes of
+#: UTF-8, which a MySQL/MariaDB "utf8" connection (oslo.db's default
+#: charset) cannot store, so they would fail the insert (a 500). Cinder's
+#: description rule stops at U+FFFF too.
+_BEYOND_BMP = re.compile('[\U00010000-\U0010ffff]')
+
+
+def _character_problem(value):
+    if _CONTROL.search(value):
+        return 'it contains a control character (NUL, newline, ...)'
+    if _BEYOND_BMP.search(value):
+        return ('it contains a character beyond U+FFFF (such as an emoji), '
+                'which not every database backupd runs on can store')
+    return None
 
 #: jsonschema ``format`` names of the rules below (see FORMAT_CHECKS).
 CONTAINER_FORMAT = 'backupd-container'
@@ -64,9 +80,7 @@ def container_problem(value):
         return '"." and ".." name directories, not containers'
     if '/' in value:
         return 'it contains "/" (a container is one level, not a path)'
-    if _CONTROL.search(value):
-        return 'it contains a control character (NUL, newline, ...)'
-    return None
+    return _character_problem(value)
 
 
 def check_container(value):
@@ -114,9 +128,7 @@ def check_object(container, value):
 def text_problem(value):
     """Why ``value`` is not acceptable as a display name, description or
     metadata key/value (lengths are the schema's), or None."""
-    if _CONTROL.search(value):
-        return 'it contains a control character (NUL, newline, ...)'
-    return None
+    return _character_problem(value)
 
 
 def uuid_problem(value):

@@ -7,6 +7,7 @@ import webob
 
 from backupd.api import request_body
 from backupd import exception
+from backupd import names
 
 CONTEXT_KEY = 'backupd.context'
 VERSION_KEY = 'backupd.api_version'
@@ -61,12 +62,48 @@ def extract_json(req, schema=None):
     return body
 
 
-def validate(body, schema):
-    validator = jsonschema.Draft7Validator(schema)
+def _format_checker():
+    """jsonschema formats of the shared name rules (backupd.names); a
+    failing check's reason becomes the 400's message."""
+    checker = jsonschema.FormatChecker(formats=())
+
+    def add(name, problem_of):
+        @checker.checks(name, raises=ValueError)
+        def check(value):
+            problem = problem_of(value) if isinstance(value, str) else None
+            if problem is not None:
+                raise ValueError(problem)
+            return True
+    for name, problem_of in names.FORMAT_CHECKS.items():
+        add(name, problem_of)
+    return checker
+
+
+FORMAT_CHECKER = _format_checker()
+
+
+def _short_repr(value):
+    text = repr(value)
+    return text if len(text) <= 80 else '%s...%s' % (text[:40], text[-20:])
+
+
+def validate(body, schema, within=()):
+    """400 naming the field when ``body`` breaks ``schema``; ``within``:
+    the path of ``body`` in the request, when it was decoded from a field
+    (import_record's backup_url)."""
+    validator = jsonschema.Draft7Validator(schema,
+                                           format_checker=FORMAT_CHECKER)
     error = jsonschema.exceptions.best_match(validator.iter_errors(body))
     if error is not None:
-        where = '/'.join(str(p) for p in error.absolute_path) or 'body'
-        raise exception.InvalidInput(reason='%s: %s' % (where, error.message))
+        path = list(within) + list(error.absolute_path)
+        where = '/'.join(str(p) for p in path) or 'body'
+        message = error.message
+        if error.validator == 'format' and error.cause is not None:
+            message = '%s is invalid: %s' % (_short_repr(error.instance),
+                                             error.cause)
+        elif len(message) > 300:      # jsonschema repeats the whole value
+            message = '%s...%s' % (message[:120], message[-120:])
+        raise exception.InvalidInput(reason='%s: %s' % (where, message))
 
 
 TRUE_STRINGS = ('1', 't', 'true', 'on', 'y', 'yes')

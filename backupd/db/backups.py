@@ -56,12 +56,15 @@ def drop_dependent(context, parent_id):
 
 
 @api.writer
-def soft_delete(context, backup_id, expected_statuses, deleted_status):
-    """Mark the row deleted (only from ``expected_statuses``) and release its
-    parent, in one transaction. Returns whether this call deleted it."""
+def soft_delete(context, backup_id, expected_statuses, deleted_status,
+                expected=None):
+    """Mark the row deleted (only from ``expected_statuses``, and with the
+    column values of ``expected``) and release its parent, in one
+    transaction. Returns whether this call deleted it."""
     row = get_any(context, backup_id)
     done = api.soft_delete(context, Backup, backup_id,
-                           expected={'status': expected_statuses},
+                           expected=dict(expected or {},
+                                         status=expected_statuses),
                            values={'status': deleted_status})
     if done and row.parent_id:
         drop_dependent(context, row.parent_id)

@@ -130,6 +130,8 @@ def import_record(req):
     policies.authorize(ctx, policy.IMPORT)
     body = wsgi.extract_json(req, schemas.IMPORT)['backup-record']
     record = backup_rpcapi.decode_record(body['backup_url'])
+    wsgi.validate(record, schemas.RECORD,
+                  within=('backup-record', 'backup_url'))
     existing = backup_db.get_any(ctx, record['id'])
     if existing is not None and not existing.deleted:
         raise exception.InvalidState(

@@ -314,10 +314,11 @@ def _delete_never_stored(ctx, row):
         return False
     notifications.notify(ctx, 'backup', 'delete', 'start',
                          notifications.backup_payload(row, force=False))
-    if not db.soft_delete(ctx, models.Backup, row.id,
-                          {'status': B.ERROR, 'service': None,
-                           'num_dependent_backups': 0},
-                          {'status': B.DELETED}):
+    # backup_db.soft_delete also releases the parent: else it stays pinned
+    # by a child that is gone, and no call could ever delete it.
+    if not backup_db.soft_delete(ctx, row.id, (B.ERROR,), B.DELETED,
+                                 expected={'service': None,
+                                           'num_dependent_backups': 0}):
         return False  # it changed meanwhile: take the normal path
     notifications.notify(ctx, 'backup', 'delete', 'end',
                          notifications.backup_payload(row, force=False))

@@ -5,7 +5,13 @@ Fields clients send as null are accepted as null
 """
 import copy
 
-NAME = {'type': ['string', 'null'], 'maxLength': 255}
+from backupd import names
+
+# Names, descriptions, containers, metadata: the shared rules of
+# backupd.names (the drivers apply the same ones).
+NAME = names.DISPLAY_NAME
+DESCRIPTION = names.DESCRIPTION
+CONTAINER = names.CONTAINER
 UUID = {'type': 'string', 'minLength': 1, 'maxLength': 36}
 NULLABLE_UUID = {'type': ['string', 'null'], 'maxLength': 36}
 NULL_ONLY = {'type': 'null'}
@@ -13,10 +19,7 @@ BOOL = {'type': ['boolean', 'string', 'null']}
 # A size in GiB: an integer, or digits as a string (cinderclient may send
 # either); the upper bound is an option, checked by the handler.
 SIZE = {'type': ['integer', 'string'], 'pattern': '^[0-9]+$', 'minimum': 1}
-METADATA = {'type': 'object',
-            'patternProperties': {'^.{1,255}$': {'type': ['string', 'null'],
-                                                 'maxLength': 255}},
-            'additionalProperties': False}
+METADATA = names.METADATA
 NULLABLE_METADATA = dict(METADATA, type=['object', 'null'])
 
 

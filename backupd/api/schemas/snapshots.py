@@ -3,14 +3,14 @@ from backupd.api.schemas import parameter_types as types
 
 CREATE = types.wrapped('snapshot', {
     'volume_id': types.UUID, 'force': types.BOOL,
-    'name': types.NAME, 'description': types.NAME,
-    'display_name': types.NAME, 'display_description': types.NAME,
+    'name': types.NAME, 'description': types.DESCRIPTION,
+    'display_name': types.NAME, 'display_description': types.DESCRIPTION,
     'metadata': types.NULLABLE_METADATA,
 }, required=['volume_id'])
 
 UPDATE = types.wrapped('snapshot', {
-    'name': types.NAME, 'description': types.NAME,
-    'display_name': types.NAME, 'display_description': types.NAME,
+    'name': types.NAME, 'description': types.DESCRIPTION,
+    'display_name': types.NAME, 'display_description': types.DESCRIPTION,
 })
 
 RESET_STATUS = types.action('os-reset_status', {

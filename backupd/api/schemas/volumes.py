@@ -4,8 +4,8 @@ from backupd.api.schemas import parameter_types as types
 _VOLUME_FIELDS = {
     # null (or absent) when copying a snapshot or volume: its size
     'size': dict(types.SIZE, type=['integer', 'string', 'null']),
-    'name': types.NAME, 'description': types.NAME,
-    'display_name': types.NAME, 'display_description': types.NAME,
+    'name': types.NAME, 'description': types.DESCRIPTION,
+    'display_name': types.NAME, 'display_description': types.DESCRIPTION,
     'snapshot_id': types.NULLABLE_UUID, 'source_volid': types.NULLABLE_UUID,
     'volume_type': types.NAME, 'availability_zone': types.NAME,
     'metadata': types.NULLABLE_METADATA, 'multiattach': types.BOOL,
@@ -23,8 +23,8 @@ CREATE = types.wrapped('volume', _VOLUME_FIELDS)
 CREATE['properties']['OS-SCH-HNT:scheduler_hints'] = {
     'type': ['object', 'null']}
 UPDATE = types.wrapped('volume', {
-    'name': types.NAME, 'description': types.NAME,
-    'display_name': types.NAME, 'display_description': types.NAME,
+    'name': types.NAME, 'description': types.DESCRIPTION,
+    'display_name': types.NAME, 'display_description': types.DESCRIPTION,
     'metadata': types.METADATA,
 })
 

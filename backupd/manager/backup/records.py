@@ -33,6 +33,18 @@ def export(mgr, context, backup_id):
             'backup_url': rpcapi.encode_record(record)}
 
 
+def _check_parent(row, ref):
+    """The record's parent_id must be the parent the stored data depends
+    on: another would pin an unrelated backup (maybe another project's) as
+    undeletable, and leave the real parent deletable under its child."""
+    stored = ref.parent.id if ref.parent is not None else None
+    if (row.parent_id or None) != stored:
+        raise exception.BackupDriverError(
+            reason='the record gives parent_id %s but the stored backup '
+                   'depends on %s; export the record again'
+                   % (row.parent_id, stored))
+
+
 def import_(mgr, context, backup_id, backup_service, record):
     row = common.backup_row(context, backup_id)
     try:
@@ -45,6 +57,7 @@ def import_(mgr, context, backup_id, backup_service, record):
         ref = work.in_thread(mgr.driver.import_record,
                              common.ref_of(context, row),
                              record.get('driver_info') or {})
+        _check_parent(row, ref)
     except Exception as e:
         reason = getattr(e, 'msg', None) or '%s: %s' % (type(e).__name__, e)
         LOG.error('Import of backup %s failed: %s', backup_id, reason)

@@ -7,9 +7,8 @@ History:
 import base64
 import json
 
-from oslo_utils import timeutils
-
 from backupd import exception
+from backupd import names
 from backupd.manager import rpcapi
 
 #: Seconds a reset-status verification may take before the API gives up
@@ -36,7 +35,7 @@ def decode_record(backup_url):
     try:
         record = json.loads(base64.b64decode(backup_url.encode(),
                                              validate=True))
-    except (ValueError, TypeError, AttributeError) as e:
+    except (ValueError, TypeError, AttributeError, RecursionError) as e:
         raise exception.InvalidInput(
             reason='backup_url is not a backup record exported by '
                    'backupd (base64 of JSON): %s' % e)
@@ -48,13 +47,19 @@ def decode_record(backup_url):
     return record
 
 
+#: Fields only the driver's import fills in, once it found the backup's
+#: own manifest: a record's word on them is never stored.
+DRIVER_FILLED = ('service', 'service_metadata')
+
+
 def record_row_values(record):
-    """Backup row values for an imported ``record``."""
+    """Backup row values for an imported ``record`` (validated by the API
+    against backupd.api.schemas.backups.RECORD)."""
     values = {name: record.get(name) for name in FIELDS}
+    values.update((name, None) for name in DRIVER_FILLED)
     for name in DATE_FIELDS:
         if record.get(name):
-            values[name] = timeutils.parse_isotime(
-                record[name]).replace(tzinfo=None)
+            values[name] = names.parse_timestamp(record[name])
     return values
 
 
