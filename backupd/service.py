@@ -18,7 +18,6 @@ import oslo_messaging as messaging
 from oslo_log import log as logging
 from oslo_service import service as os_service
 
-from backupd.api import noauth_guard
 from backupd import context as backupd_context
 from backupd import rpc
 from backupd.db import api as db
@@ -98,7 +97,6 @@ class WSGIService(os_service.ServiceBase):
     def __init__(self, conf, app_loader, host, port):
         self.conf = conf
         self.app_loader = app_loader
-        noauth_guard.check(conf, host)   # before binding the socket
         self.socket = eventlet.listen((host, port), family=_family(host),
                                       backlog=128)
         self.host, self.port = self.socket.getsockname()[:2]

@@ -1,13 +1,12 @@
 """noauth trusts whatever identity a request claims (``X-Roles: admin``
 makes anyone an admin), so it may serve only this machine unless the
-operator says otherwise, explicitly (``noauth_allow_non_loopback``)."""
+operator says otherwise, explicitly (``noauth_allow_non_loopback``).
+backupd-api and backupd-all check before they bind (backupd.cmd.api)."""
 import ipaddress
 import socket
 
-from oslo_config import cfg
 
-
-class NoauthExposed(cfg.Error):
+class NoauthExposed(Exception):
     """The API would serve noauth beyond this machine."""
 
 

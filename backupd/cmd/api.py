@@ -2,12 +2,17 @@
 import backupd.cmd  # noqa: F401  (monkey-patches first)
 
 from backupd.api import app
+from backupd.api import noauth_guard
 from backupd.cmd import common
 from backupd.cmd import errors
 from backupd import service
 
 
 def build(conf):
+    try:
+        noauth_guard.check(conf, conf.osapi_volume_listen)
+    except noauth_guard.NoauthExposed as e:
+        raise errors.StartupError(str(e), errors.CONFIG)
     return service.WSGIService(conf, lambda: app.load_app(conf),
                                conf.osapi_volume_listen,
                                conf.osapi_volume_listen_port)

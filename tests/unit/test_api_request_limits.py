@@ -164,3 +164,14 @@ def test_json_content_types_are_read(app, content_type):
     resp = call(app, '/v3/demo/volumes', 'POST', {'volume': {'colour': 1}},
                 content_type=content_type)
     assert 'colour' in message(resp, 400)    # reached the schema
+
+
+# --- item 5: noauth only on loopback ----------------------------------------
+
+@pytest.mark.parametrize('host, loopback', [
+    ('127.0.0.1', True), ('127.3.2.1', True), ('::1', True),
+    ('localhost', True), ('0.0.0.0', False), ('::', False),
+    ('192.0.2.10', False), ('name.invalid', False)])
+def test_loopback_addresses(host, loopback):
+    from backupd.api import noauth_guard
+    assert noauth_guard.is_loopback(host) is loopback
