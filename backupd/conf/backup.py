@@ -23,6 +23,18 @@ OPTS = [
                     'reports each damaged backup with a backup.verify.error '
                     'notification and an error in the log. Checked every '
                     'periodic_interval. 0: never.'),
+    cfg.BoolOpt('backup_change_tracking', default=True,
+                help='Changed-block tracking: a backup reads its volume '
+                     'through a snapshot that it keeps (hidden, counted in '
+                     'the volume host\'s provisioned capacity) as the base '
+                     'of the next incremental, which then reads and hashes '
+                     'only the ranges the volume driver reports as changed '
+                     'since that base. Needs a volume driver that can tell '
+                     '(file on XFS with reflink=1 or btrfs, lvm with '
+                     'lvm_type = thin); elsewhere backups read everything, '
+                     'as they do when this is false. Turning it off removes '
+                     'the kept bases at the next start of the backup '
+                     'service.'),
     cfg.StrOpt('backup_topic', default='backupd-backup',
                help='RPC topic the backup services listen on.'),
 ] + driver_init.init_opts('backup')

@@ -18,10 +18,20 @@ V = models.Volume
 
 @api.reader
 def provisioned_gb(context, host):
-    """GiB of every volume on ``host`` (temporary clones included)."""
-    return context.session.query(sa.func.coalesce(sa.func.sum(V.size), 0)
-                                 ).filter(V.host == host,
-                                          V.deleted.is_(False)).scalar()
+    """GiB of every volume on ``host`` (temporary clones included), plus
+    the temporary snapshots of its volumes: a backup's snapshot, or one
+    kept as the base of the next incremental (changed-block tracking),
+    holds up to its volume's size as the volume is rewritten."""
+    volumes = context.session.query(sa.func.coalesce(sa.func.sum(V.size), 0)
+                                    ).filter(V.host == host,
+                                             V.deleted.is_(False)).scalar()
+    S = models.Snapshot
+    snapshots = context.session.query(
+        sa.func.coalesce(sa.func.sum(S.volume_size), 0)).join(
+        V, V.id == S.volume_id).filter(
+        V.host == host, S.is_temporary.is_(True),
+        S.deleted.is_(False)).scalar()
+    return volumes + snapshots
 
 
 @api.writer

@@ -187,6 +187,11 @@ class Backup(TimestampMixin, LeaseMixin, Base):
     num_dependent_backups = sa.Column(sa.Integer, default=0, nullable=False)
     temp_volume_id = sa.Column(sa.String(UUID_LEN))
     temp_snapshot_id = sa.Column(sa.String(UUID_LEN))
+    # Changed-block tracking (issue 19): the snapshot this backup read, kept
+    # as the next incremental's base (a temporary snapshot, never shown),
+    # and the volume driver's identity of it when it was kept.
+    base_snapshot_id = sa.Column(sa.String(UUID_LEN))
+    base_identity = sa.Column(sa.String(255))
     restore_volume_id = sa.Column(sa.String(UUID_LEN))
     data_timestamp = sa.Column(sa.DateTime)
     encryption_key_id = sa.Column(sa.String(UUID_LEN))

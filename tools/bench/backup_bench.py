@@ -15,10 +15,20 @@ bytes, 30% zeros (written, not holes) and 30% log-like text. With
 N bytes of mixed data at random MiB positions; then a dense volume of N
 bytes is backed up too, for the "sparse costs at most 3x its data" ratio.
 
+With ``--tracked`` (``--workdir`` on a reflink filesystem: XFS with
+reflink=1 or btrfs) the volume lives in a file volume driver's
+``volumes_dir`` and each run adds changed-block tracking (issue 19): a full
+backup of a snapshot kept as the base, the same 1 % rewrite, then an
+incremental that takes a new snapshot, compares its extents with the base
+(FIEMAP) and reads only what changed (snapshot, comparison and backup all
+timed), checked by a restore; then one more with nothing changed.
+
 Examples::
 
     tools/bench/backup_bench.py --runs 3
     tools/bench/backup_bench.py --size 10G --sparse-data 100M --runs 3
+    tools/bench/backup_bench.py --size 10G --runs 1 --tracked \
+        --workdir /mnt/xfs-with-reflink
     tools/bench/backup_bench.py --driver swift --swift-url \\
         http://127.0.0.1:8080/auth/v1.0 --swift-user test:tester \\
         --swift-key testing
@@ -140,7 +150,9 @@ def cp_seconds(volume, scratch, then_sync=False):
     target = os.path.join(scratch, 'cp-copy')
 
     def copy():
-        subprocess.run(['cp', '--sparse=auto', volume, target], check=True)
+        # Never a reflink (cp's default on XFS and btrfs): a real copy.
+        subprocess.run(['cp', '--sparse=auto', '--reflink=never', volume,
+                        target], check=True)
         if then_sync:
             os.sync()
     seconds, dropped = timed(copy)
@@ -195,6 +207,50 @@ def make_driver(spec):
     return driver
 
 
+def make_volume_driver(volumes_dir):
+    sys.path.insert(0, REPO)
+    from oslo_config import cfg
+    from backupd.drivers.volume import file as file_driver
+    conf = cfg.ConfigOpts()
+    conf([])
+    driver = file_driver.FileVolumeDriver(conf)
+    conf.set_override('volumes_dir', volumes_dir)
+    conf.set_override('file_volume_reflink', 'always')
+    driver.check_for_setup_error()
+    return driver
+
+
+def tracked_backup(spec, driver, ref):
+    """What the backup and volume services do for a tracked incremental:
+    snapshot the volume, compare it with the base, back up what changed."""
+    from backupd.drivers.backup.engine import tracked
+    from backupd.drivers.volume import base as volume_base
+    volumes = make_volume_driver(spec['volumes_dir'])
+    volumes.create_snapshot(spec['snapshot'], TRACKED_VOLUME)
+    snapshot = {'snapshot_id': spec['snapshot'],
+                'identity': volumes.snapshot_identity(spec['snapshot'],
+                                                      TRACKED_VOLUME)}
+    base = spec.get('base')
+    changes = tracked.Changes(snapshot=snapshot, base=base)
+    if base:
+        try:
+            changes = tracked.Changes(
+                snapshot=snapshot, base=base,
+                ranges=volumes.changed_ranges(base['snapshot_id'],
+                                              base['identity'],
+                                              spec['snapshot'],
+                                              TRACKED_VOLUME))
+        except volume_base.CannotTrackChanges as exc:
+            changes = tracked.Changes(snapshot=snapshot, base=base,
+                                      reason=str(exc))
+    result = driver.backup(ref, volumes.snapshot_path(spec['snapshot'],
+                                                      TRACKED_VOLUME),
+                           changes=changes)
+    found = json.loads(driver.get_object(result.container,
+                                         result.service_metadata))
+    return result, {'snapshot': snapshot, 'read': found['read']}
+
+
 def child_phase(spec):
     """Run one engine phase; print wall time, peak RSS and CPU as JSON."""
     from backupd.drivers.backup import base
@@ -213,6 +269,11 @@ def child_phase(spec):
         out.update(stored_bytes=result.stored_bytes,
                    changed_bytes=result.changed_bytes,
                    objects=result.object_count, container=result.container)
+    elif spec['phase'] == 'tracked':
+        result, extra = tracked_backup(spec, driver, ref)
+        out.update(extra, stored_bytes=result.stored_bytes,
+                   changed_bytes=result.changed_bytes,
+                   objects=result.object_count, container=result.container)
     elif spec['phase'] == 'restore':
         driver.restore(ref, spec['target'])
     elif spec['phase'] == 'delete':
@@ -226,10 +287,11 @@ def child_phase(spec):
 
 
 def run_phase(args, phase, backup_id, volume=None, target=None, parent=None,
-              container=None):
+              container=None, **extra):
     spec = {'driver': args.driver, 'options': driver_options(args),
             'phase': phase, 'backup_id': backup_id, 'volume': volume,
-            'target': target, 'parent': parent, 'container': container}
+            'target': target, 'parent': parent, 'container': container,
+            **extra}
     dropped = drop_caches() if phase != 'delete' else None
     proc = subprocess.run([sys.executable, os.path.abspath(__file__),
                            '--child', json.dumps(spec)],
@@ -260,8 +322,13 @@ def driver_options(args):
 
 # --- one run -------------------------------------------------------------------
 
+TRACKED_VOLUME = 'bench'
+
+
 def one_run(args, run, scratch):
-    volume = os.path.join(scratch, 'volume')
+    volumes_dir = os.path.join(scratch, 'volumes')
+    os.makedirs(volumes_dir, exist_ok=True)
+    volume = os.path.join(volumes_dir, 'volume-%s' % TRACKED_VOLUME)
     build_volume(volume, args.size, args.sparse_data or args.size, args.seed)
     figures = {}
     figures['cp'], dropped = cp_seconds(volume, scratch)
@@ -269,6 +336,12 @@ def one_run(args, run, scratch):
     figures['sha256'], _ = sha256_seconds(volume)
     full_id, incr_id = 'bench-full-%d' % run, 'bench-incr-%d' % run
     full = run_phase(args, 'backup', full_id, volume=volume)
+    tracked_ids = []
+    if args.tracked:      # its full backup, of a snapshot kept as the base
+        tracked_ids.append('bench-tfull-%d' % run)
+        tracked_full = run_phase(args, 'tracked', tracked_ids[-1],
+                                 volumes_dir=volumes_dir,
+                                 snapshot='tfull-%d' % run)
     target = os.path.join(scratch, 'restored')
     restore = run_phase(args, 'restore', full_id, target=target,
                         container=full['container'])
@@ -281,6 +354,9 @@ def one_run(args, run, scratch):
                             parent=full_id, container=full['container'])
     figures.update(full=full, restore=restore, incremental=incremental,
                    caches_dropped=dropped, load=os.getloadavg()[0])
+    if args.tracked:
+        figures.update(tracked_full=tracked_full, **tracked_incrementals(
+            args, run, scratch, volume, tracked_ids, tracked_full))
     if args.sparse_data:
         dense = os.path.join(scratch, 'dense')
         build_volume(dense, args.sparse_data, args.sparse_data, args.seed)
@@ -289,9 +365,35 @@ def one_run(args, run, scratch):
         os.unlink(dense)
         run_phase(args, 'delete', 'bench-dense-%d' % run,
                   container=full['container'])
-    for backup_id in (incr_id, full_id):
+    for backup_id in [incr_id, full_id] + tracked_ids[::-1]:
         run_phase(args, 'delete', backup_id, container=full['container'])
-    os.unlink(volume)
+    shutil.rmtree(volumes_dir)
+    return figures
+
+
+def tracked_incrementals(args, run, scratch, volume, ids, full):
+    """The 1 %-changed tracked incremental (checked by a restore), then
+    one with nothing changed; the volume already holds the 1 % rewrite."""
+    figures = {}
+    base, parent = full['snapshot'], ids[-1]
+    expected = file_sha256(volume)
+    for phase in ('tracked_incremental', 'tracked_unchanged'):
+        ids.append('bench-%s-%d' % (phase.replace('_', '-'), run))
+        figures[phase] = run_phase(
+            args, 'tracked', ids[-1], parent=parent,
+            container=full['container'], volumes_dir=os.path.dirname(volume),
+            snapshot='%s-%d' % (phase, run), base=base)
+        if figures[phase]['read']['mode'] != 'tracked':
+            sys.exit('%s of run %d read the whole volume: %s'
+                     % (phase, run, figures[phase]['read']))
+        base, parent = figures[phase]['snapshot'], ids[-1]
+    target = os.path.join(scratch, 'restored')
+    run_phase(args, 'restore', ids[-2], target=target,
+              container=full['container'])
+    if file_sha256(target) != expected:
+        sys.exit('restore of the tracked incremental of run %d differs from '
+                 'the volume' % run)
+    os.unlink(target)
     return figures
 
 
@@ -320,7 +422,8 @@ def summarize(args, runs):
         'read_sha256': {'seconds': round(median(lambda r: r['sha256']), 3),
                         'MBps': mbps(median(lambda r: r['sha256']))},
     }
-    for phase in ('full', 'restore', 'incremental', 'dense'):
+    for phase in ('full', 'restore', 'incremental', 'dense', 'tracked_full',
+                  'tracked_incremental', 'tracked_unchanged'):
         if phase not in runs[0]:
             continue
         nbytes = data if phase == 'dense' else size
@@ -346,6 +449,10 @@ def summarize(args, runs):
     # alone is its floor, whatever the engine does.
     out['incremental']['time_vs_read_only'] = round(
         out['incremental']['seconds'] / out['read_only']['seconds'], 2)
+    for phase in ('tracked_incremental', 'tracked_unchanged'):
+        if phase in out:
+            out[phase]['time_vs_cp'] = round(out[phase]['seconds'] / cp, 3)
+            out[phase]['read'] = runs[-1][phase]['read']
     if 'dense' in out:
         out['sparse_vs_dense_time'] = round(
             out['full']['seconds'] / out['dense']['seconds'], 2)
@@ -376,6 +483,10 @@ def main():
                         help='never drop the page cache (figures then '
                              'measure cached reads; for smoke tests on a '
                              'shared machine)')
+    parser.add_argument('--tracked', action='store_true',
+                        help='add the changed-block tracking phases; '
+                             '--workdir must be on XFS (reflink=1) or '
+                             'btrfs')
     parser.add_argument('--child', help=argparse.SUPPRESS)
     args = parser.parse_args()
     global DROP_CACHES

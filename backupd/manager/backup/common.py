@@ -44,12 +44,15 @@ def source_volume(context, row):
     return db.get(context, models.Volume, row.volume_id, include_deleted=True)
 
 
-def acquire_device(context, volume_rpc, row):
+def acquire_device(context, volume_rpc, row, track_changes=False):
     """Path the driver reads ``row``'s data from.
 
     An in-use volume (or one whose driver can't hand out its path while a
     writer may touch it) is read through a temporary snapshot, or a
     temporary clone when the volume driver can't expose snapshot paths.
+    With ``track_changes`` any volume whose driver can track changed blocks
+    is read through a temporary snapshot (kept afterwards as the next
+    incremental's base, see bases.py).
     The temp id is written on the backup row BEFORE the volume service
     creates it, so a crash in between still names it for cleanup.
     """
@@ -58,14 +61,18 @@ def acquire_device(context, volume_rpc, row):
     if row.snapshot_id:
         return volume_rpc.get_backup_device(
             context, host, volume.id, snapshot_id=row.snapshot_id)['path']
-    if volume.previous_status != V.IN_USE:
+    caps = {}
+    if track_changes or volume.previous_status == V.IN_USE:
+        caps = volume_rpc.capabilities(context, host)
+    tracking = bool(track_changes and caps.get('change_tracking')
+                    and caps.get('snapshot_local_path'))
+    if volume.previous_status != V.IN_USE and not tracking:
         return volume_rpc.get_backup_device(context, host, volume.id)['path']
-    caps = volume_rpc.capabilities(context, host)
     temp_id = str(uuid.uuid4())
     field = ('temp_snapshot_id' if caps.get('snapshot_local_path')
              else 'temp_volume_id')
     db.update(context, models.Backup, row.id, {field: temp_id})
-    LOG.info('Backup %s reads in-use volume %s through %s %s.', row.id,
+    LOG.info('Backup %s reads volume %s through %s %s.', row.id,
              volume.id, field[:-3].replace('_', ' '), temp_id)
     return volume_rpc.get_backup_device(context, host, volume.id,
                                         **{field: temp_id})['path']

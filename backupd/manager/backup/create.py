@@ -1,16 +1,20 @@
 """Create a backup: device, driver run, finish; every way out returns the
-source volume or snapshot and removes temp resources.
+source volume or snapshot and removes temp resources (but the snapshot a
+successful backup keeps as its changed-block tracking base, bases.py).
 
 The API already moved the volume (or snapshot) to ``backing-up`` and
 inserted the row ``creating``. This run *owns* the source once it has
 claimed the row (a compare-and-swap that still finds ``creating``); a run
 that finds the row gone or changed before its claim touches nothing.
 """
+import functools
+
 from oslo_log import log as logging
 
 from backupd.db import api as db
 from backupd.db import models
 from backupd import exception
+from backupd.manager.backup import bases
 from backupd.manager.backup import common
 from backupd.manager.backup import settle
 from backupd.manager.backup import work
@@ -31,13 +35,13 @@ def run(mgr, context, backup_id):
                 return
             row = common.backup_row(context, backup_id)
             common.notify(context, row, 'create', 'start')
-            result, error = None, None
+            result, error, changes = None, None, None
             try:
-                result = _back_up(mgr, context, job, row)
+                result, changes = _back_up(mgr, context, job, row)
             except Exception as e:
                 error = e
         work.settle(mgr, context, backup_id, _end, mgr, context, row, result,
-                    error)
+                    error, changes)
 
 
 def _claim(mgr, context, job):
@@ -55,22 +59,32 @@ def _claim(mgr, context, job):
 
 def _back_up(mgr, context, job, row):
     mgr.require_ready()
-    path = common.acquire_device(context, mgr.volume_rpc, row)
+    path = common.acquire_device(context, mgr.volume_rpc, row,
+                                 track_changes=bases.wanted(mgr, row))
     if job.is_cancelled():
         raise exception.BackupCancelled(backup_id=row.id)
+    changes = bases.changes_for(mgr, context, row)
     ref = common.ref_of(context, row, with_parent=True)
     # Written before the driver stores anything: a backup whose ``service``
     # is still empty never stored data, so it can be deleted without the
     # backup driver (issue 6: even while the driver is not initialized).
     db.update(context, models.Backup, row.id, {'service': mgr.driver_name()})
-    return work.execute(context, job, mgr.driver.backup, ref, path)
+    backup = mgr.driver.backup
+    if changes is not None:
+        backup = functools.partial(backup, changes=changes)
+    return work.execute(context, job, backup, ref, path), changes
 
 
-def _end(mgr, context, row, result, error):
+def _end(mgr, context, row, result, error, changes=None):
+    kept = error is None and bases.adopt(context, row, changes)
     common.release_device(context, mgr.volume_rpc, row.id)
     common.return_source(context, row)
     if error is None and _finish(mgr, context, row, result):
+        if kept:     # a newer base exists: the older ones are useless
+            bases.prune_volume(mgr, context, row.volume_id, keep=row.id)
         return
+    if kept:         # an unfinished backup is nobody's parent
+        bases.release_of(mgr, context, row.id)
     reason = _reason(row, error)
     if error is not None and not isinstance(error, exception.BackupCancelled):
         LOG.error('Backup %s failed: %s', row.id, reason)

@@ -12,6 +12,7 @@ from backupd.db import api as db
 from backupd.db import backups as backup_db
 from backupd.db import models
 from backupd.db import retry
+from backupd.manager.backup import bases
 from backupd.manager.backup import common
 from backupd.manager.backup import work
 from backupd.manager import states
@@ -61,6 +62,7 @@ def _delete(mgr, context, backup_id, force, source_done):
         _failed(context, row, e, force)
         return
     common.release_device(context, mgr.volume_rpc, backup_id)
+    bases.release_of(mgr, context, backup_id)
     if not source_done:
         _put_back_what_it_held(context, row)
     if mark_deleted(context, backup_id):

@@ -4,6 +4,12 @@ The backup service records a temp id on its backup row BEFORE asking for
 the device, so a crash between here and there is repaired by removing that
 id; :func:`remove` therefore accepts ids whose rows were never created.
 Temporary rows carry ``is_temporary`` and never show in the API.
+
+Changed-block tracking (issue 19): a backup's temporary snapshot may be
+kept as the *base* of the next incremental (the backup row then names it
+in ``base_snapshot_id``); :func:`track_changes` asks the driver what changed
+since such a base. Bases are temporary snapshots like the others: hidden,
+removed with :func:`remove`.
 """
 from oslo_log import log as logging
 
@@ -11,6 +17,7 @@ from backupd.db import api as db
 from backupd.db import models
 from backupd.db import snapshots as snapshot_db
 from backupd.db import volumes as volume_db
+from backupd.drivers.volume import base as volume_base
 from backupd import exception
 from backupd.manager.volume import common
 from backupd.manager import states
@@ -21,7 +28,48 @@ LOG = logging.getLogger(__name__)
 def capabilities(manager):
     driver = common.require_driver(manager)
     return {'snapshot_local_path': bool(driver.snapshot_local_path),
-            'reflink': bool(driver.reflink)}
+            'reflink': bool(driver.reflink),
+            'change_tracking': bool(driver.change_tracking)}
+
+
+def track_changes(manager, ctxt, volume_id, snapshot_id,
+                  base_snapshot_id=None, base_identity=None):
+    """``{'identity', 'ranges', 'reason'}`` for the backup reading temporary
+    snapshot ``snapshot_id``: its identity (None when the driver cannot
+    give one) and the ``[offset, length]`` ranges that changed since the
+    base (None, with the reason, when there is no base or the driver
+    cannot tell)."""
+    driver = common.require_driver(manager)
+    answer = {'identity': None, 'ranges': None, 'reason': None}
+    try:
+        snap = _existing(ctxt, models.Snapshot, snapshot_id)
+    except exception.InvalidInput:
+        snap = None
+    if snap is None or snap.volume_id != volume_id:
+        answer['reason'] = ('snapshot %s is not a temporary snapshot of '
+                            'volume %s' % (snapshot_id, volume_id))
+        return answer
+    try:
+        answer['identity'] = common.run_native(
+            driver.snapshot_identity, snapshot_id, volume_id)
+        if base_snapshot_id is None:
+            answer['reason'] = 'no base snapshot to compare with'
+            return answer
+        try:
+            base = _existing(ctxt, models.Snapshot, base_snapshot_id)
+        except exception.InvalidInput:
+            base = None
+        if base is None or base.volume_id != volume_id or \
+                base.status != states.Snapshot.AVAILABLE:
+            answer['reason'] = ('base snapshot %s of volume %s is gone'
+                                % (base_snapshot_id, volume_id))
+            return answer
+        answer['ranges'] = common.run_native(
+            driver.changed_ranges, base_snapshot_id, base_identity,
+            snapshot_id, volume_id)
+    except volume_base.CannotTrackChanges as e:
+        answer['reason'] = e.msg
+    return answer
 
 
 def get(manager, ctxt, volume_id, snapshot_id=None, temp_snapshot_id=None,

@@ -11,6 +11,8 @@ History:
         (casts)
   1.2 - capabilities, get_backup_device, remove_backup_device,
         get_volume_path, create_volume_sync (calls, for the backup service)
+  1.3 - track_changes (call, for the backup service: changed-block
+        tracking, issue 19); capabilities() adds change_tracking
 """
 from backupd.manager import rpcapi
 
@@ -25,7 +27,7 @@ CALL_MONITOR_TIMEOUT = 60
 
 class VolumeAPI(rpcapi.RPCClient):
     TOPIC_OPT = 'volume_topic'
-    VERSION = '1.2'
+    VERSION = '1.3'
 
     # --- casts (API flows) ---------------------------------------------------
     def create_volume(self, ctxt, host, volume_id):
@@ -79,6 +81,15 @@ class VolumeAPI(rpcapi.RPCClient):
                             call_monitor_timeout=CALL_MONITOR_TIMEOUT).call(
             ctxt, 'remove_backup_device', temp_snapshot_id=temp_snapshot_id,
             temp_volume_id=temp_volume_id)
+
+    def track_changes(self, ctxt, host, volume_id, snapshot_id,
+                      base_snapshot_id=None, base_identity=None):
+        """``{'identity', 'ranges', 'reason'}``: what changed in temporary
+        snapshot ``snapshot_id`` since the base; see the manager."""
+        return self.prepare(host, '1.3', timeout=DATA_CALL_TIMEOUT).call(
+            ctxt, 'track_changes', volume_id=volume_id,
+            snapshot_id=snapshot_id, base_snapshot_id=base_snapshot_id,
+            base_identity=base_identity)
 
     def get_volume_path(self, ctxt, host, volume_id):
         return self.prepare(host, '1.2').call(ctxt, 'get_volume_path',

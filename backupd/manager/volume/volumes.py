@@ -93,8 +93,7 @@ def delete(manager, ctxt, volume_id, cascade=False):
                       common.volume_payload(volume))
         try:
             driver = common.require_driver(manager)
-            if cascade:
-                _delete_snapshots(ctxt, driver, volume_id)
+            _delete_snapshots(ctxt, driver, volume_id, cascade)
             common.run_native(driver.delete_volume, volume_id)
         except Exception as e:
             common.fail(ctxt, models.Volume, volume_id, 'fail_delete',
@@ -112,10 +111,13 @@ def delete(manager, ctxt, volume_id, cascade=False):
         LOG.info('Volume %s deleted.', volume_id)
 
 
-def _delete_snapshots(ctxt, driver, volume_id):
-    doomed = db.get_all(ctxt, models.Snapshot,
-                        {'volume_id': volume_id,
-                         'status': states.Snapshot.DELETING})
+def _delete_snapshots(ctxt, driver, volume_id, cascade):
+    """The volume's ``deleting`` snapshots: every one with cascade, else
+    only the hidden ones (changed-block tracking's bases)."""
+    wanted = {'volume_id': volume_id, 'status': states.Snapshot.DELETING}
+    if not cascade:
+        wanted['is_temporary'] = True
+    doomed = db.get_all(ctxt, models.Snapshot, wanted)
     for snap in doomed:
         common.run_native(driver.delete_snapshot, snap.id, volume_id)
         snapshot_db.destroy(ctxt, snap.id,
