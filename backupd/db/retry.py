@@ -9,11 +9,16 @@ from oslo_config import cfg
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_log import log as logging
+from sqlalchemy import exc as sa_exc
 
 LOG = logging.getLogger(__name__)
 
-#: What a blip raises (connection refused/lost, deadlock, failover).
-BLIPS = (db_exc.DBConnectionError, db_exc.DBDeadlock)
+#: What a blip raises (connection refused/lost, deadlock, failover). A
+#: connection refused while the pool opens a connection reaches us as
+#: SQLAlchemy's own OperationalError (oslo.db translates only errors of
+#: statements).
+BLIPS = (db_exc.DBConnectionError, db_exc.DBDeadlock,
+         sa_exc.OperationalError, sa_exc.InterfaceError)
 
 
 def _is_blip(exc):

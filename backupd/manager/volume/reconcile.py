@@ -3,8 +3,8 @@ repair this host's volumes and snapshots that no live operation owns
 (issue 22, doc/reliability.rst).
 
 Abandoned rows (backupd.db.leases) only: unclaimed for a whole lease (the
-request was lost: a create or delete is resumed; an extend, whose new size
-only the lost message knew, fails) or claimed under a lease nobody renews
+request was lost: a delete or a snapshot create is resumed; a volume create
+or an extend fails, see _repair) or claimed under a lease nobody renews
 (the operation stopped: a create or extend fails, a delete resumes).
 Left alone: a backup's temporary snapshot or clone (the backup service
 removes those) and a new volume that a restore will create (the backup
@@ -56,8 +56,11 @@ def _restore_target(ctxt, vol):
 def _repair(manager, ctxt, model, row):
     kind = model.__tablename__[:-1]
     lost = row.lease_owner is None
+    # A lost volume create fails rather than resumes: a new volume a
+    # restore was to fill looks the same once the backup side gave up on
+    # it, and an empty volume must never turn up 'available' in its place.
     if row.status == common.table_of(model).DELETING or (
-            lost and row.status == V.CREATING):
+            lost and model is models.Snapshot and row.status == S.CREATING):
         LOG.warning('Reconciler: %s %s is %s and %s; resuming it.', kind,
                     row.id, row.status, LOST if lost else STOPPED)
         _notify(ctxt, kind, row, 'resumed %s' % row.status,
