@@ -236,6 +236,26 @@ def query_int(req, name, minimum=0, maximum=request_body.INT64_MAX):
 
 
 _INTEGER = re.compile(r'^-?[0-9]{1,19}$')
+_DIGITS = re.compile(r'^-?[0-9]+$')
+# Largest value of an Integer column on MariaDB and PostgreSQL (sizes,
+# quota limits): a larger one would be a database error, not a 400.
+INT32_MAX = 2 ** 31 - 1
+
+
+def body_int(value, where, minimum=0, maximum=INT32_MAX):
+    """An integer body field sent as a number or as its digits (clients
+    send either), within [minimum, maximum]; else a 400 naming ``where``."""
+    text = value.strip() if isinstance(value, str) else None
+    if isinstance(value, bool) or not (
+            isinstance(value, int) or (text and _DIGITS.match(text))):
+        raise exception.InvalidInput(
+            reason='%s=%s is not an integer' % (where, _shown(value)))
+    number = int(value) if len(str(value)) <= 20 else maximum + 1
+    if not minimum <= number <= maximum:
+        raise exception.InvalidInput(
+            reason='%s=%s is out of range: give an integer from %d to %d'
+                   % (where, _shown(value), minimum, maximum))
+    return number
 
 
 def _shown(value, limit=40):
@@ -267,7 +287,7 @@ def size_gb(value, where, minimum=1):
             reason='%s=%s is not a whole number of GiB; give an integer '
                    'from %d to max_volume_size (%d)'
                    % (where, _shown(value), minimum, maximum))
-    size = int(value)
+    size = body_int(value, where, minimum=-INT32_MAX)
     if not minimum <= size <= maximum:
         raise exception.InvalidInput(
             reason='%s=%s GiB is out of range: it must be at least %d and at '

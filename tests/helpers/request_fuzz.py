@@ -27,7 +27,9 @@ from backupd.api.handlers import snapshots as snapshot_handlers
 from backupd.api.handlers import volumes as volume_handlers
 from backupd.api import microversions
 from backupd.api.schemas import backups as backup_schemas
+from backupd.api.schemas import quotas as quota_schemas
 from backupd.api.schemas import snapshots as snapshot_schemas
+from backupd.api.schemas import volume_types as type_schemas
 from backupd.api.schemas import volumes as volume_schemas
 
 _V = '/volumes/{volume_id}'
@@ -54,6 +56,15 @@ BODY_SCHEMAS = {
     (_B + '/action', 'POST'): [backup_schemas.FORCE_DELETE,
                                backup_schemas.RESET_STATUS],
     ('/backups/import_record', 'POST'): [backup_schemas.IMPORT],
+    ('/os-quota-sets/{project_id}', 'PUT'): [quota_schemas.QUOTA_SET],
+    ('/os-quota-class-sets/{class_name}', 'PUT'): [
+        quota_schemas.QUOTA_CLASS_SET],
+    ('/types', 'POST'): [type_schemas.CREATE],
+    ('/types/{type_id}', 'PUT'): [type_schemas.UPDATE],
+    ('/types/{type_id}/extra_specs', 'POST'): [
+        type_schemas.SET_EXTRA_SPECS],
+    ('/types/{type_id}/extra_specs/{key}', 'PUT'): [
+        type_schemas.UPDATE_EXTRA_SPEC],
 }
 
 # Query parameters per collection, from the handlers' own tables.
@@ -69,7 +80,11 @@ QUERY_PARAMS = {
 SORT_KEYS = sorted(set(volume_handlers.SORT_KEYS)
                    | set(backup_handlers.SORT_KEYS))
 DELETE_PARAMS = ('force', 'cascade')
-FLAG_KEYS = ('force', 'incremental', 'multiattach')
+FLAG_KEYS = ('force', 'incremental', 'multiattach', 'is_public',
+             'os-volume-type-access:is_public', 'skip_validation')
+# Resources a quota set names (besides per-type ones).
+QUOTA_KEYS = ('volumes', 'snapshots', 'gigabytes', 'backups',
+              'backup_gigabytes', 'per_volume_gigabytes', 'groups')
 # Body fields that name things (containers become storage paths): valid
 # bodies carry a hostile string there often, since schemas may accept it.
 NAME_KEYS = ('container', 'name', 'description', 'display_name',
@@ -80,6 +95,8 @@ FuzzRequest = collections.namedtuple(
     'FuzzRequest', 'route method persona path body headers')
 
 PERSONAS = ('admin', 'owner', 'other')
+PATH_PARAMS = ('volume_id', 'snapshot_id', 'backup_id', 'key', 'project_id',
+               'class_name', 'type_id')
 
 
 def routes():
@@ -138,7 +155,7 @@ class RequestFuzzer:
     # --- path ----------------------------------------------------------------
     def _path(self, template):
         path = template
-        for name in ('volume_id', 'snapshot_id', 'backup_id', 'key'):
+        for name in PATH_PARAMS:
             placeholder = '{%s}' % name
             if placeholder in path:
                 path = path.replace(placeholder, self._path_value(name))
@@ -276,6 +293,13 @@ class RequestFuzzer:
             for name, sub in props.items():
                 if name in required or rng.random() < 0.35:
                     result[name] = self.valid(sub, name)
+            extra = schema.get('additionalProperties')
+            if isinstance(extra, dict):   # quota limits, extra specs
+                low = max(schema.get('minProperties', 0), 1)
+                for _ in range(rng.randint(low, max(low, min(
+                        schema.get('maxProperties', 3), 3)))):
+                    result[rng.choice(QUOTA_KEYS + ('spec:%s' % self._string(
+                        1, 8),))] = self.valid(extra)
             if 'patternProperties' in schema:
                 (sub,) = schema['patternProperties'].values()
                 low = schema.get('minProperties', 0)
@@ -294,12 +318,14 @@ class RequestFuzzer:
                 pool = self.ids.get(key if key in self.ids else 'volume_id')
                 if pool and rng.random() < 0.8:
                     return rng.choice(pool)
-            if schema.get('pattern') == '^[0-9]+$':
-                return str(rng.randint(1, 3))
+            if schema.get('pattern') in ('^[0-9]+$', '^-?[0-9]+$'):
+                return str(rng.randint(-1, 30))
             return self._string(schema.get('minLength', 0),
                                 min(schema.get('maxLength', 30), 30))
         if kind == 'integer':
-            return rng.randint(max(schema.get('minimum', 0), 1), 3)
+            return rng.randint(max(schema.get('minimum', 0), 1), 30)
+        if kind == 'number':
+            return rng.random() * 10
         if kind == 'boolean':
             return rng.random() < 0.5
         if kind == 'null':

@@ -175,3 +175,21 @@ def test_json_content_types_are_read(app, content_type):
 def test_loopback_addresses(host, loopback):
     from backupd.api import noauth_guard
     assert noauth_guard.is_loopback(host) is loopback
+
+
+@pytest.mark.parametrize('value, ok', [
+    (5, True), ('5', True), (' 7 ', True), (-1, True), (2 ** 31 - 1, True),
+    (2 ** 31, False), ('9' * 30, False), ('9' * 5000, False), (True, False),
+    (1.5, False), ('x', False), (None, False), (-2, False)])
+def test_body_integers_fit_an_integer_column(value, ok):
+    """Sizes and quota limits: digits or numbers, at most 2**31 - 1 (an
+    Integer column on MariaDB and PostgreSQL)."""
+    import backupd.api.router  # noqa: F401  (imports handlers first)
+    from backupd.api import common
+    from backupd import exception
+    if ok:
+        assert common.body_int(value, 'quota_set/volumes', -1) == int(value)
+    else:
+        with pytest.raises(exception.InvalidInput) as info:
+            common.body_int(value, 'quota_set/volumes', -1)
+        assert 'quota_set/volumes' in str(info.value)

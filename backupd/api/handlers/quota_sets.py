@@ -5,6 +5,7 @@ with ``?usage=true`` each resource is ``{"limit", "in_use", "reserved"}``
 (``reserved`` is always 0: a create's usage is committed with its row, see
 backupd.db.quotas). PUT answers the limits without ``id``.
 """
+from backupd.api import common
 from backupd.api import wsgi
 from backupd.api.schemas import quotas as schemas
 from backupd.db import quotas as quotas_db
@@ -96,7 +97,8 @@ def _limits_of(ctx, body, ignored, key):
             reason='%s: bad key(s) %s; quotas can be set on %s (per-type '
                    'ones for the volume types that exist).'
                    % (key, ', '.join(unknown), ', '.join(known)))
-    return {k: int(v) for k, v in values.items()}
+    return {k: common.body_int(v, '%s/%s' % (key, k), minimum=-1)
+            for k, v in values.items()}
 
 
 def _check_not_below_usage(ctx, project_id, values):
