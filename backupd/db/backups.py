@@ -21,10 +21,13 @@ Backup = models.Backup
 
 
 @api.reader
-def latest_available(context, volume_id, available_status):
-    """The newest backup of ``volume_id`` in ``available_status``, or None."""
+def latest_available(context, volume_id, available_status, project_id):
+    """The newest backup of ``volume_id`` in ``available_status`` owned by
+    ``project_id``, or None (as Cinder: an incremental never depends on
+    another project's backup, say an admin's of the same volume)."""
     return (context.session.query(Backup)
             .filter(Backup.volume_id == volume_id,
+                    Backup.project_id == project_id,
                     Backup.deleted.is_(False),
                     Backup.status == available_status)
             .order_by(Backup.data_timestamp.desc(),

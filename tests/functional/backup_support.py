@@ -143,6 +143,15 @@ def restore(dep, backup_id, volume_id=None, name=None, project='demo'):
     return target
 
 
+def error_message(resp, code):
+    """The message of an error answer, checked to be ``code`` in the
+    status line and in Cinder's error body."""
+    assert resp.status_code == code, resp.text
+    (body,) = resp.json().values()
+    assert body['code'] == code
+    return body['message']
+
+
 def volume_status(dep, volume_id):
     rows = sql(dep, 'SELECT status FROM volumes WHERE id = :id', id=volume_id)
     return rows[0][0] if rows else None

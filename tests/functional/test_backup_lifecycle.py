@@ -14,11 +14,7 @@ def dep(backupd_all):
     return backupd_all
 
 
-def _error(resp, code):
-    assert resp.status_code == code, resp.text
-    (body,) = resp.json().values()
-    assert body['code'] == code
-    return body['message']
+_error = bs.error_message
 
 
 def test_full_and_incremental_chain_restore_byte_exact(dep):

@@ -11,19 +11,26 @@ import uuid
 import pytest
 
 from tests import backup_driver_cases
+from tests.fixtures import services
 from tests.functional import backup_support as bs
+
+# Each test makes its own volumes and backups in project "demo": no quota
+# gets in the way (quotas have tests of their own).
+UNLIMITED = {'DEFAULT': {'quota_volumes': -1, 'quota_backups': -1,
+                         'quota_gigabytes': -1,
+                         'quota_backup_gigabytes': -1}}
 
 
 @pytest.fixture(scope='module')
-def dep(backupd_all):
-    return backupd_all
+def dep(tmp_path_factory):
+    deployment = services.Deployment(tmp_path_factory.mktemp('backupd-all'),
+                                     ['backupd-all'], UNLIMITED)
+    deployment.start()
+    yield deployment
+    deployment.close()
 
 
-def _error(resp, code):
-    assert resp.status_code == code, resp.text
-    (body,) = resp.json().values()
-    assert body['code'] == code
-    return body['message']
+_error = bs.error_message
 
 
 def _count_backups(dep):
@@ -172,3 +179,21 @@ def test_a_never_stored_incremental_releases_its_parent(dep):
     resp = dep.request('DELETE', '/backups/%s' % parent)
     assert resp.status_code == 202, resp.text
     bs.wait_for(dep, 'backups', parent, (), gone_ok=True)
+
+
+def test_an_incremental_never_depends_on_another_projects_backup(dep):
+    volume = bs.create_volume(dep)
+    own = bs.create_backup(dep, volume)
+    # an admin (another project) backs up the same volume, later
+    resp = dep.request('POST', '/backups', admin=True,
+                       json={'backup': {'volume_id': volume}})
+    assert resp.status_code == 202, resp.text
+    admins = resp.json()['backup']['id']
+    bs.wait_for(dep, 'backups', admins, 'available')
+    child = bs.create_backup(dep, volume, incremental=True)
+    assert bs.sql(dep, 'SELECT parent_id FROM backups WHERE id = :id',
+                  id=child)[0][0] == own
+    # so the admin's backup stays deletable by the admin
+    resp = dep.request('DELETE', '/backups/%s' % admins, admin=True)
+    assert resp.status_code == 202, resp.text
+    bs.wait_for(dep, 'backups', admins, (), gone_ok=True)

@@ -180,3 +180,11 @@ def test_listing_needs_one_backup_directory(tmp_path):
     for prefix in ('', 'backup_', '/', '../', 'backup_a/../'):
         with pytest.raises((ValueError, exception.BackupDriverError)):
             driver.list_objects('backups', prefix)
+
+
+def test_setup_fails_on_an_invalid_default_container(tmp_path):
+    for bad in ('a/b', '..', 'new\nline'):
+        driver = make_posix_driver(tmp_path / 'store', backup_container=bad)
+        with pytest.raises(exception.BackupDriverError,
+                           match='default container option'):
+            driver.check_for_setup_error()

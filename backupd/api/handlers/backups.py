@@ -213,7 +213,8 @@ def _check_volume_can_be_backed_up(volume, force):
 
 
 def _parent_of(ctx, volume):
-    parent = backup_db.latest_available(ctx, volume.id, B.AVAILABLE)
+    parent = backup_db.latest_available(ctx, volume.id, B.AVAILABLE,
+                                        ctx.project_id)
     if parent is None:
         raise exception.InvalidInput(
             reason='Volume %s has no \'available\' backup to base an '

@@ -223,7 +223,18 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
 
     def check_for_setup_error(self):
         self.settings      # raises on inconsistent options
+        self._check_default_container()
         self.check_backend()
+
+    def _check_default_container(self):
+        """The default container option follows the container rule too: a
+        service with a bad one says so at start, not at every backup."""
+        try:
+            name_rules.check_container(self.default_container)
+        except name_rules.InvalidName as exc:
+            raise exception.BackupDriverError(
+                reason='the default container option of the %s driver is '
+                       'invalid: %s' % (type(self).__name__, exc.msg))
 
     def backup(self, backup, device_path, progress=base._no_progress,
                is_cancelled=base._never_cancelled, changes=None):
