@@ -138,3 +138,35 @@ def test_useless_bases_are_removed_at_start(dep):
              what='the base of the failed backup removed at start')
     assert not os.path.exists(snapshot_file(dep, base))
     assert base not in live_snapshot_rows(dep)
+
+
+def _restart_with(dep, **options):
+    import configparser
+    parser = configparser.ConfigParser()
+    parser.read(dep.conf_path)
+    for name, value in options.items():
+        parser['DEFAULT'][name] = value
+    with open(dep.conf_path, 'w') as f:
+        parser.write(f)
+    dep.kill('backupd-all')
+    dep.start('backupd-all')
+
+
+def test_turned_off_keeps_no_base_and_removes_the_kept_ones(dep):
+    volume = bs.create_volume(dep)
+    bs.write_pattern(bs.volume_path(dep, volume), seed=22)
+    backup = bs.create_backup(dep, volume)
+    base = base_of(dep, backup)
+    assert base
+    _restart_with(dep, backup_change_tracking='false')
+    try:
+        bs.until(lambda: base_of(dep, backup) is None,
+                 what='the base removed at start with the option off')
+        assert not os.path.exists(snapshot_file(dep, base))
+        later = bs.create_backup(dep, volume, incremental=True)
+        assert base_of(dep, later) is None
+        assert manifest(dep, later)['read']['mode'] == 'full'
+        assert 'base' not in manifest(dep, later)
+        assert live_snapshot_rows(dep) == set()
+    finally:
+        _restart_with(dep, backup_change_tracking='true')
