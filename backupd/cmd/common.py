@@ -60,6 +60,16 @@ def require_database(conf):
                           migration.head())
 
 
+def quiet_console(conf):
+    """One-shot commands (backupd-manage, a scrubber run): what they print
+    is their output, so their INFO log lines stay off the terminal unless
+    asked for (--debug) or sent elsewhere (log_file, syslog, journal)."""
+    if not (conf.debug or conf.log_file or conf.use_syslog or
+            conf.use_journal):
+        import logging as stdlib_logging
+        stdlib_logging.getLogger().setLevel(stdlib_logging.WARNING)
+
+
 def native_logging_lock():
     """Make the logging module's own lock a native one.
 

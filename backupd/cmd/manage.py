@@ -184,6 +184,7 @@ CATEGORY_OPT = cfg.SubCommandOpt('category', title='Commands',
 def main(argv=None):
     common.CONF.register_cli_opt(CATEGORY_OPT)
     conf = common.prepare('backupd-manage', argv=argv, with_bus=False)
+    common.quiet_console(conf)
     category = conf.category
     if category.name != 'db':
         common.require_database(conf)

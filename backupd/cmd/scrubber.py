@@ -62,6 +62,8 @@ def main(argv=None):
             'restore runs alone, while no scrubber runs.'
             % ('--daemon' if conf.daemon else '--list-pending'), USAGE)
     common.require_database(conf)
+    if not conf.daemon:
+        common.quiet_console(conf)
     context = backupd_context.get_admin_context()
     if conf.list_pending:
         return _list_pending(conf, context)

@@ -61,6 +61,10 @@ class Newcomer:
         self.service = None
         self.guides = {name: _normalized(open(os.path.join(
             self.clone, name)).read()) for name in GUIDES}
+        for guide, setup in (('README.rst', CINDER_SETUP),
+                             ('doc/backup-walkthrough.rst', CINDER_SETUP),
+                             ('doc/cli.rst', BACKUPD_SETUP)):
+            assert _normalized(setup) in self.guides[guide], guide
 
     # -- the service ---------------------------------------------------------
     def start(self, **env):
@@ -138,12 +142,18 @@ class Newcomer:
                  interval=0.1, what='%s %s gone' % (collection, name))
 
 
-ALIASES = """
+# The guides' set-up lines, checked against them in Newcomer.__init__
+# (PATH is this checkout's .venv/bin already).
+CINDER_SETUP = """
+export OS_VOLUME_API_VERSION=3.64   # what backupd serves (cinder asks 3.71)
 alias cinder='cinder --os-auth-type noauth --os-user-id admin \\
     --os-project-id admin --os-endpoint http://127.0.0.1:8776/v3/admin'
+"""
+BACKUPD_SETUP = """
 alias backupd='backupd --os-auth-type noauth --os-user-id admin \\
     --os-project-id admin --os-endpoint http://127.0.0.1:8776/v3/admin'
 """
+ALIASES = CINDER_SETUP + BACKUPD_SETUP
 
 
 def _normalized(text):
@@ -318,5 +328,8 @@ def test_no_traceback_anywhere(newcomer):
     assert len(newcomer.outputs) > 40
     for command, output in newcomer.outputs:
         assert 'Traceback' not in output, (command, output)
+        # e.g. cinder's "downgrading to 3.64", or a CLI's log lines
+        assert 'WARNING' not in output and ' INFO ' not in output, (
+            command, output)
     log = newcomer.service_log()
     assert 'Traceback' not in log and ' ERROR ' not in log, log[-5000:]
