@@ -109,3 +109,37 @@ def test_object_names_stay_under_the_backup_prefix():
 def test_object_names_refuse_ids_that_could_widen_a_prefix(bad_id):
     with pytest.raises(exception.BackupDriverError):
         manifest.ObjectNames(bad_id)
+
+
+def _resealed(edit):
+    """A manifest edited, then given a matching checksum again: what only
+    write access to the store can make (the checksum is no secret)."""
+    body = json.loads(a_manifest().to_bytes())
+    body.pop('checksum')
+    edit(body)
+    body['checksum'] = manifest._body_checksum(body)
+    return json.dumps(body).encode()
+
+
+@pytest.mark.parametrize('edit', [
+    lambda b: b.pop('chunk_size'),
+    lambda b: b['chunks'][0].update(unknown=1),
+    lambda b: b.update(parent='backup_b0/manifest'),
+    lambda b: b.update(block_hashes=[['not', 'an', 'object']]),
+])
+def test_a_well_sealed_but_foreign_manifest_is_unusable_not_a_crash(edit):
+    # Unusable (BackupChecksumMismatch) is what lets a delete go on by the
+    # listing; a KeyError or TypeError stopped it ("error_deleting" forever).
+    with pytest.raises(exception.BackupChecksumMismatch,
+                       match='Manifest m in container c is unusable'):
+        manifest.Manifest.from_bytes(_resealed(edit), 'c', 'm')
+    with pytest.raises(exception.BackupChecksumMismatch, match='JSON'):
+        manifest.Manifest.from_bytes(b'[1, 2]', 'c', 'm')
+
+
+def test_foreign_objects_are_those_outside_the_backups_prefix():
+    assert a_manifest().foreign_objects() == []
+    chunks = a_manifest().chunks
+    chunks[0].object = 'backup_b10/chunk_00000000'
+    assert a_manifest(chunks=chunks).foreign_objects() == [
+        'backup_b10/chunk_00000000']

@@ -169,8 +169,10 @@ class Manifest:
                        % (name, container, reason))
         try:
             body = json.loads(data)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise bad('not JSON (%s)' % exc)
+        if not isinstance(body, dict):
+            raise bad('not a JSON object')
         if body.get('format') != MANIFEST_FORMAT:
             raise bad('format is %r, expected %r'
                       % (body.get('format'), MANIFEST_FORMAT))
@@ -183,14 +185,26 @@ class Manifest:
                       % body.get('checksum_algorithm'))
         if body.pop('checksum', None) != _body_checksum(body):
             raise bad('checksum mismatch (corrupted)')
-        return cls(
-            backup_id=body['backup_id'], volume_id=body['volume_id'],
-            volume_size=body['volume_size'], chunk_size=body['chunk_size'],
-            block_size=body['block_size'], compression=body['compression'],
-            parent=body['parent'], created_at=body['created_at'],
-            chunks=[ChunkEntry(**c) for c in body['chunks']],
-            block_hashes=[StoredObject(**o) for o in body['block_hashes']],
-            base=body.get('base'), read=body.get('read'))
+        if not isinstance(body.get('parent'), (dict, type(None))):
+            raise bad('its parent is not an object')
+        try:
+            return cls(
+                backup_id=body['backup_id'], volume_id=body['volume_id'],
+                volume_size=body['volume_size'],
+                chunk_size=body['chunk_size'],
+                block_size=body['block_size'],
+                compression=body['compression'],
+                parent=body['parent'], created_at=body['created_at'],
+                chunks=[ChunkEntry(**c) for c in body['chunks']],
+                block_hashes=[StoredObject(**o)
+                              for o in body['block_hashes']],
+                base=body.get('base'), read=body.get('read'))
+        except (KeyError, TypeError) as exc:
+            # Well-formed JSON with the right checksum, but not what this
+            # engine writes: unusable like a corrupted one (so a delete
+            # still goes by the listing), never an unexpected error.
+            raise bad('a field is missing or of the wrong kind (%s: %s)'
+                      % (type(exc).__name__, exc))
 
     def foreign_objects(self):
         """Object names this manifest reads as its own (chunks stored by
