@@ -10,7 +10,6 @@ end after an extend, hole punching and zeroing (discard), rewrites of
 identical bytes, and writes after the snapshot, before the backup reads).
 """
 import ctypes
-import hashlib
 import json
 import os
 import random
@@ -39,14 +38,6 @@ def _fallocate(path, mode, offset, length):
             raise OSError(ctypes.get_errno(), 'fallocate %s' % path)
     finally:
         os.close(fd)
-
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(MiB), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def random_writes(rnd, path, count):
@@ -186,7 +177,7 @@ def test_randomized_tracked_incrementals_restore_byte_identical(
             with open(chain.path, 'r+b') as f:
                 f.seek(old + MiB + 123)
                 f.write(rnd.randbytes(2 * MiB))
-        at_snapshot = sha256_of(chain.path)
+        at_snapshot = cases.sha256_of(chain.path)
         snap = chain.snapshot()
         # Writes after the snapshot, before the backup reads: not in it.
         random_writes(rnd, chain.path, 5)
@@ -209,7 +200,7 @@ def test_randomized_tracked_incrementals_restore_byte_identical(
             block_hashes(chain, reference)
         target = tmp_path / ('restored-%d' % round_)
         chain.bdriver.restore(incremental, str(target))
-        assert sha256_of(target) == at_snapshot
+        assert cases.sha256_of(target) == at_snapshot
         assert chain.bdriver.verify(incremental).ok
         chain.bdriver.delete_backup(reference)
 
@@ -273,14 +264,14 @@ def test_falls_back_to_a_full_read_when_the_base_cannot_be_trusted(
     chain.backup(snap, chain.changes(snap))
     cases.rewrite_blocks(chain.path, 0.05, seed=3)
     damage(chain)
-    at_snapshot = sha256_of(chain.path)
+    at_snapshot = cases.sha256_of(chain.path)
     snap = chain.snapshot()
     ref = chain.backup(snap, chain.changes(snap))
     found = chain.manifest(ref)
     assert found['read']['mode'] == 'full'
     assert reason in found['read']['reason']
     chain.bdriver.restore(ref, str(tmp_path / 'out'))
-    assert sha256_of(tmp_path / 'out') == at_snapshot
+    assert cases.sha256_of(tmp_path / 'out') == at_snapshot
 
 
 def test_changed_ranges_refuse_a_base_of_another_identity(chain):
