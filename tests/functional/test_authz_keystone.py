@@ -16,6 +16,11 @@ from tests.helpers import authz_table
 from tests.helpers.authz_world import World
 
 pytestmark = pytest.mark.xdist_group('keystone')  # one Keystone per worker
+# Every persona's successful create makes new resources: no quota gets in
+# the way (quotas have cases of their own in the table).
+BACKUPD_CONF = {'DEFAULT': {'quota_volumes': -1, 'quota_snapshots': -1,
+                            'quota_backups': -1, 'quota_gigabytes': -1,
+                            'quota_backup_gigabytes': -1}}
 
 
 class KeystoneClient:

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from tests.functional import backup_support as bs
+from tests.functional.test_cinder_cli_backups import _table
 
 pytestmark = pytest.mark.xdist_group('keystone')  # one Keystone per worker
 
@@ -17,16 +18,6 @@ MiB = 1024 * 1024
 @pytest.fixture(scope='module')
 def dep(keystone_backupd):
     return keystone_backupd
-
-
-def _table(proc):
-    """{Property: Value} of a cinder show-style table."""
-    rows = {}
-    for line in proc.stdout.splitlines():
-        cells = [c.strip() for c in line.strip().strip('|').split('|')]
-        if len(cells) == 2 and cells[0] not in ('Property', ''):
-            rows[cells[0]] = cells[1]
-    return rows
 
 
 def _osc(dep, *args):

@@ -104,6 +104,18 @@ class World:
         ids.update(record)
         return ids
 
+    def _make_volume_type(self):
+        """A public type (made by the admin) with one extra spec that only
+        admins see."""
+        resp = self.client.request(self.admin, 'POST', '/types', json={
+            'volume_type': {'name': 'authz-%s' % uuid.uuid4().hex[:6]}})
+        self._ok(resp)
+        type_id = resp.json()['volume_type']['id']
+        self._ok(self.client.request(
+            self.admin, 'POST', '/types/%s/extra_specs' % type_id,
+            json={'extra_specs': {'authz_admin_only': 'yes'}}))
+        return {'type_id': type_id, 'key': 'authz_admin_only'}
+
     # --- helpers -------------------------------------------------------------
     def _create(self, kind, path, body):
         resp = self.client.request(self.owner, 'POST', path, json=body)
