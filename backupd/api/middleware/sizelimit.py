@@ -7,7 +7,8 @@ before a byte of its body is read; a chunked body is cut off with a 413 as
 soon as it grows past the limit while being read. oslo.middleware raises
 webob's HTML 413 from outside the fault middleware's reach; this subclass
 answers the Content-Length case with the JSON body every other error has
-(the chunked case is raised inside the app and becomes JSON there).
+(the chunked case is raised inside the app and becomes JSON there), and
+lets a chunked body be read at all (see below).
 """
 import webob.dec
 from oslo_middleware import sizelimit
@@ -30,4 +31,11 @@ class RequestBodySizeLimiter(sizelimit.RequestBodySizeLimiter):
         if req.content_length is not None and req.content_length > limit:
             return faults.error_response(
                 RequestTooLarge(size=req.content_length, limit=limit))
+        if (req.content_length is None and 'chunked' in
+                req.headers.get('Transfer-Encoding', '').lower()):
+            # eventlet decodes chunked bodies but does not say the input
+            # ends (wsgi.input_terminated), so webob would read nothing and
+            # a chunked JSON body would look empty; oslo's LimitingReader
+            # (set up by the parent) bounds what is read.
+            req.is_body_readable = True
         return super().__call__(req)
