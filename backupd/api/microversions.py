@@ -22,6 +22,8 @@ VERSIONS = [
     ('3.21', 'volumes: "provider_id" for admins.'),
     ('3.28', 'scheduler-stats/get_pools: "name" filter; other filters '
              'are refused (400).'),
+    ('3.39', 'GET /limits: an admin may give ?project_id= to see another '
+             'project\'s limits and usage.'),
     ('3.41', 'snapshots: "user_id" key.'),
     ('3.43', 'backups: "metadata" on create, update and in bodies.'),
     ('3.45', 'lists: "count" when with_count=true is asked for.'),
@@ -41,11 +43,13 @@ NOT_IMPLEMENTED = [
     ('3.27', 'attachments API (/attachments); use os-attach/os-detach.'),
     ('3.34', '"~" (like) filters on lists.'),
     ('3.35', '"volume_type" filter on scheduler-stats/get_pools (one '
-             'pool per host, no volume types).'),
+             'pool per host).'),
     ('3.42', 'extending an in-use volume.'),
     ('3.47', 'creating a volume from a backup (backup_id on volume create); '
              'use POST /backups/{id}/restore.'),
     ('3.60', 'created_at/updated_at comparison filters on volume lists.'),
+    ('3.62', 'per-project default volume types (/default-types); the '
+             'default_volume_type option applies to every project.'),
 ]
 
 MIN_VERSION = VERSIONS[0][0]
