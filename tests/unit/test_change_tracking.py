@@ -98,3 +98,22 @@ def test_hidden_snapshots_go_with_their_volume_as_cascaded_ones_do():
     to, allowed = volume_db.HIDDEN_SNAPSHOT_CHANGE
     assert to == states.Snapshot.DELETING
     assert tuple(allowed) == tuple(states.Snapshot.FROM['cascade_delete'])
+
+
+def test_file_driver_without_reflinks_tracks_nothing(tmp_path):
+    from backupd.drivers.volume import base
+    from tests.unit.test_file_volume_driver import make_driver
+    driver = make_driver(tmp_path / 'volumes')
+    driver.do_setup()
+    driver.check_for_setup_error()
+    assert driver.change_tracking is driver.reflink
+    if driver.reflink:
+        pytest.skip('tmp_path is on a reflink filesystem')
+    driver.create_volume('vol', 1)
+    driver.create_snapshot('snap', 'vol')
+    # Sparse copies share no extents: no identity, no changed ranges, so
+    # a backup never keeps such a snapshot as a base.
+    with pytest.raises(base.CannotTrackChanges, match='cannot reflink'):
+        driver.snapshot_identity('snap', 'vol')
+    with pytest.raises(base.CannotTrackChanges, match='cannot reflink'):
+        driver.changed_ranges('snap', 'x', 'snap', 'vol')

@@ -190,6 +190,7 @@ class FileVolumeDriver(base.VolumeDriver):
     # -- changed-block tracking ----------------------------------------------
 
     def snapshot_identity(self, snapshot_id, volume_id):
+        self._require_tracking()
         path = self.snapshot_path(snapshot_id, volume_id)
         with self._tracking('snapshot %s' % snapshot_id, path):
             fd = os.open(path, os.O_RDONLY)
@@ -203,10 +204,7 @@ class FileVolumeDriver(base.VolumeDriver):
         """Compare the physical extents of the base and the snapshot; see
         :mod:`.fiemap`. The base must still have the identity recorded
         when it was kept (no write since)."""
-        if not self.change_tracking:
-            raise base.CannotTrackChanges(
-                reason='volumes_dir %s cannot reflink, so snapshots share no '
-                       'extents to compare.' % self.volumes_dir)
+        self._require_tracking()
         base_path = self.snapshot_path(base_snapshot_id, volume_id)
         snap_path = self.snapshot_path(snapshot_id, volume_id)
         with self._tracking('base snapshot %s' % base_snapshot_id,
@@ -231,6 +229,12 @@ class FileVolumeDriver(base.VolumeDriver):
                 os.close(snap_fd)
         return fiemap.changed_ranges(base_extents, base_size, snap_extents,
                                      snap_size)
+
+    def _require_tracking(self):
+        if not self.change_tracking:
+            raise base.CannotTrackChanges(
+                reason='volumes_dir %s cannot reflink, so snapshots share no '
+                       'extents to compare.' % self.volumes_dir)
 
     @staticmethod
     @contextlib.contextmanager

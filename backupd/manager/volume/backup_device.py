@@ -41,6 +41,10 @@ def track_changes(manager, ctxt, volume_id, snapshot_id,
     cannot tell)."""
     driver = common.require_driver(manager)
     answer = {'identity': None, 'ranges': None, 'reason': None}
+    if not driver.change_tracking:
+        answer['reason'] = ('volume driver %s cannot track changed blocks '
+                            'here' % driver.driver_name)
+        return answer
     try:
         snap = _existing(ctxt, models.Snapshot, snapshot_id)
     except exception.InvalidInput:
