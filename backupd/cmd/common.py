@@ -1,4 +1,6 @@
 """What every console script does first: config, logging, database, bus."""
+import contextlib
+import io
 import sys
 
 from oslo_config import cfg
@@ -38,8 +40,7 @@ def prepare(binary, argv=None, defaults=None, with_bus=True,
     conf_opts.set_defaults(CONF)
     for name, value in (defaults or {}).items():
         CONF.set_default(name, value)
-    CONF(sys.argv[1:] if argv is None else argv, project='backupd',
-         prog=binary, version=version.VERSION)
+    parse_command_line(binary, sys.argv[1:] if argv is None else argv)
     errors.check_option_values(CONF)
     logging.setup(CONF, 'backupd')
     native_logging_lock()
@@ -51,6 +52,24 @@ def prepare(binary, argv=None, defaults=None, with_bus=True,
             url = default_transport_url
         rpc.init(CONF, '%s.%s' % (binary, CONF.host), url=url)
     return CONF
+
+
+def parse_command_line(binary, argv):
+    """CONF(argv), with a wrong option or argument reported in one line
+    (argparse would print the whole usage first)."""
+    captured = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(captured):
+            CONF(argv, project='backupd', prog=binary,
+                 version=version.VERSION)
+    except SystemExit as e:
+        said = captured.getvalue().strip().splitlines()
+        if e.code != 2 or not said:
+            sys.stderr.write(captured.getvalue())
+            raise
+        raise errors.StartupError('%s; see %s --help' % (
+            said[-1].split(': error: ', 1)[-1], binary), errors.CONFIG)
+    sys.stderr.write(captured.getvalue())
 
 
 def require_database(conf):

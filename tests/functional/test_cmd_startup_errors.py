@@ -5,6 +5,7 @@ config file every command looks for the same state under
 
 Runs the real console scripts; the MariaDB case uses the real server.
 """
+import concurrent.futures
 import os
 import subprocess
 import sys
@@ -31,6 +32,12 @@ def run(home, *argv):
                           stdin=subprocess.DEVNULL, timeout=120, cwd=home)
 
 
+def run_all(home, *argvs):
+    """Independent commands at once (each start costs seconds)."""
+    with concurrent.futures.ThreadPoolExecutor(len(argvs)) as pool:
+        return list(pool.map(lambda argv: run(home, *argv), argvs))
+
+
 def assert_one_line(result, code, *words):
     output = result.stdout + result.stderr
     assert result.returncode == code, output
@@ -47,11 +54,11 @@ def write(path, text):
 
 def test_no_database_in_the_shared_default_state(home):
     db = str(home / '.local' / 'share' / 'backupd' / 'backupd.sqlite')
-    for argv in (('backupd-manage', 'backup', 'verify', '--all'),
-                 ('backupd-scrubber', '--list-pending'),
-                 ('backupd-manage', 'db', 'version'),
-                 ('backupd-volume',)):
-        assert_one_line(run(home, *argv), DATABASE, db, 'db sync',
+    for result in run_all(home, ('backupd-manage', 'backup', 'verify', '--all'),
+                          ('backupd-scrubber', '--list-pending'),
+                          ('backupd-manage', 'db', 'version'),
+                          ('backupd-volume',)):
+        assert_one_line(result, DATABASE, db, 'db sync',
                         'no config file found')
     assert not os.path.exists(db)       # nothing created as a side effect
     # db sync creates it where every command then finds it
@@ -65,16 +72,22 @@ def test_no_database_in_the_shared_default_state(home):
 
 def test_config_file_missing_malformed_or_with_a_bad_value(home, tmp_path):
     missing = str(tmp_path / 'nope.conf')
-    assert_one_line(run(home, 'backupd-scrubber', '--config-file', missing),
-                    CONFIG, missing, 'not found')
     malformed = write(tmp_path / 'bad.conf', '[DEFAULT\n')
-    assert_one_line(run(home, 'backupd-manage', '--config-file', malformed,
-                        'db', 'version'), CONFIG, malformed)
     bad_value = write(tmp_path / 'port.conf',
                       '[DEFAULT]\nosapi_volume_listen_port = eighty\n')
-    assert_one_line(run(home, 'backupd-all', '--config-file', bad_value),
-                    CONFIG, '[DEFAULT] osapi_volume_listen_port', bad_value,
-                    "'eighty'")
+    results = run_all(
+        home, ('backupd-scrubber', '--config-file', missing),
+        ('backupd-manage', '--config-file', malformed, 'db', 'version'),
+        ('backupd-all', '--config-file', bad_value),
+        # a wrong option or argument: one line, not argparse's whole usage
+        ('backupd-all', '--bogus'),
+        ('backupd-manage', 'backup', 'verfy'))
+    assert_one_line(results[0], CONFIG, missing, 'not found')
+    assert_one_line(results[1], CONFIG, malformed)
+    assert_one_line(results[2], CONFIG, '[DEFAULT] osapi_volume_listen_port',
+                    bad_value, "'eighty'")
+    assert_one_line(results[3], CONFIG, '--bogus', 'backupd-all --help')
+    assert_one_line(results[4], CONFIG, "'verfy'", "'verify'")
 
 
 def test_schema_behind_or_database_missing_on_the_server(home, tmp_path):
