@@ -54,14 +54,18 @@ class World:
         self._shared = {}
 
     def ids(self, setup, fresh=False):
+        """The placeholders of a case: the owner's project and the default
+        quota class, and the ids of the resources ``setup`` names."""
+        ids = {'project_id': self.client.project_of(self.owner),
+               'class_name': 'default'}
         if setup is None:
-            return {}
+            return ids
         if fresh or setup not in self._shared:
             made = getattr(self, '_make_' + setup)()
             if fresh:
-                return made
+                return dict(ids, **made)
             self._shared[setup] = made
-        return self._shared[setup]
+        return dict(ids, **self._shared[setup])
 
     # --- makers --------------------------------------------------------------
     def _make_volume(self):
