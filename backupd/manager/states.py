@@ -81,6 +81,8 @@ class Volume:
         'finish_backup': (BACKING_UP,),
         'restore_target': (AVAILABLE,),
         'finish_restore': (RESTORING_BACKUP,),
+        # a new volume a failed restore created: empty, even if available
+        'fail_new_restore_target': (CREATING, AVAILABLE),
         'extend': (AVAILABLE,),
         'finish_extend': (EXTENDING,),
         'fail_extend': (EXTENDING,),

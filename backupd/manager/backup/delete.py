@@ -92,15 +92,17 @@ def _put_back_what_it_held(context, row):
         fail_restore_target(context, row.restore_volume_id)
 
 
-def fail_restore_target(context, volume_id):
+def fail_restore_target(context, volume_id, new=False):
     """A restore target that will not get its data: restoring-backup ->
-    error_restoring, or a new volume still creating -> error."""
+    error_restoring, or a new volume still creating -> error; ``new``: the
+    restore created it, so even 'available' means empty -> error."""
     if not db.conditional_update(
             context, models.Volume, volume_id, {'status': V.ERROR_RESTORING},
             {'status': V.FROM['finish_restore']}):
+        transition = 'fail_new_restore_target' if new else 'fail_create'
         db.conditional_update(context, models.Volume, volume_id,
                               {'status': V.ERROR},
-                              {'status': states.Volume.FROM['fail_create']})
+                              {'status': V.FROM[transition]})
 
 
 def _failed(context, row, error, force):

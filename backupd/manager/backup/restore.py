@@ -10,6 +10,7 @@ from oslo_log import log as logging
 
 from backupd.db import api as db
 from backupd.db import models
+from backupd.db import retry
 from backupd import exception
 from backupd.manager.backup import common
 from backupd.manager.backup import delete
@@ -45,7 +46,7 @@ def run(mgr, context, backup_id, volume_id):
             except Exception as e:
                 error = e
         work.settle(mgr, context, backup_id, _end, mgr, context, row,
-                    volume_id, error)
+                    volume_id, error, getattr(job, 'new_target', False))
 
 
 def _restore(mgr, context, job, row, volume_id):
@@ -53,11 +54,13 @@ def _restore(mgr, context, job, row, volume_id):
     volume = db.get(context, models.Volume, volume_id)
     host = volume.host
     if volume.status == V.CREATING:
+        job.new_target = True
         mgr.volume_rpc.create_volume_sync(context, host, volume_id)
-        if not db.conditional_update(
-                context, models.Volume, volume_id,
+        # blip-proof: until this lands, the new, empty volume is available
+        if not retry.call(
+                db.conditional_update, context, models.Volume, volume_id,
                 {'status': V.RESTORING_BACKUP},
-                {'status': V.FROM['restore_target']}):
+                {'status': V.FROM['restore_target']}, conf=mgr.conf):
             raise exception.InvalidState(
                 reason='new volume %s was changed before the restore of '
                        'backup %s could start' % (volume_id, row.id))
@@ -66,13 +69,13 @@ def _restore(mgr, context, job, row, volume_id):
                  common.ref_of(context, row), path)
 
 
-def _end(mgr, context, row, volume_id, error):
+def _end(mgr, context, row, volume_id, error, new_target=False):
     if error is None:
         db.conditional_update(context, models.Volume, volume_id,
                               {'status': V.AVAILABLE},
                               {'status': V.FROM['finish_restore']})
     else:
-        delete.fail_restore_target(context, volume_id)
+        delete.fail_restore_target(context, volume_id, new_target)
         reason = getattr(error, 'msg', None) or '%s: %s' % (
             type(error).__name__, error)
         if not isinstance(error, exception.BackupCancelled):
