@@ -22,6 +22,7 @@ from backupd.api.handlers import volume_types
 from backupd.api.handlers import volumes
 from backupd.api.middleware import auth
 from backupd.api.middleware import faults
+from backupd.api.middleware import request_checks
 from backupd.api import microversions
 from backupd.api import versions
 from backupd.api import wsgi
@@ -152,6 +153,7 @@ class APIRouter:
                     microversions.SERVICE_TYPE, version)
             req.environ[wsgi.VERSION_KEY] = version
             self._check_project(req, url_project)
+            request_checks.check_identity(wsgi.context_of(req))
             req.environ[URL_PREFIX_KEY] = '/'.join(
                 p for p in (base_url(req), 'v%d' % major, url_project) if p)
             resp = self._dispatch(req, rest)
@@ -182,6 +184,7 @@ class APIRouter:
             raise webob.exc.HTTPNotFound(
                 detail='The resource %s could not be found.' % rest)
         handlers = ROUTES[match.pop('route')]
+        request_checks.check_path_params(match)
         handler = handlers.get(req.method)
         if handler is None:
             raise webob.exc.HTTPMethodNotAllowed(

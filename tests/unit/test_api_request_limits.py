@@ -193,3 +193,26 @@ def test_body_integers_fit_an_integer_column(value, ok):
         with pytest.raises(exception.InvalidInput) as info:
             common.body_int(value, 'quota_set/volumes', -1)
         assert 'quota_set/volumes' in str(info.value)
+
+
+@pytest.mark.parametrize('token, path', [
+    ('u:' + 'p' * 256, '/v3/%s/volumes' % ('p' * 256)),
+    ('u' * 256 + ':demo', '/v3/demo/volumes'),
+    ('a\tb:demo', '/v3/demo/volumes'),
+    (None, '/v3/%s/volumes' % ('p' * 256)),
+])
+def test_identity_ids_that_no_row_can_hold_are_400(app, token, path):
+    """noauth takes user and project ids as sent; a project id of 256
+    characters was stored on SQLite and a 500 on MariaDB/PostgreSQL."""
+    headers = {'X-Auth-Token': token or 'notused'}
+    req = webob.Request.blank(path, headers=headers)
+    text = message(req.get_response(app), 400)
+    assert 'id' in text and '255' in text
+
+
+@pytest.mark.parametrize('path', [
+    '/v3/demo/volumes/%s' % ('v' * 256),
+    '/v3/demo/volumes/x/metadata/%s' % ('k' * 256),
+    '/v3/demo/os-quota-sets/%s' % ('p' * 256)])
+def test_path_parameters_longer_than_any_column_are_400(app, path):
+    assert 'path parameter' in message(call(app, path), 400)

@@ -7,6 +7,7 @@ decoded once, strictly, and refused with a 400 naming the parameter when
 they are not UTF-8 or hold characters no database column can store (NUL,
 lone surrogates), so later code sees only text it can use.
 """
+import re
 import urllib.parse
 
 import webob.dec
@@ -48,6 +49,37 @@ class RequestChecks:
         for name, value in pairs:
             request_body.check_text(name, 'a query parameter name')
             request_body.check_text(value, 'query parameter %s' % name)
+
+
+# Longest user or project id a row can record (String(255) columns).
+MAX_ID_LENGTH = 255
+_CONTROL = re.compile('[\x00-\x1f\x7f-\x9f]')
+
+
+def check_identity(ctx):
+    """The caller's user and project ids fit the columns that record them
+    and hold no control character (noauth takes them from headers and the
+    URL as sent; Keystone's are 32 hex digits)."""
+    for what, value in (('user', ctx.user_id), ('project', ctx.project_id)):
+        if value is None:
+            continue
+        if len(value) > MAX_ID_LENGTH or _CONTROL.search(value):
+            raise exception.InvalidInput(
+                reason='the %s id %r is not usable: at most %d characters, '
+                       'no control characters' % (
+                           what, value[:40] + ('...' if len(value) > 40
+                                               else ''), MAX_ID_LENGTH))
+
+
+def check_path_params(params):
+    """Ids, keys and names in a URL path fit the columns they are looked up
+    in or stored to (all at most 255 characters): a longer one is a 400
+    naming the parameter, not a database error on MariaDB/PostgreSQL."""
+    for name, value in sorted(params.items()):
+        if len(value) > MAX_ID_LENGTH:
+            raise exception.InvalidInput(
+                reason='path parameter %s has %d characters; at most %d'
+                       % (name, len(value), MAX_ID_LENGTH))
 
 
 def _failing_name(raw):
