@@ -125,6 +125,7 @@ def test_an_exported_record_is_valid():
     ('id', 'a/b'), ('id', 42), ('id', 'x' * 36), ('id', BACKUP.upper()),
     ('volume_id', {'a': 1}), ('volume_id', None), ('snapshot_id', '../x'),
     ('parent_id', 'not-a-uuid'), ('size', 'abc'), ('size', -1),
+    ('size', None),
     ('size', 2 ** 31), ('size', 1.5), ('object_count', True),
     ('stored_bytes', 2 ** 63), ('display_name', 'n' * (1024 * 1024)),
     ('display_name', 'a\nb'), ('container', '..'), ('container', 'c/backup_'

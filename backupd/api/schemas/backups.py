@@ -49,7 +49,7 @@ RECORD = {
         'service_metadata': {'type': ['string', 'null'],
                              'maxLength': names.OBJECT_MAX_BYTES,
                              'format': names.TEXT_FORMAT},
-        'size': _NULLABLE_INT32, 'object_count': _NULLABLE_INT32,
+        'size': _INT32, 'object_count': _NULLABLE_INT32,
         'stored_bytes': {'type': ['integer', 'null'], 'minimum': 0,
                          'maximum': 2 ** 63 - 1},
         'data_timestamp': names.TIMESTAMP, 'created_at': names.TIMESTAMP,
@@ -67,7 +67,9 @@ RECORD = {
             'additionalProperties': False,
         },
     },
-    'required': ['id', 'volume_id'],
+    # size: shown as an integer in every backup body, and what a restore
+    # to a new volume is sized by
+    'required': ['id', 'volume_id', 'size'],
     'additionalProperties': False,
 }
 
