@@ -84,6 +84,13 @@ def test_names_descriptions_and_metadata_follow_cinder_limits(schema, key):
             assert '%s/metadata' % key in refused(body(metadata=bad), schema)
 
 
+def test_attach_mountpoint_is_a_name_too():
+    body = {'os-attach': {'mountpoint': '/dev/vdb'}}
+    wsgi.validate(body, volume_schemas.ATTACH)
+    body['os-attach']['mountpoint'] = '/dev/vdb\n2026-12-04 INFO forged'
+    assert 'os-attach/mountpoint' in refused(body, volume_schemas.ATTACH)
+
+
 # --- the decoded import record ----------------------------------------------
 
 def record(**changes):

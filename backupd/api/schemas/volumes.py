@@ -32,7 +32,7 @@ ATTACH = types.action('os-attach', {
     'type': 'object',
     'properties': {
         'instance_uuid': types.NULLABLE_UUID,
-        'mountpoint': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+        'mountpoint': dict(types.NAME, type='string', minLength=1),
         'host_name': types.NAME,
         'mode': {'type': 'string', 'enum': ['rw', 'ro']},
         'connector': {'type': ['object', 'null']},
