@@ -19,6 +19,9 @@ Kinds of names:
   limits), neither with a control character.
 
 None of them holds a character beyond U+FFFF (see ``_BEYOND_BMP``).
+Also here: object names (the engine's, checked at every use), and the UUID
+and timestamp rules of import records. doc/tenant-isolation.rst has the
+rules and the isolation guarantee they serve.
 """
 import datetime
 import re
@@ -48,6 +51,7 @@ def _character_problem(value):
         return ('it contains a character beyond U+FFFF (such as an emoji), '
                 'which not every database backupd runs on can store')
     return None
+
 
 #: jsonschema ``format`` names of the rules below (see FORMAT_CHECKS).
 CONTAINER_FORMAT = 'backupd-container'
