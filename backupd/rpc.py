@@ -58,6 +58,10 @@ def _durable_by_default(conf):
         pass
 
 
+def initialized():
+    return _TRANSPORT is not None
+
+
 def cleanup():
     global _TRANSPORT, _NOTIFIER
     if _TRANSPORT is not None:

@@ -24,8 +24,11 @@ def is_up(service, conf):
 def why_down(service, conf):
     """Human-readable reason a service is down, or None when it is up."""
     if not is_alive(service, conf):
-        return ('no heartbeat from %s on %s since %s' % (
-            service.binary, service.host, last_seen(service)))
+        # it writes its heartbeat to the database: either it stopped or it
+        # cannot reach the database (its log says which)
+        return ('no heartbeat from %s on %s since %s: the service stopped '
+                'or lost its database connection' % (
+                    service.binary, service.host, last_seen(service)))
     if not service.ready:
         return service.not_ready_reason or 'not ready'
     return None

@@ -11,10 +11,12 @@ retried by the periodic task when ``<kind>_periodic_initialization`` is on
 (backupd.manager.driver_init).
 """
 from oslo_log import log as logging
+import oslo_messaging as messaging
 import stevedore
 
 from backupd import context as backupd_context
 from backupd import exception
+from backupd.manager import buscheck
 from backupd.manager import driver_init
 from backupd.manager import ownership
 
@@ -26,6 +28,7 @@ class Manager:
     # Set by subclasses.
     service_name = None
     driver_namespace = None
+    RPCAPI = None         # this service's own rpcapi client class
 
     def __init__(self, conf, host):
         self.conf = conf
@@ -34,6 +37,7 @@ class Manager:
         self._initializer = None
         # owner of this process's operation leases (doc/reliability.rst)
         self.owner = ownership.Owner(conf, host, self.service_name)
+        self.bus = buscheck.BusCheck(self)
 
     # --- driver ------------------------------------------------------------
     def driver_name(self):
@@ -100,4 +104,15 @@ class Manager:
             self.init_driver(context)
 
     def is_ready(self):
-        return self.ready, self.not_ready_reason
+        """What the heartbeat reports: the driver initialized and the
+        service reachable over the bus."""
+        if not self.ready:
+            return False, self.not_ready_reason
+        problem = self.bus.poll()
+        return problem is None, problem
+
+    # --- RPC, every manager ---------------------------------------------
+    @messaging.expose
+    def ping(self, ctxt):
+        """The bus check's round trip (backupd.manager.buscheck)."""
+        return True

@@ -63,3 +63,12 @@ class RPCClient:
                 LOG.info('Cast %s to %s not delivered (%s); trying again.',
                          method, host, type(e).__name__)
                 time.sleep(CAST_PAUSE)
+
+
+class Ping:
+    """A service's check of its own path through the bus
+    (backupd.manager.buscheck). Sent at the client's base version: only a
+    service ever sends it, to itself, so both ends run the same code."""
+
+    def ping(self, ctxt, host, timeout):
+        return self.prepare(host, timeout=timeout, retry=0).call(ctxt, 'ping')

@@ -159,3 +159,28 @@ def test_cast_to_a_deleted_queue_is_retried_or_refused(dep, private_rabbit):  # 
     assert bs.volume_status(dep, volume) == 'available'
     _all_up(dep)
     bs.create_backup(dep, volume)
+
+
+def test_services_cut_from_the_broker_are_shown_down_with_the_reason(
+        dep, private_rabbit):  # noqa: F811
+    _all_up(dep)
+    private_rabbit.stop_app()
+    try:
+        def down_for_the_bus():
+            rows = [s for s in dep.services() if s['host'] == dep.host and
+                    s['binary'] in ('backupd-volume', 'backupd-backup')]
+            return len(rows) == 2 and all(
+                s['state'] == 'down' and
+                'message bus' in (s['disabled_reason'] or '') for s in rows)
+        bs.until(down_for_the_bus, timeout=30,
+                 what='both services down for the message bus')
+        listed = services._run([services.BIN + '/backupd-manage',
+                                '--config-file', dep.conf_path, 'service',
+                                'list'], check=True).stdout
+        lines = [line for line in listed.splitlines() if dep.host in line and
+                 'backupd-backup' in line]
+        assert lines and 'down' in lines[0] and 'message bus' in lines[0], \
+            listed
+    finally:
+        private_rabbit.start_app()
+    _all_up(dep)

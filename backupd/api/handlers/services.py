@@ -19,11 +19,10 @@ def _view(req, service):
         'status': 'disabled' if service.disabled else 'enabled',
         'state': 'down' if down_reason else 'up',
         'updated_at': servicegroup.last_seen(service),
-        # Cinder shows only the admin's reason; a not-ready driver is the
-        # likelier cause of "down" here, so say that too.
-        'disabled_reason': service.disabled_reason or (
-            down_reason if service.ready is False and
-            servicegroup.is_alive(service, conf) else None),
+        # Cinder shows only the admin's reason; why a service is down (a
+        # driver not ready, the bus or the database lost) is the likelier
+        # question here, so say that too.
+        'disabled_reason': service.disabled_reason or down_reason,
     }
     if wsgi.at_least(req, '3.7'):  # clustered services: none here
         body['cluster'] = None

@@ -16,6 +16,7 @@ from backupd.manager.backup import reconcile
 from backupd.manager.backup import records
 from backupd.manager.backup import reset
 from backupd.manager.backup import restore
+from backupd.manager.backup import rpcapi
 from backupd.manager.backup import verify
 from backupd.manager.backup import work
 from backupd.manager.volume import rpcapi as volume_rpcapi
@@ -27,6 +28,7 @@ class BackupManager(base.Manager):
     RPC_API_VERSION = '1.0'
     service_name = 'backupd-backup'
     driver_namespace = 'backupd.backup_drivers'
+    RPCAPI = rpcapi.BackupAPI
 
     def __init__(self, conf, host, volume_rpc=None):
         super().__init__(conf, host)

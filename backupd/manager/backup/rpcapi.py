@@ -3,6 +3,7 @@
 History:
   1.0 - initial version: create_backup, restore_backup, delete_backup
         (casts), reset_status, export_record (calls), import_record (cast)
+  ping (at the base version: a service to itself, doc/reliability.rst)
 """
 import base64
 import json
@@ -63,7 +64,7 @@ def record_row_values(record):
     return values
 
 
-class BackupAPI(rpcapi.RPCClient):
+class BackupAPI(rpcapi.Ping, rpcapi.RPCClient):
     TOPIC_OPT = 'backup_topic'
     VERSION = '1.0'
 

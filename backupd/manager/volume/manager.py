@@ -12,6 +12,7 @@ from backupd.manager.volume import capacity
 from backupd.manager.volume import cleanup
 from backupd.manager.volume import common
 from backupd.manager.volume import reconcile
+from backupd.manager.volume import rpcapi
 from backupd.manager.volume import snapshots
 from backupd.manager.volume import volumes
 
@@ -21,6 +22,7 @@ class VolumeManager(base.Manager):
     target = messaging.Target(version=RPC_API_VERSION)
     service_name = 'backupd-volume'
     driver_namespace = 'backupd.volume_drivers'
+    RPCAPI = rpcapi.VolumeAPI
     passes_host = True
 
     def __init__(self, conf, host):

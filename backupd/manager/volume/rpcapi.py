@@ -25,7 +25,7 @@ DATA_CALL_TIMEOUT = 3600
 CALL_MONITOR_TIMEOUT = 60
 
 
-class VolumeAPI(rpcapi.RPCClient):
+class VolumeAPI(rpcapi.Ping, rpcapi.RPCClient):
     TOPIC_OPT = 'volume_topic'
     VERSION = '1.3'
 
