@@ -6,6 +6,7 @@ from alembic import command
 from alembic import config as alembic_config
 from alembic import migration as alembic_migration
 from alembic import script as alembic_script
+from alembic import util as alembic_util
 
 _DIR = os.path.join(os.path.dirname(__file__), 'migrations')
 
@@ -36,8 +37,16 @@ def shipped_head():
 def upgrade(engine, revision='head'):
     """Upgrade to ``revision``; to head, the schema must end at head."""
     newest = shipped_head()
-    with engine.begin() as connection:
-        command.upgrade(_config(connection), revision)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(_config(connection), revision)
+    except alembic_util.CommandError as e:
+        # e.g. a database migrated by a newer release than this one
+        raise MigrationError(
+            '%s. This release\'s newest revision is %s; a database at a '
+            'revision it does not know was migrated by another (newer?) '
+            'release: install that release, or restore the database\'s '
+            'backup.' % (str(e).rstrip('.'), newest))
     reached = version(engine)
     if revision == 'head' and reached != newest:
         raise MigrationError(

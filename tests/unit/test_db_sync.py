@@ -1,0 +1,36 @@
+"""backupd-manage db sync refuses, exit 1 with a message, what it cannot
+bring to the release's newest revision (the command as an operator runs
+it, on a private SQLite file)."""
+import os
+import sqlite3
+import subprocess
+import sys
+
+MANAGE = os.path.join(os.path.dirname(sys.executable), 'backupd-manage')
+
+
+def _manage(tmp_path, *args):
+    conf = tmp_path / 'backupd.conf'
+    conf.write_text('[DEFAULT]\nstate_path = %s\n[database]\n'
+                    'connection = sqlite:///%s\n'
+                    % (tmp_path, tmp_path / 'backupd.sqlite'))
+    return subprocess.run([MANAGE, '--config-file', str(conf)] + list(args),
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_db_sync_reaches_head_then_refuses_a_newer_releases_database(
+        tmp_path):
+    synced = _manage(tmp_path, 'db', 'sync')
+    assert synced.returncode == 0, synced.stderr
+    head = synced.stdout.strip().rsplit(' ', 1)[-1]
+    assert synced.stdout.strip() == 'Database is at revision %s' % head
+    assert head >= '0006'
+
+    # as if a newer release had migrated it
+    with sqlite3.connect(tmp_path / 'backupd.sqlite') as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    refused = _manage(tmp_path, 'db', 'sync')
+    assert refused.returncode == 1, (refused.stdout, refused.stderr)
+    assert 'db sync failed' in refused.stderr
+    assert "'9999'" in refused.stderr and head in refused.stderr
+    assert 'Traceback' not in refused.stderr
