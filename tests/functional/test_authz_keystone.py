@@ -13,6 +13,8 @@ import pytest
 import requests
 
 from tests.helpers import authz_table
+from tests.helpers.authz_world import refusals_first
+from tests.helpers.authz_world import send_case
 from tests.helpers.authz_world import World
 
 pytestmark = pytest.mark.xdist_group('keystone')  # one Keystone per worker
@@ -52,24 +54,7 @@ def world(client):
     return World(client)
 
 
-def _ids(client, world, case, fresh):
-    ids = {'project_id': client.project_of('owner'), 'class_name': 'default'}
-    ids.update(world.ids(case.setup, fresh=fresh))
-    return ids
-
-
 @pytest.mark.parametrize('case', authz_table.CASES, ids=lambda c: c.name)
 def test_route_as_each_persona_with_keystone_tokens(client, world, case):
-    # refusing personas first: they find the shared resources untouched
-    for persona in sorted(authz_table.PERSONAS,
-                          key=lambda p: case.codes[p] < 400):
-        expected = case.codes[persona]
-        ids = _ids(client, world, case, case.mutates and expected < 400)
-        path, body = authz_table.render(case, ids)
-        resp = client.request(persona, case.method, path, json=body,
-                              microversion=case.microversion)
-        assert resp.status_code == expected, (
-            '%s as %s: %s %s -> %s %s' % (case.name, persona, case.method,
-                                          path, resp.status_code, resp.text))
-        if expected >= 400:
-            assert resp.json()[next(iter(resp.json()))]['code'] == expected
+    for persona in refusals_first(case, authz_table.PERSONAS):
+        send_case(client, world, case, persona)

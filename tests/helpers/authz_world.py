@@ -149,3 +149,30 @@ class World:
         assert resp.status_code < 300, '%s %s: %s %s' % (
             resp.request.method, resp.request.url, resp.status_code,
             resp.text)
+
+
+def refusals_first(case, personas):
+    """The personas of ``case``, refusing ones first: they must find the
+    shared resources as the owner left them."""
+    return sorted(personas, key=lambda p: case.codes[p] < 400)
+
+
+def send_case(client, world, case, persona, before=None):
+    """Send ``case`` as ``persona`` (fresh resources when its success would
+    change them) and check the code and, for a refusal, the fault body.
+    ``before(ids)`` runs just before the request (a state snapshot).
+    Returns (response, ids)."""
+    from tests.helpers import authz_table
+    expected = case.codes[persona]
+    ids = world.ids(case.setup, fresh=case.mutates and expected < 400)
+    path, body = authz_table.render(case, ids)
+    if before is not None:
+        before(ids)
+    resp = client.request(persona, case.method, path, json=body,
+                          microversion=case.microversion)
+    assert resp.status_code == expected, (
+        '%s as %s: %s %s -> %s %s' % (case.name, persona, case.method, path,
+                                      resp.status_code, resp.text))
+    if expected >= 400:
+        assert resp.json()[next(iter(resp.json()))]['code'] == expected
+    return resp, ids
