@@ -8,14 +8,10 @@ import webob
 from backupd.api import app as api_app
 from backupd.api import microversions
 from backupd.conf import CONF
+from tests.helpers import paste_app
 
 
-@pytest.fixture(scope='module')
-def app():
-    CONF([], project='backupd', default_config_files=[])
-    CONF.set_override('auth_strategy', 'noauth')
-    yield api_app.load_app(CONF)
-    CONF.clear_override('auth_strategy')
+app = pytest.fixture(scope='module', name='app')(paste_app.noauth_app)
 
 
 def call(app, path, method='GET', headers=None, body=None):
