@@ -133,7 +133,7 @@ class Runner:
             # Header values as UTF-8 bytes: non-ASCII headers are fuzzed too.
             headers = {k: v.encode('utf-8') for k, v in headers.items()}
             try:
-                conn.request(req.method, '/v3/%s%s' % (project, req.path),
+                conn.request(req.method, fuzzer.prefix(project) + req.path,
                              body=req.body, headers=headers)
                 resp = conn.getresponse()
                 text = resp.read()

@@ -148,9 +148,18 @@ class RequestFuzzer:
                 headers['Content-Type'] = content_type
         elif rng.random() < 0.05:   # a body where none is expected
             body = json.dumps({'x': self.marker}).encode()
+        if rng.random() < 0.03:   # a method no route has
+            method = rng.choice(['PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'FOO'])
         return FuzzRequest(path_template, method, persona,
                            path + ('?' + query if query else ''), body,
                            headers)
+
+    def prefix(self, project):
+        """The URL prefix: /v3/{project} mostly, also /v2/{project},
+        /v3 without a project, and another project's."""
+        return self.rng.choice(['/v3/%s' % project] * 14 + [
+            '/v2/%s' % project, '/v3', '/v3/other-project', '/v4/%s' % project,
+            '/v3/%s/%s' % (project, project)])
 
     # --- path ----------------------------------------------------------------
     def _path(self, template):
