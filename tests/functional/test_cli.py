@@ -420,5 +420,6 @@ def test_wait_shows_a_running_backups_percentage(dep):
                       ('error',), timeout=60, out=out)
     assert final['status'] == 'available'
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith('backup %s: creating 42%% (' % backup_id)
+    assert lines[0].startswith('backup %s: creating (storing data) 42%% ('
+                               % backup_id)        # the phase: the header
     assert lines[-1].startswith('backup %s: available (' % backup_id)
