@@ -80,3 +80,27 @@ def test_backup_service_killed_with_a_delete_pending(backupd_cluster):
     bs.restart_backup_service(dep)
     bs.wait_for(dep, 'backups', backup, (), gone_ok=True)
     assert bs.backup_files(dep, backup) == []
+
+
+def test_a_restore_starts_at_zero_percent(backupd_cluster):
+    """A backup keeps the 100 % of its creation; its restore must not show
+    it. SIGSTOP freezes backupd-backup (the cast waits in RabbitMQ), so
+    what GET answers is what the API itself set: 0 %, restoring data
+    (before the fix: 100 %, then 0 % once the service claimed the run)."""
+    dep = backupd_cluster
+    backup = bs.create_backup(dep, bs.create_volume(dep))
+    pid = dep.procs['backupd-backup'].pid
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        resp = dep.request('POST', '/backups/%s/restore' % backup,
+                           json={'restore': {}})
+        assert resp.status_code == 202, resp.text
+        shown = dep.request('GET', '/backups/%s' % backup)
+        assert shown.json()['backup']['status'] == 'restoring'
+        assert (shown.headers['X-Backupd-Progress'],
+                shown.headers['X-Backupd-Phase']) == ('0', 'restoring data')
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    bs.wait_for(dep, 'backups', backup, 'available')
+    bs.wait_for(dep, 'volumes', resp.json()['restore']['volume_id'],
+                'available')
