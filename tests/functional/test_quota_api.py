@@ -136,6 +136,14 @@ def test_every_create_is_checked_with_a_413(dep, project):
     limits = dep.request('GET', '/limits', project=project).json()
     assert limits['limits']['absolute']['totalVolumesUsed'] == 1
     assert limits['limits']['absolute']['totalBackupsUsed'] == 1
+    # 3.39: an admin asks for another project's; a member cannot
+    url = '/limits?project_id=%s' % project
+    seen = dep.request('GET', url, admin=True, microversion='3.39').json()
+    assert seen == limits
+    assert dep.request('GET', url, admin=True).json() != limits   # 3.0
+    theirs = dep.request('GET', url, microversion='3.39').json()
+    assert theirs['limits']['absolute']['maxTotalVolumes'] == 10  # demo's
+    assert limits['limits']['absolute']['maxTotalVolumes'] == 5
 
 
 def test_quota_class_default_sets_every_projects_defaults(dep, project):
