@@ -132,7 +132,7 @@ def block_hashes(chain, ref):
                     for o in found['block_hashes'])
 
 
-def _make_chain(xfs_dir, backup_driver):
+def _make_chain(xfs_dir, backup_driver, rounds=6, thorough=True):
     vdriver = make_driver(xfs_dir / 'volumes')
     vdriver.do_setup()
     vdriver.check_for_setup_error()
@@ -141,7 +141,9 @@ def _make_chain(xfs_dir, backup_driver):
     path = vdriver.local_path('vol')
     os.truncate(path, 24 * MiB)     # small volumes keep the test fast
     cases.write_volume(path, 24 * MiB, seed=7)
-    return Chain(vdriver, backup_driver, 'vol')
+    found = Chain(vdriver, backup_driver, 'vol')
+    found.rounds, found.thorough = rounds, thorough
+    return found
 
 
 @pytest.fixture
@@ -156,10 +158,13 @@ def any_chain(request, xfs_dir, tmp_path):
     """On posix and on Swift."""
     if request.param == 'posix':
         driver = make_posix_driver(tmp_path / 'store', **cases.SMALL)
-    else:
-        driver = request.getfixturevalue('make_swift_driver')(**cases.SMALL)
-        driver.do_setup()
-    return _make_chain(xfs_dir, driver)
+        return _make_chain(xfs_dir, driver)
+    driver = request.getfixturevalue('make_swift_driver')(**cases.SMALL)
+    driver.do_setup()
+    # Every object is an HTTP request: fewer rounds, and the comparison with
+    # a full read and verify only on posix (the engine is the same), keep
+    # the test short; the extend is in round 2.
+    return _make_chain(xfs_dir, driver, rounds=3, thorough=False)
 
 
 def test_randomized_tracked_incrementals_restore_byte_identical(
@@ -169,7 +174,7 @@ def test_randomized_tracked_incrementals_restore_byte_identical(
     snap = chain.snapshot()
     full = chain.backup(snap, chain.changes(snap))
     assert chain.manifest(full)['read']['mode'] == 'full'
-    for round_ in range(6):
+    for round_ in range(chain.rounds):
         random_writes(rnd, chain.path, rnd.randrange(1, 25))
         if round_ == 2:             # extend, then write past the old end
             old = os.path.getsize(chain.path)
@@ -183,13 +188,18 @@ def test_randomized_tracked_incrementals_restore_byte_identical(
         random_writes(rnd, chain.path, 5)
         changes = chain.changes(snap)
         assert changes.ranges is not None
-        # The same snapshot read whole, against the same parent.
-        reference = chain.backup(snap, None, keep=False)
+        if chain.thorough:   # the same snapshot read whole, same parent
+            reference = chain.backup(snap, None, keep=False)
         incremental = chain.backup(snap, changes)
 
         found = chain.manifest(incremental)
         assert found['read']['mode'] == 'tracked', found['read']
         assert found['base'] == changes.snapshot
+        target = tmp_path / ('restored-%d' % round_)
+        chain.bdriver.restore(incremental, str(target))
+        assert cases.sha256_of(target) == at_snapshot
+        if not chain.thorough:
+            continue
         expected = chain.manifest(reference)
         assert expected['read']['mode'] == 'full'
         assert [(c['sha256'], c['zero'], c['source'], c['runs'])
@@ -198,9 +208,6 @@ def test_randomized_tracked_incrementals_restore_byte_identical(
              for c in expected['chunks']]
         assert block_hashes(chain, incremental) == \
             block_hashes(chain, reference)
-        target = tmp_path / ('restored-%d' % round_)
-        chain.bdriver.restore(incremental, str(target))
-        assert cases.sha256_of(target) == at_snapshot
         assert chain.bdriver.verify(incremental).ok
         chain.bdriver.delete_backup(reference)
 

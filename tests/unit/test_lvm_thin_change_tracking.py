@@ -200,10 +200,25 @@ def test_tracked_incremental_of_a_thin_volume_restores_exactly(thin,
     full, base_identity = backup('s1')
     write(path, 5 * MiB + 77, os.urandom(100 * KiB))
     punch(path, MiB, 2 * BLOCK)
-    expected = cases.sha256_of(path)
     incremental, _ = backup('s2', full, base_identity)
     manifest = json.loads(store.get_object(
         incremental.container, incremental.service_metadata))
     assert manifest['read']['mode'] == 'tracked'
     store.restore(incremental, str(tmp_path / 'out'))
-    assert cases.sha256_of(tmp_path / 'out') == expected
+    assert_same_bytes(driver.snapshot_path('s2', 'vol'), tmp_path / 'out')
+
+
+def assert_same_bytes(a, b):
+    """Two sparse files read the same: compared where either holds data
+    (1 GiB of holes would take seconds to read and hash)."""
+    from backupd.drivers.volume import sparse
+    with open(a, 'rb') as fa, open(b, 'rb') as fb:
+        size = os.fstat(fa.fileno()).st_size
+        assert os.fstat(fb.fileno()).st_size == size
+        regions = sorted(set(sparse.data_extents(fa.fileno(), size))
+                         | set(sparse.data_extents(fb.fileno(), size)))
+        for offset, length in regions:
+            for at in range(offset, offset + length, MiB):
+                n = min(MiB, offset + length - at)
+                assert os.pread(fa.fileno(), n, at) == \
+                    os.pread(fb.fileno(), n, at), 'differ at %d' % at
