@@ -48,18 +48,18 @@ def typed(resource, type_name):
 
 def of_volume(size, type_name):
     """Usage a volume of ``size`` GiB and type ``type_name`` counts."""
-    deltas = {'volumes': 1, 'gigabytes': size}
-    if type_name:
-        deltas.update({typed('volumes', type_name): 1,
-                       typed('gigabytes', type_name): size})
-    return deltas
+    return _of('volumes', size, type_name)
 
 
 def of_snapshot(size, type_name):
-    deltas = {'snapshots': 1, 'gigabytes': size}
+    """Usage a snapshot of a volume of ``size`` GiB and type counts."""
+    return _of('snapshots', size, type_name)
+
+
+def _of(resource, size, type_name):
+    deltas = {resource: 1, 'gigabytes': size}
     if type_name:
-        deltas.update({typed('snapshots', type_name): 1,
-                       typed('gigabytes', type_name): size})
+        deltas.update({typed(r, type_name): n for r, n in deltas.items()})
     return deltas
 
 

@@ -193,67 +193,58 @@ def _manage(dep, *args):
         timeout=120)
 
 
+def _try_create(dep, project, kind, body):
+    """Id of the new ``kind`` (volumes, snapshots, backups) once available;
+    None when a quota refused it."""
+    resp = dep.request('POST', '/%s' % kind, project=project,
+                       json={kind[:-1]: body})
+    if resp.status_code == 413:
+        return None
+    assert resp.status_code == 202, resp.text
+    made = resp.json()[kind[:-1]]['id']
+    bs.wait_for(dep, kind, made, 'available')
+    return made
+
+
 def test_limits_match_rows_after_a_random_run(dep, project):
     rng = random.Random(14)
     _set(dep, project, volumes=6, snapshots=3, backups=3, gigabytes=12)
-    volumes, snapshots, backups = [], [], []
+    made = {'volumes': [], 'snapshots': [], 'backups': []}
     refused = 0
     for _ in range(24):
-        step = rng.choice(['volume', 'volume', 'snapshot', 'backup',
+        step = rng.choice(['volumes', 'volumes', 'snapshots', 'backups',
                            'delete'])
-        if step == 'volume':
-            resp = dep.request('POST', '/volumes', project=project, json={
-                'volume': {'size': rng.choice([1, 2, 3])}})
-            if resp.status_code == 413:
-                refused += 1
-                continue
-            assert resp.status_code == 202, resp.text
-            vid = resp.json()['volume']['id']
-            bs.until(lambda: bs.volume_status(dep, vid) == 'available')
-            volumes.append(vid)
-        elif step == 'snapshot' and volumes:
-            resp = dep.request('POST', '/snapshots', project=project, json={
-                'snapshot': {'volume_id': rng.choice(volumes)}})
-            if resp.status_code == 413:
-                refused += 1
-                continue
-            assert resp.status_code == 202, resp.text
-            sid = resp.json()['snapshot']['id']
-            bs.wait_for(dep, 'snapshots', sid, 'available')
-            snapshots.append(sid)
-        elif step == 'backup' and volumes:
-            resp = dep.request('POST', '/backups', project=project, json={
-                'backup': {'volume_id': rng.choice(volumes)}})
-            if resp.status_code == 413:
-                refused += 1
-                continue
-            assert resp.status_code == 202, resp.text
-            bid = resp.json()['backup']['id']
-            bs.wait_for(dep, 'backups', bid, 'available')
-            backups.append(bid)
-        elif step == 'delete':
-            kind, pool = rng.choice([('snapshots', snapshots),
-                                     ('backups', backups),
-                                     ('volumes', volumes)])
-            if kind == 'volumes':   # only volumes without snapshots
-                pool = [v for v in volumes if not any(
-                    bs.sql(dep, 'SELECT 1 FROM snapshots WHERE volume_id = '
-                           ':v AND NOT deleted', v=v))]
-            if not pool:
-                continue
-            victim = rng.choice(pool)
-            resp = dep.request('DELETE', '/%s/%s' % (kind, victim),
-                               project=project)
-            assert resp.status_code == 202, resp.text
-            bs.wait_for(dep, kind, victim, (), gone_ok=True)
-            {'volumes': volumes, 'snapshots': snapshots,
-             'backups': backups}[kind].remove(victim)
+        if step == 'volumes':
+            body = {'size': rng.choice([1, 2, 3])}
+        elif made['volumes']:
+            body = {'volume_id': rng.choice(made['volumes'])}
+        else:
+            continue
+        if step != 'delete':
+            new = _try_create(dep, project, step, body)
+            refused += new is None
+            made[step] += [new] if new else []
+            continue
+        kind = rng.choice(sorted(made))
+        pool = made[kind]
+        if kind == 'volumes':   # only volumes without snapshots
+            pool = [v for v in pool if not bs.sql(
+                dep, 'SELECT 1 FROM snapshots WHERE volume_id = :v AND NOT '
+                     'deleted', v=v)]
+        if not pool:
+            continue
+        victim = rng.choice(pool)
+        resp = dep.request('DELETE', '/%s/%s' % (kind, victim),
+                           project=project)
+        assert resp.status_code == 202, resp.text
+        bs.wait_for(dep, kind, victim, (), gone_ok=True)
+        made[kind].remove(victim)
     absolute = dep.request('GET', '/limits', project=project).json()[
         'limits']['absolute']
     assert set(absolute) == LIMIT_KEYS
     used = {k: v for k, v in absolute.items() if k.startswith('total')}
     assert used == _counted(dep, project)
-    assert used['totalVolumesUsed'] == len(volumes)
+    assert used['totalVolumesUsed'] == len(made['volumes'])
     assert refused, 'the run never reached a quota'
     check = _manage(dep, 'quota', 'check', '--project-id', project)
     assert check.returncode == 0, check.stdout + check.stderr
