@@ -68,6 +68,10 @@ def _export(dest, commit=None):
     """The source tree of a fresh clone (at ``commit``) in ``dest``."""
     os.makedirs(dest)
     if commit:
+        if _run(['git', 'cat-file', '-e', commit + '^{commit}'], REPO,
+                check=False).returncode:
+            pytest.fail('commit %s (the old release) is not in this clone: '
+                        'a shallow clone? git fetch --unshallow' % commit)
         tarball = dest + '.tar'
         _run(['git', 'archive', '-o', tarball, commit], REPO)
         _run(['tar', '-xf', tarball, '-C', dest], dest)
