@@ -35,7 +35,7 @@ def init(conf, publisher_id, url=None):
     """
     global _TRANSPORT, _NOTIFIER
     _TRANSPORT = messaging.get_rpc_transport(conf, url=url)
-    _durable_by_default(conf)
+    durable_by_default(conf)
     # [oslo_messaging_notifications] transport_url, else transport_url.
     notification_transport = messaging.get_notification_transport(conf,
                                                                    url=url)
@@ -45,11 +45,16 @@ def init(conf, publisher_id, url=None):
         serializer=ContextSerializer())
 
 
-def _durable_by_default(conf):
+def durable_by_default(conf):
     """Service topic queues and their messages survive a broker restart
     (doc/reliability.rst): a cast the API made before the restart, or
     after it but before the service declared its queue again, waits in
-    the queue. An operator may still set amqp_durable_queues = false."""
+    the queue. An operator may still set amqp_durable_queues = false.
+
+    RabbitMQ refuses to declare an exchange again with another durability,
+    so every client of the ``backupd`` exchange (a notification listener
+    too) must use the same setting; call this after creating a transport
+    on ``conf``."""
     try:
         conf.set_default('amqp_durable_queues', True,
                          group='oslo_messaging_rabbit')

@@ -6,6 +6,7 @@ call it over RPC; no behaviour is mocked.
 The operations are called directly and return when done, so the tests
 read top to bottom: rows in, operation, rows out.
 """
+import datetime
 import time
 
 import eventlet
@@ -168,19 +169,27 @@ def test_restore_to_a_new_volume_and_a_failed_restore(ctx, managers,
     assert _row(ctx, models.Backup, backup).status == B.AVAILABLE
 
 
+#: what a killed run leaves on its row: the lease of a dead process
+DEAD = {'lease_owner': 'node/backupd-backup/1/dead',
+        'lease_expires_at': datetime.datetime(2000, 1, 1)}
+
+
 def test_cleanup_repairs_each_stuck_status_once(ctx, managers):
     volumes, backups = managers
     # creating, killed after recording a temp snapshot id it never made
     in_use = _volume(ctx, volumes, status=V.IN_USE)
-    creating = _backup_row(ctx, in_use, temp_snapshot_id='never-made')
+    creating = _backup_row(ctx, in_use, temp_snapshot_id='never-made',
+                           **DEAD)
+    # creating, never claimed: its request may still be queued
+    queued = _backup_row(ctx, _volume(ctx, volumes))
     # restoring, killed mid-way
     source = _volume(ctx, volumes)
     restored = _backup_row(ctx, source)
     create.run(backups, ctx, restored)
     target = _volume(ctx, volumes, status=V.RESTORING_BACKUP)
     db.conditional_update(ctx, models.Backup, restored,
-                          {'status': B.RESTORING,
-                           'restore_volume_id': target},
+                          dict(DEAD, status=B.RESTORING,
+                               restore_volume_id=target),
                           {'status': B.AVAILABLE})
     # deleting, killed before the driver delete
     doomed = _backup_row(ctx, _volume(ctx, volumes))
@@ -203,6 +212,7 @@ def test_cleanup_repairs_each_stuck_status_once(ctx, managers):
     assert _row(ctx, models.Backup, restored).status == B.AVAILABLE
     assert _row(ctx, models.Volume, target).status == V.ERROR_RESTORING
     assert _row(ctx, models.Backup, doomed).deleted
+    assert _row(ctx, models.Backup, queued).status == B.CREATING
 
 
 def test_create_reads_a_temp_clone_when_snapshots_have_no_path(ctx,

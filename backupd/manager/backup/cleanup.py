@@ -32,9 +32,16 @@ TRANSIENT = (B.CREATING, B.RESTORING, B.DELETING)
 
 
 def run(mgr, context):
-    """At start: repair this host's transient rows nobody else holds."""
+    """At start: repair this host's transient rows that a dead operation
+    left (its lease expired). A row another live process holds is left
+    alone, and so is an unclaimed create or restore: its request may still
+    wait in the (durable) queue, and if it never comes the reconciler
+    resumes it after operation_lease_time. An unclaimed delete resumes
+    (a delete is idempotent and claims the row)."""
     for row in backup_db.on_host(context, mgr.host, TRANSIENT):
         if mgr.runs.live(row.id) or mgr.owner.held_by_other(row):
+            continue
+        if row.lease_owner is None and row.status != B.DELETING:
             continue
         repair(mgr, context, row, INCOMPLETE, 'Cleanup')
     retry_temp_resources(mgr, context)

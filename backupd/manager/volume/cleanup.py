@@ -1,9 +1,11 @@
 """Repair at start what a crash of this host's volume service left behind.
 
-``creating`` volumes and snapshots go to ``error`` (their data may be
-partial); ``extending`` volumes go to ``error_extending``; ``deleting`` ones
-are deleted again (driver deletes are idempotent). Running it twice
-changes nothing more.
+``creating`` volumes and snapshots a dead operation claimed go to ``error``
+(their data may be partial); ``extending`` volumes go to
+``error_extending``; ``deleting`` ones are deleted again (driver deletes
+are idempotent). Running it twice changes nothing more. The reconciler
+(backupd.manager.volume.reconcile) applies the same rules while the
+service runs.
 """
 from oslo_log import log as logging
 
@@ -22,14 +24,19 @@ INTERRUPTED = 'interrupted by a restart of the volume service'
 
 
 def run(manager, ctxt):
-    # Rows another live process holds a lease on are its own
-    # (doc/reliability.rst); the reconciler repairs them if it dies.
+    # Rows another live process holds a lease on are its own, and an
+    # unclaimed create or extend may still have its request queued
+    # (doc/reliability.rst): the reconciler repairs those if need be.
     def mine(rows):
         return [r for r in rows if not manager.owner.held_by_other(r)]
-    for volume in mine(volume_db.on_host(ctxt, manager.host,
-                                         (V.CREATING, V.EXTENDING))):
+
+    def stopped(rows):
+        return [r for r in mine(rows) if r.lease_owner is not None]
+    for volume in stopped(volume_db.on_host(ctxt, manager.host,
+                                            (V.CREATING, V.EXTENDING))):
         reset(ctxt, models.Volume, volume, volume.status)
-    for snap in mine(snapshot_db.on_host(ctxt, manager.host, (S.CREATING,))):
+    for snap in stopped(snapshot_db.on_host(ctxt, manager.host,
+                                            (S.CREATING,))):
         reset(ctxt, models.Snapshot, snap, snap.status)
     for snap in mine(snapshot_db.on_host(ctxt, manager.host, (S.DELETING,))):
         LOG.info('Cleanup: resuming the delete of snapshot %s.', snap.id)
