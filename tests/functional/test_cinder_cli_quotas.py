@@ -26,7 +26,8 @@ def dep(tmp_path_factory):
     # user is an admin here, so the admin calls can run through it.
     deployment = services.Deployment(
         tmp_path_factory.mktemp('quota-cli'), ['backupd-all'],
-        {'DEFAULT': {'noauth_admin_users': 'admin,notused'}})
+        {'DEFAULT': dict(services.QUOTA_DEFAULTS['DEFAULT'],
+                         noauth_admin_users='admin,notused')})
     deployment.start()
     yield deployment
     deployment.close()

@@ -24,8 +24,12 @@ LIMIT_KEYS = {'maxTotalVolumes', 'maxTotalSnapshots',
 
 
 @pytest.fixture(scope='module')
-def dep(backupd_all):
-    return backupd_all
+def dep(tmp_path_factory):
+    deployment = services.Deployment(tmp_path_factory.mktemp('quota-api'),
+                                     ['backupd-all'], services.QUOTA_DEFAULTS)
+    deployment.start()
+    yield deployment
+    deployment.close()
 
 
 @pytest.fixture
