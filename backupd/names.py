@@ -199,3 +199,32 @@ METADATA_VALUE = {'type': ['string', 'null'], 'maxLength': MAX_CHARS,
                   'format': TEXT_FORMAT}
 METADATA = {'type': 'object', 'propertyNames': METADATA_KEY,
             'additionalProperties': METADATA_VALUE}
+
+
+# --- the backup_service of an export record --------------------------------
+# Tempest asserts an exported record's backup_service starts with
+# "cinder.backup.drivers". backupd's add "backupd_" to the driver's name so
+# no Cinder driver has it: Cinder maps its own short names (such as
+# "cinder.backup.drivers.posix") to its drivers and would read our record
+# as one of its backups; a name it does not know it refuses with
+# "Service ... could not be found". The bare driver names ("posix",
+# "swift") that earlier releases exported are still imported.
+RECORD_SERVICE_PREFIX = 'cinder.backup.drivers.backupd_'
+RECORD_SERVICE = {
+    'type': 'string',
+    'pattern': r'^(cinder\.backup\.drivers\.backupd_)?[a-z][a-z0-9_]{0,63}$',
+    'description': 'the backup_service of a record backupd exported, '
+                   'such as cinder.backup.drivers.backupd_posix (or posix)',
+}
+
+
+def record_service(driver):
+    """The backup_service an export record shows for ``driver``."""
+    return RECORD_SERVICE_PREFIX + driver
+
+
+def record_driver(backup_service):
+    """The backup driver a record's ``backup_service`` names."""
+    if backup_service.startswith(RECORD_SERVICE_PREFIX):
+        return backup_service[len(RECORD_SERVICE_PREFIX):]
+    return backup_service

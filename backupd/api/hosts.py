@@ -12,6 +12,7 @@ import random
 from oslo_config import cfg
 
 from backupd.api import placement
+from backupd import binaries
 from backupd import context as backupd_context
 from backupd.db import api as db
 from backupd.db import capacity as capacity_db
@@ -19,7 +20,7 @@ from backupd import exception
 from backupd.manager import states
 from backupd import servicegroup
 
-VOLUME_BINARY = 'backupd-volume'
+VOLUME_BINARY = binaries.VOLUME
 
 
 def _why_unusable(service):

@@ -179,6 +179,13 @@ class APIRouter:
                        'your credentials (%s)' % (url_project, ctx.project_id))
 
     def _dispatch(self, req, rest):
+        if req.path_info.endswith('/'):
+            # "/volumes/" is a show (or update, delete) of an empty id, not
+            # the list: Cinder answers 404, and so does a list then.
+            raise webob.exc.HTTPNotFound(
+                detail='The resource %s/ could not be found: an empty id '
+                       'after the last "/"; drop the trailing "/" to list.'
+                       % rest)
         match = self.mapper.match(rest)
         if match is None:
             raise webob.exc.HTTPNotFound(

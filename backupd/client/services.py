@@ -15,7 +15,7 @@ OPTIONAL = [('Cluster', 'cluster'), ('Backend State', 'backend_state')]
                     'they are up (admin only).',
     arg('--host', metavar='<hostname>', help='Filters by host name.'),
     arg('--binary', metavar='<binary>',
-        help='Filters by binary (backupd-volume or backupd-backup).'),
+        help='Filters by binary (cinder-volume or cinder-backup).'),
     cli.FORMAT)
 def do_service_list(client, args):
     services = client.get('/os-services', params=cli.without_nulls({

@@ -6,6 +6,7 @@ import sys
 from oslo_config import cfg
 import prettytable
 
+from backupd import binaries
 from backupd.cmd import common
 from backupd.cmd import errors
 from backupd import context as backupd_context
@@ -47,7 +48,7 @@ def service_list(conf, args):
          'Free GiB', 'Total GiB', 'Provisioned GiB', 'Capacity At'])
     for svc in db.service_get_all(backupd_context.get_admin_context()):
         reason = servicegroup.why_down(svc, conf)
-        table.add_row([svc.binary, svc.host, svc.availability_zone,
+        table.add_row([binaries.shown(svc.binary), svc.host, svc.availability_zone,
                        'disabled' if svc.disabled else 'enabled',
                        'down' if reason else 'up',
                        servicegroup.last_seen(svc), reason or '']

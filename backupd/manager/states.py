@@ -59,9 +59,26 @@ class Volume:
     ERROR_RESTORING = 'error_restoring'
     EXTENDING = 'extending'
     ERROR_EXTENDING = 'error_extending'
+    # Cinder's other statuses (its VolumeStatus). backupd never sets them
+    # itself, but an admin may (os-reset_status, as Tempest does), e.g.
+    # 'maintenance' to fence a volume off: no transition starts from them
+    # except reset_status and force_delete.
+    ATTACHING = 'attaching'
+    DETACHING = 'detaching'
+    RESERVED = 'reserved'
+    MAINTENANCE = 'maintenance'
+    AWAITING_TRANSFER = 'awaiting-transfer'
+    ERROR_BACKING_UP = 'error_backing-up'
+    DOWNLOADING = 'downloading'
+    UPLOADING = 'uploading'
+    RETYPING = 'retyping'
+    MANAGING = 'managing'
+    ERROR_MANAGING = 'error_managing'
     ALL = (CREATING, AVAILABLE, IN_USE, DELETING, ERROR, ERROR_DELETING,
            BACKING_UP, RESTORING_BACKUP, ERROR_RESTORING, EXTENDING,
-           ERROR_EXTENDING)
+           ERROR_EXTENDING, ATTACHING, DETACHING, RESERVED, MAINTENANCE,
+           AWAITING_TRANSFER, ERROR_BACKING_UP, DOWNLOADING, UPLOADING,
+           RETYPING, MANAGING, ERROR_MANAGING)
 
     FROM = {
         'finish_create': (CREATING,),
@@ -71,7 +88,10 @@ class Volume:
         # service owns the volume then (force-delete the backup instead).
         'force_delete': (CREATING, AVAILABLE, IN_USE, DELETING, ERROR,
                          ERROR_DELETING, ERROR_RESTORING, EXTENDING,
-                         ERROR_EXTENDING),
+                         ERROR_EXTENDING, ATTACHING, DETACHING, RESERVED,
+                         MAINTENANCE, AWAITING_TRANSFER, ERROR_BACKING_UP,
+                         DOWNLOADING, UPLOADING, RETYPING, MANAGING,
+                         ERROR_MANAGING),
         'finish_delete': (DELETING,),
         'fail_delete': (DELETING,),
         'attach': (AVAILABLE,),
@@ -102,7 +122,11 @@ class Snapshot:
     ERROR = 'error'
     ERROR_DELETING = 'error_deleting'
     BACKING_UP = 'backing-up'
-    ALL = (CREATING, AVAILABLE, DELETING, ERROR, ERROR_DELETING, BACKING_UP)
+    # Cinder's other statuses (its SnapshotStatus), for os-reset_status.
+    UNMANAGING = 'unmanaging'
+    RESTORING = 'restoring'
+    ALL = (CREATING, AVAILABLE, DELETING, ERROR, ERROR_DELETING, BACKING_UP,
+           UNMANAGING, RESTORING)
 
     FROM = {
         'finish_create': (CREATING,),
@@ -111,7 +135,7 @@ class Snapshot:
         # with its volume (DELETE /volumes/{id}?cascade=True)
         'cascade_delete': (AVAILABLE, ERROR),
         'force_delete': (CREATING, AVAILABLE, DELETING, ERROR,
-                         ERROR_DELETING),
+                         ERROR_DELETING, UNMANAGING, RESTORING),
         'finish_delete': (DELETING,),
         'fail_delete': (DELETING,),
         'backup': (AVAILABLE,),
@@ -119,4 +143,5 @@ class Snapshot:
         'reset_status': ALL,
         'remove_temporary': ALL,
     }
-    RESET_TARGETS = (AVAILABLE, ERROR, CREATING, DELETING, ERROR_DELETING)
+    # Cinder accepts any of its snapshot statuses.
+    RESET_TARGETS = ALL

@@ -9,7 +9,7 @@ def test_backup_round_trip_on_separate_processes(backupd_cluster_factory):
     dep = backupd_cluster_factory(db='postgresql')
     services = as_json(backupd(dep, 'service-list', '-f', 'json'))
     assert {(s['binary'], s['state']) for s in services} == {
-        ('backupd-volume', 'up'), ('backupd-backup', 'up')}
+        ('cinder-volume', 'up'), ('cinder-backup', 'up')}
 
     volume = as_json(backupd(dep, 'create', '--wait', '--name', 'c-src',
                              '-f', 'json', '1'))

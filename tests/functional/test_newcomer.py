@@ -210,8 +210,8 @@ def test_first_volume_within_two_seconds_of_the_api(newcomer):
 def test_readme_quickstart(newcomer):
     g, run = 'README.rst', newcomer.running().run
     out, _ = run(g, 'cinder service-list')
-    assert re.search(r'backupd-volume .* up ', out), out
-    assert re.search(r'backupd-backup .* up ', out), out
+    assert re.search(r'cinder-volume .* up ', out), out
+    assert re.search(r'cinder-backup .* up ', out), out
     run(g, 'cinder create --name demo 1')
     newcomer.wait_status('volumes', 'demo', 'available')
     run(g, 'cinder snapshot-create --name demo-snap demo')

@@ -110,7 +110,7 @@ def service_rows(dep):
 def reported(dep):
     """Hosts whose backupd-volume is up and has reported its capacity."""
     return {row['Host'] for row in service_rows(dep)
-            if row['Binary'] == 'backupd-volume' and row['State'] == 'up'
+            if row['Binary'] == 'cinder-volume' and row['State'] == 'up'
             and row['Capacity At']}
 
 
@@ -139,7 +139,7 @@ def test_new_volumes_go_where_there_is_room(cluster, disks):
     free_a, free_b = free_gb(disks['a']), free_gb(disks['b'])
     assert free_a > 3 > 2 > free_b > 1, (free_a, free_b)
     rows = {r['Host']: r for r in service_rows(a)
-            if r['Binary'] == 'backupd-volume'}
+            if r['Binary'] == 'cinder-volume'}
     assert float(rows[a.host]['Free GiB']) == free_a
     assert float(rows[b.host]['Total GiB']) == pytest.approx(1.94, abs=0.01)
 

@@ -19,6 +19,7 @@ from backupd.db import quotas as quotas_db
 from backupd import exception
 from backupd.manager.backup import rpcapi as backup_rpcapi
 from backupd.manager import states
+from backupd import names
 from backupd import notifications
 from backupd import policies
 from backupd.policies import backups as policy
@@ -157,7 +158,8 @@ def import_record(req):
             backup_db.add_dependent(ctx, values['parent_id'], B.FROM['delete'])
     row = backups.get_row(ctx, record['id'])
     common.cast(lambda: backups.rpc().import_record(
-        ctx, host, row.id, body['backup_service'], record), backups.SERVICE)
+        ctx, host, row.id, names.record_driver(body['backup_service']),
+        record), backups.SERVICE)
     return wsgi.json_response({'backup': views.summary(req, row)},
                               status=201)
 

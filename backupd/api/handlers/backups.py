@@ -14,11 +14,13 @@ from oslo_utils import timeutils
 
 from backupd.api import common
 from backupd.api import hosts
+from backupd.api import sort_keys
 from backupd.api import volume_type_choice
 from backupd.api.schemas import backups as schemas
 from backupd.api.views import backup_progress
 from backupd.api.views import backups as views
 from backupd.api import wsgi
+from backupd import binaries
 from backupd.db import api as db
 from backupd.db import backups as backup_db
 from backupd.db import metadata
@@ -40,13 +42,9 @@ S = states.Snapshot
 
 FILTERS = {'name': 'display_name', 'status': 'status',
            'volume_id': 'volume_id'}
-SORT_KEYS = {'id': 'id', 'name': 'display_name', 'status': 'status',
-             'size': 'size', 'volume_id': 'volume_id',
-             'created_at': 'created_at', 'updated_at': 'updated_at',
-             'data_timestamp': 'data_timestamp',
-             'object_count': 'object_count'}
+SORT_KEYS = sort_keys.BACKUPS
 
-SERVICE = 'backupd-backup'
+SERVICE = binaries.BACKUP
 _RPC = None
 
 
@@ -490,10 +488,24 @@ def _new_volume(ctx, row, name, vtype):
         'id': str(uuid.uuid4()), 'user_id': ctx.user_id,
         'project_id': ctx.project_id, 'host': row.host,
         'size': row.size, 'availability_zone': row.availability_zone,
-        'status': V.CREATING, 'attach_status': volume_db.DETACHED,
         'volume_type': vtype.name, 'volume_type_id': vtype.id,
+        'status': V.CREATING, 'attach_status': volume_db.DETACHED,
         'display_name': name or 'restore_backup_%s' % row.id,
-    })
+    }, _source_metadata(ctx, row))
+
+
+def _source_metadata(ctx, row):
+    """The metadata a restore gives its new volume: the backed-up
+    volume's, as Cinder restores it. Read at restore time (backupd keeps no
+    copy taken at backup time, doc/rest_api_version_history.rst), and only
+    from a volume of the backup's own project: an imported record may name
+    another project's volume."""
+    try:
+        source = db.get(ctx, models.Volume, row.volume_id,
+                        project_id=row.project_id, include_deleted=True)
+    except exception.NotFound:
+        return {}
+    return metadata.of(ctx, models.Volume, [source.id])[source.id]
 
 
 # --- helpers ---------------------------------------------------------------

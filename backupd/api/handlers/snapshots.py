@@ -9,6 +9,7 @@ from oslo_config import cfg
 
 from backupd.api import common
 from backupd.api import hosts
+from backupd.api import sort_keys
 from backupd.api.schemas import snapshots as schemas
 from backupd.api.views import snapshots as views
 from backupd.api import wsgi
@@ -31,9 +32,7 @@ SERVICE = hosts.VOLUME_BINARY
 
 FILTERS = {'name': 'display_name', 'status': 'status',
            'volume_id': 'volume_id', 'metadata': 'metadata'}
-SORT_KEYS = {'id': 'id', 'name': 'display_name', 'status': 'status',
-             'size': 'volume_size', 'volume_id': 'volume_id',
-             'created_at': 'created_at', 'updated_at': 'updated_at'}
+SORT_KEYS = sort_keys.SNAPSHOTS
 
 
 def rpc():
@@ -87,6 +86,10 @@ def create(req):
     ctx = wsgi.context_of(req)
     body = wsgi.extract_json(req, schemas.CREATE)['snapshot']
     policies.authorize(ctx, policy.CREATE)
+    if body['volume_id'] is None:
+        raise exception.NotFound(
+            message='snapshot/volume_id is null: no volume to snapshot; '
+                    'give the id of one of your volumes.')
     volume = resources.get(ctx, models.Volume, body['volume_id'],
                            project_id=common.owner_filter(ctx))
     force = common.flag(body, 'force', 'snapshot')
@@ -132,7 +135,9 @@ def update(req, snapshot_id):
     values = common.display_fields(body)
     if values:
         db.update(ctx, models.Snapshot, row.id, values)
-    return show(req, snapshot_id)
+    # Cinder answers an update without the extension keys show adds.
+    row = _get(ctx, snapshot_id, policy.GET)
+    return wsgi.json_response({'snapshot': _views(req, ctx, [row], False)[0]})
 
 
 # --- delete and actions ----------------------------------------------------

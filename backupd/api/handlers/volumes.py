@@ -13,6 +13,7 @@ from oslo_config import cfg
 
 from backupd.api import common
 from backupd.api import hosts
+from backupd.api import sort_keys
 from backupd.api import volume_type_choice
 from backupd.api.schemas import volumes as schemas
 from backupd.api.views import volumes as views
@@ -37,9 +38,7 @@ SERVICE = hosts.VOLUME_BINARY
 FILTERS = {'name': 'display_name', 'status': 'status',
            'metadata': 'metadata', 'availability_zone': 'availability_zone',
            'snapshot_id': 'snapshot_id', 'source_volid': 'source_volid'}
-SORT_KEYS = {'id': 'id', 'name': 'display_name', 'status': 'status',
-             'size': 'size', 'availability_zone': 'availability_zone',
-             'created_at': 'created_at', 'updated_at': 'updated_at'}
+SORT_KEYS = sort_keys.VOLUMES
 
 # What a user can do about a volume whose status refuses a request.
 _HINTS = {
@@ -232,7 +231,11 @@ def update(req, volume_id):
             db.update(ctx, models.Volume, row.id, values)
         if 'metadata' in body:
             metadata.replace(ctx, models.Volume, row.id, body['metadata'])
-    return show(req, volume_id)
+    # Cinder answers an update with the create view: no os-vol-* keys.
+    row = get_row(ctx, volume_id, policy.GET)
+    return wsgi.json_response({'volume': views.created(
+        req, row, metadata.of(ctx, models.Volume, [row.id])[row.id],
+        volume_db.attachments_of(ctx, [row.id])[row.id], ctx.is_admin)})
 
 
 # --- delete ----------------------------------------------------------------

@@ -21,7 +21,7 @@ RESTORE = types.wrapped('restore', {'volume_id': types.NULLABLE_UUID,
                                     'name': types.NAME})
 
 IMPORT = types.wrapped('backup-record', {
-    'backup_service': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+    'backup_service': names.RECORD_SERVICE,
     'backup_url': {'type': 'string', 'minLength': 1,
                    'maxLength': 1024 * 1024},
 }, required=['backup_service', 'backup_url'])

@@ -2,6 +2,7 @@
 (../shared/docs/api-compat.md): strict clients reject extra keys."""
 from backupd.api import router
 from backupd.api import wsgi
+from backupd import names
 
 
 def links(req, backup_id):
@@ -57,5 +58,6 @@ def restore(row, volume):
 
 
 def record(exported):
-    return {'backup-record': {'backup_service': exported['backup_service'],
+    return {'backup-record': {'backup_service': names.record_service(
+                                  exported['backup_service']),
                               'backup_url': exported['backup_url']}}

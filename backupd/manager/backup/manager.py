@@ -7,6 +7,7 @@ thread; quick questions (reset-status verdict, export) are calls.
 from oslo_log import log as logging
 import oslo_messaging as messaging
 
+from backupd import binaries
 from backupd import exception
 from backupd.manager import base
 from backupd.manager.backup import cleanup
@@ -26,7 +27,7 @@ LOG = logging.getLogger(__name__)
 
 class BackupManager(base.Manager):
     RPC_API_VERSION = '1.0'
-    service_name = 'backupd-backup'
+    service_name = binaries.BACKUP
     driver_namespace = 'backupd.backup_drivers'
     RPCAPI = rpcapi.BackupAPI
 

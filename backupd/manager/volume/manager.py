@@ -5,6 +5,7 @@ backup_device, cleanup); see rpcapi.py for the version history.
 """
 import oslo_messaging as messaging
 
+from backupd import binaries
 from backupd import exception
 from backupd.manager import base
 from backupd.manager.volume import backup_device
@@ -20,7 +21,7 @@ from backupd.manager.volume import volumes
 class VolumeManager(base.Manager):
     RPC_API_VERSION = '1.3'
     target = messaging.Target(version=RPC_API_VERSION)
-    service_name = 'backupd-volume'
+    service_name = binaries.VOLUME
     driver_namespace = 'backupd.volume_drivers'
     RPCAPI = rpcapi.VolumeAPI
     passes_host = True
