@@ -13,15 +13,11 @@ import pytest
 from tests.fixtures import services
 from tests.fixtures.private_rabbit import private_rabbit  # noqa: F401
 from tests.functional import backup_support as bs
+from tests.functional import outage_support as outage
 
 MiB = 1024 * 1024
 BOUND = 3          # rpc_cast_timeout of this deployment
 REGIONS = ((0, 2 * MiB), (600 * 1024, 300 * 1024))
-TRANSIENT_SQL = (
-    "SELECT 'backup', id, status FROM backups WHERE deleted = false AND "
-    "status IN ('creating', 'restoring', 'deleting') UNION ALL "
-    "SELECT 'volume', id, status FROM volumes WHERE deleted = false AND "
-    "status IN ('creating', 'deleting', 'backing-up', 'restoring-backup')")
 
 
 @pytest.fixture(scope='module')
@@ -50,25 +46,6 @@ def _volume_with_data(dep, seed):
     return volume, digest
 
 
-def _settled(dep, timeout=60):
-    """Nothing transient within the reconciler's reach (lease 6 s,
-    reconcile 2 s in tests) plus the operations' own time."""
-    bs.until(lambda: not bs.sql(dep, TRANSIENT_SQL), timeout=timeout,
-             what='no transient rows (%s)' % bs.sql(dep, TRANSIENT_SQL))
-
-
-def _restores_exactly(dep, backup, digest):
-    target = bs.restore(dep, backup)
-    bs.until(lambda: bs.volume_status(dep, target) == 'available',
-             what='restored volume %s available' % target)
-    assert bs.sha256_of(bs.volume_path(dep, target)) == digest
-
-
-def _all_up(dep):
-    bs.until(lambda: {'backupd-volume', 'backupd-backup'} <=
-             dep.up_services(), timeout=60, what='services up again')
-
-
 def test_post_while_broker_down_is_a_bounded_503_and_changes_nothing(
         dep, private_rabbit):  # noqa: F811
     volume, _ = _volume_with_data(dep, 1)
@@ -87,36 +64,17 @@ def test_post_while_broker_down_is_a_bounded_503_and_changes_nothing(
     assert bs.volume_status(dep, volume) == 'available'
     rows = bs.sql(dep, 'SELECT status FROM backups ORDER BY created_at')
     assert len(rows) == before + 1 and rows[-1][0] == 'error'
-    _all_up(dep)
+    outage.all_up(dep)
     bs.create_backup(dep, volume)          # new work, no service restarted
 
 
 def test_broker_restart_during_create_restore_delete(dep, private_rabbit):  # noqa: F811,E501
     volume, digest = _volume_with_data(dep, 2)
-    kept = bs.create_backup(dep, volume)
-    doomed = bs.create_backup(dep, volume)
-    # three operations in flight, then the broker restarts
-    resp = dep.request('POST', '/backups', json={'backup': {
-        'volume_id': volume}})
-    assert resp.status_code == 202, resp.text
-    created = resp.json()['backup']['id']
-    resp = dep.request('POST', '/backups/%s/restore' % kept,
-                       json={'restore': {}})
-    assert resp.status_code == 202, resp.text
-    assert dep.request('DELETE', '/backups/%s' % doomed).status_code == 202
+    flight = outage.InFlight(dep, volume)
     private_rabbit.stop_app()
     time.sleep(3)
     private_rabbit.start_app()
-    _settled(dep)
-    shown = bs.wait_for(dep, 'backups', created, ('available', 'error'))
-    assert shown['status'] == 'available' or shown['fail_reason']
-    bs.wait_for(dep, 'backups', doomed, (), gone_ok=True)
-    _all_up(dep)
-    for backup in (kept, created):
-        if bs.wait_for(dep, 'backups', backup, ('available', 'error')
-                       )['status'] == 'available':
-            _restores_exactly(dep, backup, digest)
-    bs.create_backup(dep, volume)
+    flight.check_after(dep, volume, digest)
 
 
 def test_cast_made_before_the_service_declares_its_queue_again(
@@ -139,9 +97,9 @@ def test_cast_made_before_the_service_declares_its_queue_again(
     queue = 'backupd-backup.%s' % dep.host
     assert private_rabbit.queues().get(queue) == 1, private_rabbit.queues()
     dep.start('backupd-backup')
-    _settled(dep)
+    outage.settled(dep)
     bs.wait_for(dep, 'backups', backup, 'available')
-    _restores_exactly(dep, backup, digest)
+    outage.restores_exactly(dep, backup, digest)
     assert bs.volume_status(dep, volume) == 'available'
 
 
@@ -152,19 +110,19 @@ def test_cast_to_a_deleted_queue_is_retried_or_refused(dep, private_rabbit):  # 
     resp = dep.request('POST', '/backups', json={'backup': {
         'volume_id': volume}})
     assert resp.status_code in (202, 503), resp.text
-    _settled(dep)
+    outage.settled(dep)
     if resp.status_code == 202:
         backup = resp.json()['backup']['id']
         bs.wait_for(dep, 'backups', backup, 'available')
-        _restores_exactly(dep, backup, digest)
+        outage.restores_exactly(dep, backup, digest)
     assert bs.volume_status(dep, volume) == 'available'
-    _all_up(dep)
+    outage.all_up(dep)
     bs.create_backup(dep, volume)
 
 
 def test_services_cut_from_the_broker_are_shown_down_with_the_reason(
         dep, private_rabbit):  # noqa: F811
-    _all_up(dep)
+    outage.all_up(dep)
     private_rabbit.stop_app()
     try:
         def down_for_the_bus():
@@ -184,4 +142,4 @@ def test_services_cut_from_the_broker_are_shown_down_with_the_reason(
             listed
     finally:
         private_rabbit.start_app()
-    _all_up(dep)
+    outage.all_up(dep)
