@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from backupd import binaries
 from tests.fixtures import services
 from tests.fixtures.private_rabbit import private_rabbit  # noqa: F401
 from tests.functional import backup_support as bs
@@ -137,7 +138,7 @@ def test_services_cut_from_the_broker_are_shown_down_with_the_reason(
                                 '--config-file', dep.conf_path, 'service',
                                 'list'], check=True).stdout
         lines = [line for line in listed.splitlines() if dep.host in line and
-                 'backupd-backup' in line]
+                 binaries.shown(binaries.BACKUP) in line]
         assert lines and 'down' in lines[0] and 'message bus' in lines[0], \
             listed
     finally:
