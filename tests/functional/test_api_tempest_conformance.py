@@ -268,3 +268,10 @@ def test_record_service_names(service, driver):
 def test_cinder_record_services_are_refused(service):
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(service, names.RECORD_SERVICE)
+
+
+def test_volume_of_unknown_type_is_a_404(dep):
+    # done by the quotas and types work (issue 14); Tempest checks it too
+    resp = dep.request('POST', '/volumes', json={'volume': {
+        'size': 1, 'volume_type': 'no-such-type'}})
+    assert 'no-such-type' in error_of(resp, 404)
