@@ -59,7 +59,8 @@ class RPCClient:
                         'the message broker did not take the %s for %s '
                         'within %ss (%s: %s)' % (
                             method, host, bound,
-                            type(e).__name__, e or 'no queue bound'))
+                            type(e).__name__,
+                            str(e) or 'no queue bound to the topic'))
                 LOG.info('Cast %s to %s not delivered (%s); trying again.',
                          method, host, type(e).__name__)
                 time.sleep(CAST_PAUSE)
