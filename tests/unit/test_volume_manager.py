@@ -4,6 +4,7 @@ file driver (sparse files under tmp_path); no RPC, no mocks.
 Driver failures are real: a snapshot file removed behind the manager's back
 makes a create-from-snapshot fail exactly as a lost file would.
 """
+import datetime
 import os
 
 from oslo_config import cfg
@@ -213,9 +214,16 @@ def test_remove_backup_device_refuses_real_resources(manager, ctx):
     assert status(ctx, models.Volume, vid) == V.AVAILABLE
 
 
+#: what a killed operation leaves on its row: the lease of a dead process
+DEAD = {'lease_owner': 'node/backupd-volume/1/dead',
+        'lease_expires_at': datetime.datetime(2000, 1, 1)}
+
+
 def test_cleanup_repairs_what_a_crash_left(manager, ctx):
-    creating = new_volume(ctx)
-    extending = new_volume(ctx, status=V.EXTENDING)
+    creating = new_volume(ctx, **DEAD)
+    extending = new_volume(ctx, status=V.EXTENDING, **DEAD)
+    # never claimed: its request may still wait in the queue
+    queued = new_volume(ctx)
     doomed = new_volume(ctx)
     manager.create_volume(ctx, doomed)
     db.conditional_update(ctx, models.Volume, doomed, {'status': V.DELETING},
@@ -224,6 +232,7 @@ def test_cleanup_repairs_what_a_crash_left(manager, ctx):
     base_volume = new_volume(ctx)
     manager.create_volume(ctx, base_volume)
     stuck_snapshot = new_snapshot(ctx, base_volume)
+    db.update(ctx, models.Snapshot, stuck_snapshot, DEAD)
     manager.cleanup(ctx)
     manager.cleanup(ctx)  # idempotent
     assert status(ctx, models.Volume, creating) == V.ERROR
@@ -233,6 +242,7 @@ def test_cleanup_repairs_what_a_crash_left(manager, ctx):
     assert not os.path.exists(path_of(manager, doomed))
     assert status(ctx, models.Volume, elsewhere) == V.CREATING
     assert status(ctx, models.Snapshot, stuck_snapshot) == S.ERROR
+    assert status(ctx, models.Volume, queued) == V.CREATING
 
 
 def test_operations_without_a_ready_driver_fail_cleanly(ctx, tmp_path):
