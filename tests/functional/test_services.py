@@ -52,7 +52,7 @@ def test_api_runs_the_configured_worker_processes(backupd_cluster):
 
 def test_cinder_cli_service_list_on_cluster(backupd_cluster):
     assert _cli_states(backupd_cluster.cinder('service-list').stdout) == {
-        'backupd-volume': 'up', 'backupd-backup': 'up'}
+        'cinder-volume': 'up', 'cinder-backup': 'up'}
 
 
 def _cli_states(table):
@@ -69,7 +69,7 @@ def test_backupd_all_from_empty_state(backupd_all_factory):
     dep = backupd_all_factory()
     assert os.path.exists(os.path.join(dep.state_path, 'backupd.sqlite'))
     assert _cli_states(dep.cinder('service-list').stdout) == {
-        'backupd-volume': 'up', 'backupd-backup': 'up'}
+        'cinder-volume': 'up', 'cinder-backup': 'up'}
     # SIGTERM stops it cleanly.
     proc = dep.procs['backupd-all']
     dep.stop()
@@ -117,4 +117,5 @@ def test_manage_db_version_and_service_list(backupd_cluster):
               backupd_cluster.conf_path]
     assert _run(manage + ['db', 'version'], True).stdout.strip() != 'None'
     out = _run(manage + ['service', 'list'], True).stdout
-    assert 'backupd-backup' in out and 'backupd-volume' in out
+    # Cinder's binary names, as os-services shows them
+    assert 'cinder-backup' in out and 'cinder-volume' in out
