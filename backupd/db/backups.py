@@ -71,11 +71,11 @@ def soft_delete(context, backup_id, expected_statuses, deleted_status,
                            values={'status': deleted_status})
     if done and row.parent_id:
         drop_dependent(context, row.parent_id)
+    if done:
+        quotas.release(context, row.project_id, quotas.of_backup(row.size))
     return done
 
 
-    if done:
-        quotas.release(context, row.project_id, quotas.of_backup(row.size))
 @api.writer
 def revive(context, backup_id, values):
     """Reuse the soft-deleted row ``backup_id`` for an imported record.
