@@ -86,7 +86,8 @@ def test_volume_service(dep, bus):
     assert resp.status_code == 202, resp.text
 
     assert client.call(ctxt(), 'capabilities') == {
-        'snapshot_local_path': True, 'reflink': False}
+        'snapshot_local_path': True, 'reflink': False,
+        'change_tracking': False}
     answers = answers_to_service_hooks(client, volume_manager.VolumeManager)
     assert bs.volume_status(dep, volume) == 'creating'
     assert answers == refused(volume_manager.VolumeManager)

@@ -53,7 +53,8 @@ def test_backup_devices(dep, volume_rpc):
     volume = create_volume(dep)
     host = dep.host
     assert volume_rpc.capabilities(ctxt(), host) == {
-        'snapshot_local_path': True, 'reflink': False}
+        'snapshot_local_path': True, 'reflink': False,
+        'change_tracking': False}
     path = volume_rpc.get_volume_path(ctxt(), host, volume['id'])
     assert path == os.path.join(dep.state_path, 'volumes',
                                 'volume-%s' % volume['id'])

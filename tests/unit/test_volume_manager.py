@@ -172,7 +172,8 @@ def test_extend_and_failed_extend(manager, ctx):
 
 def test_backup_device_forms(manager, ctx):
     assert manager.capabilities(ctx) == {'snapshot_local_path': True,
-                                         'reflink': False}
+                                         'reflink': False,
+                                         'change_tracking': False}
     vid = new_volume(ctx)
     manager.create_volume(ctx, vid)
     write(path_of(manager, vid), 0, b'data at snapshot time')
