@@ -179,6 +179,23 @@ def _shallow_marked(directories, marker):
     return found
 
 
+QUOTA_RESOURCES = ('volumes', 'gigabytes', 'snapshots', 'backups',
+                   'backup_gigabytes', 'per_volume_gigabytes')
+
+
+def _unlimit_quotas(client):
+    """Undo what the fuzz set: no project quota, no default class limit
+    (this deployment runs without quotas)."""
+    unlimited = {name: -1 for name in QUOTA_RESOURCES}
+    resp = client.request('admin', 'PUT', '/os-quota-class-sets/default',
+                          json={'quota_class_set': unlimited})
+    assert resp.status_code == 200, resp.text
+    for persona in ('admin', 'owner', 'other'):
+        resp = client.request('admin', 'DELETE', '/os-quota-sets/%s'
+                              % client.project_of(persona))
+        assert resp.status_code in (200, 202), resp.text
+
+
 def test_fuzz_every_route_as_every_persona(fuzz_dep):
     dep = fuzz_dep
     seed = os.environ.get('BACKUPD_FUZZ_SEED') or uuid.uuid4().hex[:8]
@@ -195,11 +212,12 @@ def test_fuzz_every_route_as_every_persona(fuzz_dep):
         len(runner.failures), seed, '\n'.join(runner.failures[:25]))
     assert runner.sent >= FUZZ_REQUESTS
 
-    # Still answering, and still working: a new volume becomes available
-    # (in the admin's project: the fuzz may have lowered the others'
-    # quotas).
+    # Still answering, and still working: a new volume becomes available.
+    # The fuzz's admin requests may have lowered any project's quotas and
+    # the default quota class, so put them back through the API first.
     client = NoauthClient(dep.endpoint)
     assert client.request('owner', 'GET', '/volumes').status_code == 200
+    _unlimit_quotas(client)
     World(client, owner='admin').ids('volume', fresh=True)
     assert dep.returncode('backupd-all') is None
 
