@@ -16,9 +16,13 @@ class Base(orm.DeclarativeBase):
     pass
 
 
-class TimestampMixin:
+class CreatedUpdatedMixin:
     created_at = sa.Column(sa.DateTime, default=timeutils.utcnow, nullable=False)
     updated_at = sa.Column(sa.DateTime, onupdate=timeutils.utcnow)
+
+
+class TimestampMixin(CreatedUpdatedMixin):
+    """Rows that are soft-deleted."""
     deleted_at = sa.Column(sa.DateTime)
     deleted = sa.Column(sa.Boolean, default=False, nullable=False)
 
@@ -211,22 +215,19 @@ class BackupMetadata(TimestampMixin, Base):
 
 # --- quotas and volume types (issue 14; doc/quotas-and-types.rst) ----------
 
-class Quota(Base):
+class Quota(CreatedUpdatedMixin, Base):
     """A project's own limit on one resource (absent: the default)."""
     __tablename__ = 'quotas'
     __table_args__ = (sa.UniqueConstraint('project_id', 'resource',
                                           name='uniq_quotas0project_resource'),)
 
     id = sa.Column(sa.Integer, primary_key=True)
-    created_at = sa.Column(sa.DateTime, default=timeutils.utcnow,
-                           nullable=False)
-    updated_at = sa.Column(sa.DateTime, onupdate=timeutils.utcnow)
     project_id = sa.Column(sa.String(255), nullable=False)
     resource = sa.Column(sa.String(300), nullable=False)
     hard_limit = sa.Column(sa.Integer, nullable=False)
 
 
-class QuotaClass(Base):
+class QuotaClass(CreatedUpdatedMixin, Base):
     """A limit of a quota class; class ``default`` sets every project's
     defaults (over the quota_* options)."""
     __tablename__ = 'quota_classes'
@@ -234,15 +235,12 @@ class QuotaClass(Base):
                                           name='uniq_quota_classes0class_resource'),)
 
     id = sa.Column(sa.Integer, primary_key=True)
-    created_at = sa.Column(sa.DateTime, default=timeutils.utcnow,
-                           nullable=False)
-    updated_at = sa.Column(sa.DateTime, onupdate=timeutils.utcnow)
     class_name = sa.Column(sa.String(255), nullable=False)
     resource = sa.Column(sa.String(300), nullable=False)
     hard_limit = sa.Column(sa.Integer, nullable=False)
 
 
-class QuotaUsage(Base):
+class QuotaUsage(CreatedUpdatedMixin, Base):
     """What a project uses of one resource. Changed in the transaction that
     inserts or deletes the row it counts, by a conditional UPDATE of this
     row (backupd.db.quotas), so it is also the per-project lock that
@@ -252,22 +250,16 @@ class QuotaUsage(Base):
                                           name='uniq_quota_usages0project_resource'),)
 
     id = sa.Column(sa.Integer, primary_key=True)
-    created_at = sa.Column(sa.DateTime, default=timeutils.utcnow,
-                           nullable=False)
-    updated_at = sa.Column(sa.DateTime, onupdate=timeutils.utcnow)
     project_id = sa.Column(sa.String(255), nullable=False)
     resource = sa.Column(sa.String(300), nullable=False)
     in_use = sa.Column(sa.Integer, nullable=False)
 
 
-class VolumeType(Base):
+class VolumeType(CreatedUpdatedMixin, Base):
     """A volume type; rows are deleted outright (a type in use cannot be)."""
     __tablename__ = 'volume_types'
 
     id = sa.Column(sa.String(UUID_LEN), primary_key=True)
-    created_at = sa.Column(sa.DateTime, default=timeutils.utcnow,
-                           nullable=False)
-    updated_at = sa.Column(sa.DateTime, onupdate=timeutils.utcnow)
     name = sa.Column(sa.String(255), nullable=False, unique=True)
     description = sa.Column(sa.String(255))
     is_public = sa.Column(sa.Boolean, default=True, nullable=False)
