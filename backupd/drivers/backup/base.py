@@ -17,6 +17,8 @@ import abc
 import dataclasses
 import typing
 
+from backupd.drivers import base as driver_base
+
 
 @dataclasses.dataclass(frozen=True)
 class BackupRef:
@@ -109,11 +111,12 @@ def _never_cancelled():
     return False
 
 
-class BackupDriver(abc.ABC):
-    """Base class of every backup driver.
+class BackupDriver(driver_base.Driver):
+    """Base class of every backup driver (an ABC).
 
-    Capability flags are class attributes the manager and API read without
-    instantiating the driver.
+    Options and capability flags follow ``backupd.drivers.base``: a driver
+    declares ``OPTS`` and this base registers them; the ``supports_*`` flags
+    are class attributes the manager reads without instantiating a driver.
     """
 
     #: ``backup()`` honours ``BackupRef.parent`` and stores only changes.
@@ -125,18 +128,6 @@ class BackupDriver(abc.ABC):
     supports_verify = False
     #: restore leaves holes on a sparse target for all-zero regions.
     supports_sparse_restore = False
-
-    def __init__(self, conf):
-        """``conf``: an ``oslo_config.cfg.ConfigOpts``; a driver registers
-        its own options on it here (``conf.register_opts(OPTS)``)."""
-        self.conf = conf
-
-    def do_setup(self):
-        """Prepare resources (connections, directories); may be retried."""
-
-    def check_for_setup_error(self):
-        """Raise :class:`backupd.exception.BackupDriverError` (naming what is
-        wrong and what to do) when the driver cannot work."""
 
     @abc.abstractmethod
     def backup(self, backup, device_path, progress=_no_progress,

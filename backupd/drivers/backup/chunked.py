@@ -155,6 +155,7 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
     (``backup_<id>/``) so a delete never widens to other backups.
     """
 
+    OPTS = OPTS
     supports_incremental = True
     supports_change_tracking = True
     supports_verify = True
@@ -163,10 +164,6 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
     #: container used when BackupRef.container is empty; a backend
     #: overrides it (a property reading its own option).
     default_container = 'backups'
-
-    def __init__(self, conf):
-        super().__init__(conf)
-        conf.register_opts(OPTS)
 
     @property
     def settings(self):

@@ -61,9 +61,7 @@ def _fsync_dir(path):
 class PosixBackupDriver(chunked.ChunkedBackupDriver):
     """Backups as files under ``backup_posix_path``."""
 
-    def __init__(self, conf):
-        conf.register_opts(OPTS)
-        super().__init__(conf)
+    OPTS = OPTS
 
     @property
     def root(self):

@@ -201,8 +201,9 @@ class _ThreadSession:
 class SwiftBackupDriver(chunked.ChunkedBackupDriver):
     """Backups as objects in a Swift container (see the module docstring)."""
 
+    OPTS = OPTS
+
     def __init__(self, conf):
-        conf.register_opts(OPTS)
         super().__init__(conf)
         threading = utils.native_threading()
         self._threads = threading.local()
