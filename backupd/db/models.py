@@ -82,7 +82,7 @@ class Service(TimestampMixin, Base):
     rpc_version = sa.Column(sa.String(36))
     # Capacity a backupd-volume service reported (Cinder's stats names, GiB)
     # and the options it applies to it; NULL until its first report.
-    # Placement reads them (backupd.api.placement).
+    # Placement reads them (backupd.api.volume_scheduling).
     total_capacity_gb = sa.Column(sa.Float)
     free_capacity_gb = sa.Column(sa.Float)
     provisioned_capacity_gb = sa.Column(sa.Float)
@@ -232,6 +232,10 @@ class Backup(TimestampMixin, LeaseMixin, Base):
     # and the volume driver's identity of it when it was kept.
     base_snapshot_id = sa.Column(sa.String(UUID_LEN))
     base_identity = sa.Column(sa.String(255))
+    # The stored data needs the parent's (an incremental of manifest
+    # version 1/2); false for the shared layout (doc/dedup-and-gc.rst).
+    depends_on_parent = sa.Column(sa.Boolean, default=False, nullable=False,
+                                  server_default=sa.false())
     restore_volume_id = sa.Column(sa.String(UUID_LEN))
     data_timestamp = sa.Column(sa.DateTime)
     encryption_key_id = sa.Column(sa.String(UUID_LEN))
