@@ -128,6 +128,8 @@ class Volume(TimestampMixin, LeaseMixin, Base):
     # snapshot local paths); hidden from the API and removed by cleanup.
     is_temporary = sa.Column(sa.Boolean, default=False, nullable=False,
                              server_default=sa.false())
+    # os-update_readonly_flag; None until set (shown as metadata "readonly")
+    readonly = sa.Column(sa.Boolean)
 
 
 class VolumeMetadata(TimestampMixin, Base):
@@ -316,3 +318,43 @@ class VolumeTypeExtraSpec(Base):
                                nullable=False, index=True)
     key = sa.Column(sa.String(255), nullable=False)
     value = sa.Column(sa.String(255))
+
+
+class Transfer(TimestampMixin, Base):
+    """A volume offered to another project; the auth key is kept only as a
+    salted hash (backupd.api.handlers.transfers)."""
+    __tablename__ = 'transfers'
+    __table_args__ = (
+        sa.Index('transfers_volume_id_idx', 'volume_id'),
+        sa.Index('transfers_project_idx', 'source_project_id', 'deleted'),
+    )
+
+    id = sa.Column(sa.String(UUID_LEN), primary_key=True)
+    volume_id = sa.Column(sa.String(UUID_LEN), sa.ForeignKey('volumes.id'),
+                          nullable=False)
+    display_name = sa.Column(sa.String(255))
+    salt = sa.Column(sa.String(255), nullable=False)
+    crypt_hash = sa.Column(sa.String(255), nullable=False)
+    source_project_id = sa.Column(sa.String(255), nullable=False)
+    destination_project_id = sa.Column(sa.String(255))
+    accepted = sa.Column(sa.Boolean, default=False, nullable=False)
+    no_snapshots = sa.Column(sa.Boolean, default=False, nullable=False)
+
+
+class Message(TimestampMixin, Base):
+    """A user message: why an asynchronous request of a project failed
+    (GET /messages, backupd.messages)."""
+    __tablename__ = 'messages'
+    __table_args__ = (
+        sa.Index('messages_project_idx', 'project_id', 'deleted'),
+    )
+
+    id = sa.Column(sa.String(UUID_LEN), primary_key=True)
+    project_id = sa.Column(sa.String(255), nullable=False)
+    request_id = sa.Column(sa.String(255))
+    resource_type = sa.Column(sa.String(255))
+    resource_uuid = sa.Column(sa.String(UUID_LEN))
+    event_id = sa.Column(sa.String(255), nullable=False)
+    message_level = sa.Column(sa.String(255), nullable=False)
+    user_message = sa.Column(sa.String(1024), nullable=False)
+    expires_at = sa.Column(sa.DateTime)
