@@ -275,3 +275,22 @@ def test_volume_of_unknown_type_is_a_404(dep):
     resp = dep.request('POST', '/volumes', json={'volume': {
         'size': 1, 'volume_type': 'no-such-type'}})
     assert 'no-such-type' in error_of(resp, 404)
+
+
+def test_volume_type_keys_match_tempest(dep):
+    """Create answers without qos_specs_id, update also without the access
+    key; show and list carry both (Tempest's volume_types schemas)."""
+    types = tempest_schemas.volume_types()
+    resp = dep.request('POST', '/types', admin=True, json={'volume_type': {
+        'name': 'tempest-keys', 'extra_specs': {'k': 'v'}}})
+    _check(types, 'create', resp, 200)
+    type_id = resp.json()['volume_type']['id']
+    resp = dep.request('PUT', '/types/%s' % type_id, admin=True,
+                       json={'volume_type': {'description': 'd'}})
+    _check(types, 'update', resp, 200)
+    assert resp.json()['volume_type']['description'] == 'd'
+    _check(types, 'show',
+           dep.request('GET', '/types/%s' % type_id, admin=True), 200)
+    _check(types, 'list', dep.request('GET', '/types', admin=True), 200)
+    assert dep.request('DELETE', '/types/%s' % type_id,
+                       admin=True).status_code == 202

@@ -186,3 +186,33 @@ def backups(version):
             ['backup_service', 'backup_url'])),
         'import': _wrapped('backup', imported),
     }
+
+
+# --- volume types (volume_types.py) ------------------------------------------
+
+_EXTRA_SPECS = {'type': 'object', 'patternProperties': {'^.+$': STRING}}
+_TYPE_KEYS = {'extra_specs': _EXTRA_SPECS, 'name': STRING,
+              'is_public': BOOLEAN, 'description': STRING_OR_NULL,
+              'id': STRING, 'os-volume-type-access:is_public': BOOLEAN,
+              'qos_specs_id': STRING_OR_NULL}
+
+
+def _type_view(leave_out, required):
+    return _closed({k: v for k, v in _TYPE_KEYS.items()
+                    if k not in leave_out}, required)
+
+
+def volume_types():
+    shown = _type_view((), ['name', 'is_public', 'description', 'id'])
+    return {
+        'show': _wrapped('volume_type', shown),
+        'list': _closed({'volume_types': {'type': 'array', 'items': shown}},
+                        ['volume_types']),
+        # create and update: no qos_specs_id; update no access key either
+        'create': _wrapped('volume_type', _type_view(
+            ('qos_specs_id',), ['name', 'is_public', 'id', 'description',
+                                'os-volume-type-access:is_public'])),
+        'update': _wrapped('volume_type', _type_view(
+            ('qos_specs_id', 'os-volume-type-access:is_public'),
+            ['name', 'is_public', 'description', 'id'])),
+    }

@@ -3,7 +3,8 @@
 A type's view: ``id``, ``name``, ``description``, ``is_public``,
 ``os-volume-type-access:is_public``, ``qos_specs_id`` (always null: no QoS)
 and ``extra_specs`` (all of them for admins, the user-visible ones for
-others). ``/types/default`` is the default type. Non-admins see public
+others); as in Cinder, a create answers without ``qos_specs_id`` and an
+update without it and ``os-volume-type-access:is_public`` (VIEW_KEYS). ``/types/default`` is the default type. Non-admins see public
 types only; a private one is 404 for them, as in Cinder.
 """
 from backupd.api import common
@@ -49,7 +50,8 @@ def create(req):
         True if is_public is None else common.flag(
             {'is_public': is_public}, 'is_public', 'volume_type'),
         _strings(body.get('extra_specs') or {}))
-    return wsgi.json_response({'volume_type': _views(ctx, [row])[0]})
+    return wsgi.json_response(
+        {'volume_type': _views(ctx, [row], 'create')[0]})
 
 
 def update(req, type_id):
@@ -75,7 +77,8 @@ def update(req, type_id):
             reason='volume_type: give at least one of name, description, '
                    'is_public')
     row = types_db.update(ctx, row.id, values)
-    return wsgi.json_response({'volume_type': _views(ctx, [row])[0]})
+    return wsgi.json_response(
+        {'volume_type': _views(ctx, [row], 'update')[0]})
 
 
 def delete(req, type_id):
@@ -164,12 +167,29 @@ def _visible_specs(ctx, specs):
     return {k: v for k, v in specs.items() if k in USER_VISIBLE_SPECS}
 
 
-def _views(ctx, rows):
+# The keys of each call's answer (Tempest's volume_types schemas forbid
+# any other; tests/helpers/tempest_schemas.py).
+_SHOW_KEYS = ('id', 'name', 'description', 'is_public',
+              'os-volume-type-access:is_public', 'qos_specs_id',
+              'extra_specs')
+VIEW_KEYS = {
+    'show': _SHOW_KEYS,
+    'create': tuple(k for k in _SHOW_KEYS if k != 'qos_specs_id'),
+    'update': tuple(k for k in _SHOW_KEYS if k not in (
+        'qos_specs_id', 'os-volume-type-access:is_public')),
+}
+
+
+def _views(ctx, rows, call='show'):
     specs = types_db.specs_of(ctx, [row.id for row in rows])
-    return [{'id': row.id, 'name': row.name,
-             'description': row.description,
-             'is_public': row.is_public,
-             'os-volume-type-access:is_public': row.is_public,
-             'qos_specs_id': None,
-             'extra_specs': _visible_specs(ctx, specs[row.id])}
-            for row in rows]
+    keys = VIEW_KEYS[call]
+    views = []
+    for row in rows:
+        view = {'id': row.id, 'name': row.name,
+                'description': row.description,
+                'is_public': row.is_public,
+                'os-volume-type-access:is_public': row.is_public,
+                'qos_specs_id': None,
+                'extra_specs': _visible_specs(ctx, specs[row.id])}
+        views.append({k: view[k] for k in keys})
+    return views
