@@ -92,7 +92,8 @@ class Conflict(BackupdException):
 
 
 class NoValidHost(Conflict):
-    """No volume host has room for a new volume (see backupd.api.placement).
+    """No volume host has room for a new volume (see
+    backupd.api.volume_scheduling).
 
     409, not Cinder's 202 followed by a volume in ``error``: nothing is
     created, and the request can succeed unchanged once space is freed or a

@@ -58,6 +58,14 @@ def limits(context, project_id):
     return values
 
 
+def in_use(context, project_id):
+    """{resource: in use}: the project's counters; what its rows count for
+    a resource it has no counter of yet (its first create makes one)."""
+    used = quotas_db.counted(context, project_id).get(project_id, {})
+    used.update(quotas_db.usages(context, project_id))
+    return used
+
+
 @contextlib.contextmanager
 def charged(context, project_id, deltas):
     """A writer transaction that, at its end, counts ``deltas`` (resource

@@ -67,6 +67,12 @@ def initialized():
     return _TRANSPORT is not None
 
 
+def current_transport():
+    """This process's RPC transport (None before ``init``): clients cache
+    against it (backupd.api.rpc_clients)."""
+    return _TRANSPORT
+
+
 def cleanup():
     global _TRANSPORT, _NOTIFIER
     if _TRANSPORT is not None:

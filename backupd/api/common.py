@@ -22,7 +22,7 @@ from oslo_config import cfg
 import oslo_messaging as messaging
 
 from backupd.api import request_body
-from backupd.api import router
+from backupd.api import urls
 from backupd.api import wsgi
 from backupd.db import resources
 from backupd import exception
@@ -102,11 +102,6 @@ def project_filter(ctx, req):
     return ctx.project_id
 
 
-def owner_filter(ctx):
-    """Project a single-object lookup is limited to; None for admins."""
-    return None if ctx.is_admin else ctx.project_id
-
-
 def next_link(req, parts, rows, limit):
     """``[{"rel": "next", "href": ...}]`` when a page is full, else ``[]``.
 
@@ -119,7 +114,7 @@ def next_link(req, parts, rows, limit):
         return []
     query = [(k, v) for k, v in req.GET.items() if k != 'marker']
     query.append(('marker', rows[-1].id))
-    href = '%s?%s' % (router.url_for(req, *parts),
+    href = '%s?%s' % (urls.url_for(req, *parts),
                       urllib.parse.urlencode(query))
     return [{'rel': 'next', 'href': href}]
 

@@ -10,6 +10,7 @@ import webob.dec
 import webob.exc
 
 from backupd.api.handlers import backup_admin
+from backupd.api.handlers import backup_restore
 from backupd.api.handlers import availability_zones
 from backupd.api.handlers import backups
 from backupd.api.handlers import limits
@@ -24,6 +25,7 @@ from backupd.api.middleware import auth
 from backupd.api.middleware import faults
 from backupd.api.middleware import request_checks
 from backupd.api import microversions
+from backupd.api import urls
 from backupd.api import versions
 from backupd.api import wsgi
 from backupd import exception
@@ -38,7 +40,7 @@ ROUTES = {
     '/backups/{backup_id}': {'GET': backups.show, 'PUT': backups.update,
                              'DELETE': backups.delete},
     '/backups/{backup_id}/action': {'POST': backup_admin.action},
-    '/backups/{backup_id}/restore': {'POST': backups.restore},
+    '/backups/{backup_id}/restore': {'POST': backup_restore.restore},
     '/backups/{backup_id}/export_record': {
         'GET': backup_admin.export_record},
     '/volumes': {'GET': volumes.index, 'POST': volumes.create},
@@ -82,19 +84,6 @@ ROUTES = {
 # project id can be told apart from "/v3/<project_id>/...".
 COLLECTIONS = frozenset(path.strip('/').split('/')[0] for path in ROUTES)
 
-URL_PREFIX_KEY = 'backupd.url_prefix'
-
-
-def base_url(req):
-    from oslo_config import cfg
-    return (cfg.CONF.public_endpoint or req.application_url).rstrip('/')
-
-
-def url_for(req, *parts):
-    """Absolute link to a resource in the same API version and project form."""
-    return '/'.join([req.environ[URL_PREFIX_KEY]] + [str(p) for p in parts])
-
-
 def split_path(path):
     """(major, project_id or None, rest) of a request path; rest None = root."""
     segments = [s for s in path.split('/') if s]
@@ -119,10 +108,10 @@ class VersionDocuments:
     def __call__(self, req):
         if req.method == 'GET':
             if req.path_info in ('', '/'):
-                return versions.all_versions(base_url(req))
+                return versions.all_versions(urls.base_url(req))
             major, project, rest = split_path(req.path_info)
             if major is not None and project is None and rest is None:
-                return versions.one_version(base_url(req), major)
+                return versions.one_version(urls.base_url(req), major)
         return req.get_response(self.application)
 
 
@@ -154,8 +143,9 @@ class APIRouter:
             req.environ[wsgi.VERSION_KEY] = version
             self._check_project(req, url_project)
             request_checks.check_identity(wsgi.context_of(req))
-            req.environ[URL_PREFIX_KEY] = '/'.join(
-                p for p in (base_url(req), 'v%d' % major, url_project) if p)
+            req.environ[urls.URL_PREFIX_KEY] = '/'.join(
+                p for p in (urls.base_url(req), 'v%d' % major, url_project)
+                if p)
             resp = self._dispatch(req, rest)
         except Exception as e:
             resp = faults.error_response(e)

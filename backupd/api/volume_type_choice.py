@@ -4,7 +4,7 @@ The type named in the request (by name or id; 404 as in Cinder when there
 is none, or when a non-admin names a private type), else the source
 volume's type, else ``default_volume_type``. Its ``volume_backend_name``
 extra spec, if any, restricts placement to volume hosts reporting that
-backend (backupd.api.hosts.place_volume).
+backend (backupd.api.host_selection.place_volume).
 """
 import collections
 

@@ -11,6 +11,7 @@ import os
 
 from oslo_log import log as logging
 
+from backupd import binaries
 from backupd.cmd import api as api_cmd
 from backupd.cmd import backup as backup_cmd
 from backupd.cmd import common
@@ -30,9 +31,9 @@ EMBEDDED_DEFAULTS = {
 }
 
 
-@errors.operator_errors('backupd-all')
+@errors.operator_errors(binaries.ALL)
 def main():
-    conf = common.prepare('backupd-all', defaults=EMBEDDED_DEFAULTS,
+    conf = common.prepare(binaries.ALL, defaults=EMBEDDED_DEFAULTS,
                           default_transport_url='fake://')
     os.makedirs(conf.state_path, exist_ok=True)
     migration.upgrade(db.get_engine())

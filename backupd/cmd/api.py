@@ -3,6 +3,7 @@ import backupd.cmd  # noqa: F401  (monkey-patches first)
 
 from backupd.api import app
 from backupd.api import noauth_guard
+from backupd import binaries
 from backupd.cmd import common
 from backupd.cmd import errors
 from backupd import service
@@ -18,8 +19,8 @@ def build(conf):
                                conf.osapi_volume_listen_port)
 
 
-@errors.operator_errors('backupd-api')
+@errors.operator_errors(binaries.API)
 def main():
-    conf = common.prepare('backupd-api')
+    conf = common.prepare(binaries.API)
     common.require_database(conf)
     return common.launch([build(conf)], workers=conf.osapi_volume_workers)

@@ -1,6 +1,7 @@
 """backupd-backup: the backup manager as an RPC service."""
 import backupd.cmd  # noqa: F401  (monkey-patches first)
 
+from backupd import binaries
 from backupd.cmd import common
 from backupd.cmd import errors
 from backupd.manager.backup import manager
@@ -8,12 +9,12 @@ from backupd import service
 
 
 def build(conf):
-    return service.Service(conf, 'backupd-backup', conf.backup_topic,
+    return service.Service(conf, binaries.BACKUP, conf.backup_topic,
                            manager.BackupManager(conf, conf.host))
 
 
-@errors.operator_errors('backupd-backup')
+@errors.operator_errors(binaries.BACKUP)
 def main():
-    conf = common.prepare('backupd-backup')
+    conf = common.prepare(binaries.BACKUP)
     common.require_database(conf)
     return common.launch([build(conf)])

@@ -181,10 +181,10 @@ CATEGORY_OPT = cfg.SubCommandOpt('category', title='Commands',
                                       'backup verify, quota check|sync')
 
 
-@errors.operator_errors('backupd-manage')
+@errors.operator_errors(binaries.MANAGE)
 def main(argv=None):
     common.CONF.register_cli_opt(CATEGORY_OPT)
-    conf = common.prepare('backupd-manage', argv=argv, with_bus=False)
+    conf = common.prepare(binaries.MANAGE, argv=argv, with_bus=False)
     common.quiet_console(conf)
     category = conf.category
     if category.name != 'db':

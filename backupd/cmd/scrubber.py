@@ -19,6 +19,7 @@ import sys
 from oslo_config import cfg
 import prettytable
 
+from backupd import binaries
 from backupd.cmd import common
 from backupd.cmd import errors
 from backupd import context as backupd_context
@@ -51,10 +52,10 @@ CLI_OPTS = [
 ]
 
 
-@errors.operator_errors('backupd-scrubber')
+@errors.operator_errors(binaries.SCRUBBER)
 def main(argv=None):
     common.CONF.register_cli_opts(CLI_OPTS)
-    conf = common.prepare('backupd-scrubber', argv=argv,
+    conf = common.prepare(binaries.SCRUBBER, argv=argv,
                           default_transport_url='fake://')
     if conf.restore and (conf.daemon or conf.list_pending):
         return common.cfg_exit(

@@ -4,6 +4,7 @@ Options of a particular backup driver live in that driver's module.
 """
 from oslo_config import cfg
 
+from backupd import binaries
 from backupd.conf import driver_init
 
 OPTS = [
@@ -35,7 +36,7 @@ OPTS = [
                      'as they do when this is false. Turning it off removes '
                      'the kept bases at the next start of the backup '
                      'service.'),
-    cfg.StrOpt('backup_topic', default='backupd-backup',
+    cfg.StrOpt('backup_topic', default=binaries.BACKUP,
                help='RPC topic the backup services listen on.'),
 ] + driver_init.init_opts('backup')
 

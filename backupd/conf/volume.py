@@ -4,6 +4,7 @@ Options of a particular volume driver live in that driver's module.
 """
 from oslo_config import cfg
 
+from backupd import binaries
 from backupd.conf import driver_init
 
 OPTS = [
@@ -36,7 +37,7 @@ OPTS = [
                       'supported. Reported with the host\'s capacity. '
                       'Possible values: a number >= 1.0. Related: '
                       'reserved_percentage.'),
-    cfg.StrOpt('volume_topic', default='backupd-volume',
+    cfg.StrOpt('volume_topic', default=binaries.VOLUME,
                help='RPC topic the volume services listen on.'),
 ] + driver_init.init_opts('volume')
 

@@ -20,12 +20,11 @@ import string
 import urllib.parse
 import uuid
 
-# The router first: it imports every handler in an order without cycles.
-from backupd.api import router  # noqa: I100
 from backupd.api.handlers import backups as backup_handlers
 from backupd.api.handlers import snapshots as snapshot_handlers
 from backupd.api.handlers import volumes as volume_handlers
 from backupd.api import microversions
+from backupd.api import router
 from backupd.api.schemas import backups as backup_schemas
 from backupd.api.schemas import quotas as quota_schemas
 from backupd.api.schemas import snapshots as snapshot_schemas

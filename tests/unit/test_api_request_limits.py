@@ -178,7 +178,6 @@ def test_loopback_addresses(host, loopback):
 def test_body_integers_fit_an_integer_column(value, ok):
     """Sizes and quota limits: digits or numbers, at most 2**31 - 1 (an
     Integer column on MariaDB and PostgreSQL)."""
-    import backupd.api.router  # noqa: F401  (imports handlers first)
     from backupd.api import common
     from backupd import exception
     if ok:

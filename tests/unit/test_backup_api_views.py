@@ -7,8 +7,8 @@ import pytest
 import webob
 
 from backupd.api import microversions
-from backupd.api import router
 from backupd.api.schemas import backups as schemas
+from backupd.api import urls
 from backupd.api.views import backups as views
 from backupd.api import wsgi
 from backupd import exception
@@ -23,7 +23,7 @@ NOW = datetime.datetime(2026, 1, 2, 3, 4, 5)
 def _req(version):
     req = webob.Request.blank('/v3/p/backups')
     req.environ[wsgi.VERSION_KEY] = microversions.APIVersion(version)
-    req.environ[router.URL_PREFIX_KEY] = 'http://h/v3/p'
+    req.environ[urls.URL_PREFIX_KEY] = 'http://h/v3/p'
     return req
 
 

@@ -8,7 +8,7 @@ import webob
 
 from backupd.api import common
 from backupd.api import microversions
-from backupd.api import router
+from backupd.api import urls
 from backupd.api.views import snapshots as snapshot_views
 from backupd.api.views import volumes as volume_views
 from backupd.api import wsgi
@@ -32,7 +32,7 @@ def conf():
 def request(version='3.0', query=''):
     req = webob.Request.blank('/v3/demo/volumes' + query)
     req.environ[wsgi.VERSION_KEY] = microversions.APIVersion(version)
-    req.environ[router.URL_PREFIX_KEY] = 'http://api/v3/demo'
+    req.environ[urls.URL_PREFIX_KEY] = 'http://api/v3/demo'
     return req
 
 

@@ -6,11 +6,13 @@ status changes from the state table, long work cast to the backup service
 of the backup's host.
 """
 from backupd.api import common
-from backupd.api import hosts
-from backupd.api.handlers import backups
+from backupd.api import host_selection
+from backupd.api import lookups
+from backupd.api import rpc_clients
 from backupd.api.schemas import backups as schemas
 from backupd.api.views import backups as views
 from backupd.api import wsgi
+from backupd import binaries
 from backupd.db import api as db
 from backupd.db import backups as backup_db
 from backupd.db import metadata
@@ -26,6 +28,7 @@ from backupd.policies import backups as policy
 from backupd import quota
 
 B = states.Backup
+SERVICE = binaries.BACKUP
 
 
 def action(req, backup_id):
@@ -36,16 +39,16 @@ def action(req, backup_id):
 def _force_delete(ctx, backup_id, body):
     wsgi.validate(body, schemas.FORCE_DELETE)
     policies.authorize(ctx, policy.FORCE_DELETE)
-    row = backups.get_row(ctx, backup_id)
-    backups.check_deletable(row, B.FROM['force_delete'], force=True)
-    hosts.require_up(row.host, backups.SERVICE,
-                     'force-delete backup %s' % row.id)
+    row = lookups.backup(ctx, backup_id)
+    lookups.check_backup_deletable(row, B.FROM['force_delete'], force=True)
+    host_selection.require_up(row.host, SERVICE,
+                              'force-delete backup %s' % row.id)
     if not _cas_to_deleting(ctx, row):
-        backups.check_deletable(backups.get_row(ctx, backup_id),
-                                B.FROM['force_delete'], True)
-        raise backups.changed(row)
-    common.cast(lambda: backups.rpc().delete_backup(
-        ctx, row.host, row.id, force=True), backups.SERVICE)
+        lookups.check_backup_deletable(lookups.backup(ctx, backup_id),
+                                       B.FROM['force_delete'], True)
+        raise lookups.backup_changed(row)
+    common.cast(lambda: rpc_clients.backup().delete_backup(
+        ctx, row.host, row.id, force=True), SERVICE)
     return wsgi.empty_response(202)
 
 
@@ -72,7 +75,7 @@ def _reset_status(ctx, backup_id, body):
     wsgi.validate(body, schemas.RESET_STATUS)
     status = reset['status']
     policies.authorize(ctx, policy.RESET_STATUS)
-    row = backups.get_row(ctx, backup_id)
+    row = lookups.backup(ctx, backup_id)
     payload = {'backup_id': row.id, 'status': row.status,
                'new_status': status}
     notifications.notify(ctx, 'backup', 'reset_status', 'start', payload)
@@ -80,18 +83,18 @@ def _reset_status(ctx, backup_id, body):
         if not db.conditional_update(ctx, models.Backup, row.id,
                                      {'status': B.ERROR},
                                      {'status': B.FROM['reset_to_error']}):
-            raise backups.changed(row)
+            raise lookups.backup_changed(row)
     else:
         if row.status not in B.FROM['reset_to_available']:
             raise exception.InvalidState(
                 reason='Backup %s is \'%s\'; it cannot be reset to available '
                        'while its data is being deleted. Reset it to error, '
                        'or let the delete finish.' % (row.id, row.status))
-        hosts.require_up(row.host, backups.SERVICE,
-                         'verify backup %s' % row.id)
-        outcome = backups.call_service(
-            lambda: backups.rpc().reset_status(ctx, row.host, row.id,
-                                               status))
+        host_selection.require_up(row.host, SERVICE,
+                                  'verify backup %s' % row.id)
+        outcome = rpc_clients.call(
+            lambda: rpc_clients.backup().reset_status(ctx, row.host, row.id,
+                                                      status), 'backup')
         # The service's reason may be a sentence already: one period.
         why = (outcome.get('reason') or '').rstrip('.')
         if not outcome['ok'] and outcome.get('conflict'):
@@ -115,14 +118,15 @@ ACTIONS = {'os-force_delete': _force_delete,
 def export_record(req, backup_id):
     ctx = wsgi.context_of(req)
     policies.authorize(ctx, policy.EXPORT)
-    row = backups.get_row(ctx, backup_id)
+    row = lookups.backup(ctx, backup_id)
     if row.status != B.AVAILABLE:
         raise exception.InvalidState(
             reason='Backup %s is \'%s\'; only an \'available\' backup can be '
                    'exported.' % (row.id, row.status))
-    hosts.require_up(row.host, backups.SERVICE, 'export backup %s' % row.id)
-    exported = backups.call_service(
-        lambda: backups.rpc().export_record(ctx, row.host, row.id))
+    host_selection.require_up(row.host, SERVICE, 'export backup %s' % row.id)
+    exported = rpc_clients.call(
+        lambda: rpc_clients.backup().export_record(ctx, row.host, row.id),
+        'backup')
     return wsgi.json_response(views.record(exported))
 
 
@@ -156,10 +160,10 @@ def import_record(req):
                          record.get('metadata') or {})
         if values.get('parent_id'):
             backup_db.add_dependent(ctx, values['parent_id'], B.FROM['delete'])
-    row = backups.get_row(ctx, record['id'])
-    common.cast(lambda: backups.rpc().import_record(
+    row = lookups.backup(ctx, record['id'])
+    common.cast(lambda: rpc_clients.backup().import_record(
         ctx, host, row.id, names.record_driver(body['backup_service']),
-        record), backups.SERVICE)
+        record), SERVICE)
     return wsgi.json_response({'backup': views.summary(req, row)},
                               status=201)
 
@@ -168,9 +172,9 @@ def _import_host(existing):
     """The old row's host when its backup service is up, else any up one."""
     if existing is not None:
         try:
-            hosts.require_up(existing.host, backups.SERVICE, 'import')
+            host_selection.require_up(existing.host, SERVICE, 'import')
             return existing.host
         except exception.ServiceUnavailable:
             pass
-    return hosts.pick(backups.SERVICE, 'import backup %s' % existing.id
-                      if existing else 'import a backup record')
+    return host_selection.pick(SERVICE, 'import backup %s' % existing.id
+                               if existing else 'import a backup record')

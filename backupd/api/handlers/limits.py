@@ -1,7 +1,6 @@
 """GET /limits: the caller's absolute limits and what is used of them, as
 Cinder's limits view (no rate limits: ``rate`` is empty). From 3.39 an
 admin may ask for another project's with ``?project_id=``."""
-from backupd.api.handlers import quota_sets
 from backupd.api import wsgi
 from backupd import policies
 from backupd.policies import quotas as policy
@@ -28,7 +27,7 @@ def index(req):
         project_id = req.GET.get('project_id') or project_id
     policies.authorize(ctx, policy.USED_LIMITS, {'project_id': project_id})
     limits = quota.limits(ctx, project_id)
-    used = quota_sets.in_use(ctx, project_id)
+    used = quota.in_use(ctx, project_id)
     absolute = {key: limits[r] for key, r in MAX_KEYS.items()}
     absolute.update({key: used.get(r, 0) for key, r in USED_KEYS.items()})
     return wsgi.json_response({'limits': {'rate': [],

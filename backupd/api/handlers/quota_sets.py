@@ -20,7 +20,7 @@ def show(req, project_id):
     policies.authorize(ctx, policy.SHOW, {'project_id': project_id})
     limits = quota.limits(ctx, project_id)
     if wsgi.bool_param(req, 'usage'):
-        used = in_use(ctx, project_id)
+        used = quota.in_use(ctx, project_id)
         limits = {r: {'limit': limit, 'in_use': used.get(r, 0),
                       'reserved': 0} for r, limit in limits.items()}
     return wsgi.json_response({'quota_set': dict(limits, id=project_id)})
@@ -70,14 +70,6 @@ def class_update(req, class_name):
         {'quota_class_set': _class_limits(ctx, class_name)})
 
 
-def in_use(ctx, project_id):
-    """{resource: in use}: the project's counters; what its rows count for
-    a resource it has no counter of yet (its first create makes one)."""
-    used = quotas_db.counted(ctx, project_id).get(project_id, {})
-    used.update(quotas_db.usages(ctx, project_id))
-    return used
-
-
 def _class_limits(ctx, class_name):
     """A class's limits: the defaults with the class's own on top (for the
     default class the defaults already hold them)."""
@@ -102,7 +94,7 @@ def _limits_of(ctx, body, ignored, key):
 
 
 def _check_not_below_usage(ctx, project_id, values):
-    used = in_use(ctx, project_id)
+    used = quota.in_use(ctx, project_id)
     for resource, limit in sorted(values.items()):
         if 0 <= limit < used.get(resource, 0):
             raise exception.InvalidInput(

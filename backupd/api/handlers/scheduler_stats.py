@@ -1,12 +1,13 @@
 """GET /scheduler-stats/get_pools: the pools new volumes are placed on (admin).
 
-One pool per up, enabled volume host (backupd.api.hosts.volume_pools), named
-``host@backend#pool`` as volumes show their host. The capabilities are the
+One pool per up, enabled volume host
+(backupd.api.host_selection.volume_pools), named ``host@backend#pool`` as
+volumes show their host. The capabilities are the
 figures placement uses: the host's last capacity report, with the volumes
 created since counted in ``allocated_capacity_gb`` and taken off
 ``free_capacity_gb`` the way placement counts them.
 """
-from backupd.api import hosts
+from backupd.api import host_selection
 from backupd.api.views import volumes as volume_views
 from backupd.api import wsgi
 from backupd import exception
@@ -24,7 +25,7 @@ def get_pools(req):
     detail = wsgi.bool_param(req, 'detail')
     wanted = _filters(req)
     pools = [_pool(service, capacity, detail)
-             for service, capacity in hosts.volume_pools()]
+             for service, capacity in host_selection.volume_pools()]
     pools = [p for p in pools
              if all(p[k] == v for k, v in wanted.items())]
     return wsgi.json_response({'pools': pools})

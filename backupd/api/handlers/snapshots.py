@@ -5,38 +5,33 @@ there. Temporary snapshots a backup takes never show here.
 """
 import uuid
 
-from oslo_config import cfg
-
 from backupd.api import common
-from backupd.api import hosts
+from backupd.api import host_selection
+from backupd.api import lookups
+from backupd.api import rpc_clients
 from backupd.api import sort_keys
 from backupd.api.schemas import snapshots as schemas
 from backupd.api.views import snapshots as views
 from backupd.api import wsgi
+from backupd import binaries
 from backupd.db import api as db
 from backupd.db import metadata
 from backupd.db import models
 from backupd.db import quotas as quotas_db
-from backupd.db import resources
 from backupd.db import snapshots as snapshot_db
 from backupd import exception
 from backupd.manager import states
-from backupd.manager.volume import rpcapi as volume_rpcapi
 from backupd import policies
 from backupd.policies import snapshots as policy
 from backupd import quota
 
 V = states.Volume
 S = states.Snapshot
-SERVICE = hosts.VOLUME_BINARY
+SERVICE = binaries.VOLUME
 
 FILTERS = {'name': 'display_name', 'status': 'status',
            'volume_id': 'volume_id', 'metadata': 'metadata'}
 SORT_KEYS = sort_keys.SNAPSHOTS
-
-
-def rpc():
-    return volume_rpcapi.VolumeAPI(cfg.CONF)
 
 
 # --- reads -----------------------------------------------------------------
@@ -57,7 +52,7 @@ def _list(req, detailed):
 
 def show(req, snapshot_id):
     ctx = wsgi.context_of(req)
-    row = _get(ctx, snapshot_id, policy.GET)
+    row = lookups.snapshot(ctx, snapshot_id, policy.GET)
     return wsgi.json_response({'snapshot': _views(req, ctx, [row], True)[0]})
 
 
@@ -72,14 +67,6 @@ def _views(req, ctx, rows, detailed):
             for row in rows]
 
 
-def _get(ctx, snapshot_id, action):
-    row = resources.get(ctx, models.Snapshot, snapshot_id,
-                        project_id=common.owner_filter(ctx))
-    policies.authorize(ctx, action, {'project_id': row.project_id,
-                                     'user_id': row.user_id})
-    return row
-
-
 # --- create / update -------------------------------------------------------
 
 def create(req):
@@ -90,14 +77,13 @@ def create(req):
         raise exception.NotFound(
             message='snapshot/volume_id is null: no volume to snapshot; '
                     'give the id of one of your volumes.')
-    volume = resources.get(ctx, models.Volume, body['volume_id'],
-                           project_id=common.owner_filter(ctx))
+    volume = lookups.volume(ctx, body['volume_id'])
     force = common.flag(body, 'force', 'snapshot')
     allowed = V.FROM['snapshot_forced' if force else 'snapshot']
     if volume.status not in allowed:
         raise _volume_refused(volume, force)
-    hosts.require_up(volume.host, SERVICE,
-                     'snapshot volume %s' % volume.id)
+    host_selection.require_up(volume.host, SERVICE,
+                              'snapshot volume %s' % volume.id)
     with quota.charged(ctx, ctx.project_id, quotas_db.of_snapshot(
             volume.size, volume.volume_type)):
         row = snapshot_db.create(ctx, {
@@ -109,7 +95,8 @@ def create(req):
         if row is None:
             raise _volume_refused(db.get(ctx, models.Volume, volume.id),
                                   force)
-    common.cast(lambda: rpc().create_snapshot(ctx, volume.host, row.id),
+    common.cast(lambda: rpc_clients.volume().create_snapshot(
+                    ctx, volume.host, row.id),
                 SERVICE,
                 undo=lambda: snapshot_db.destroy(ctx, row.id, (S.CREATING,)))
     return wsgi.json_response({'snapshot': views.summary_or_created(
@@ -131,12 +118,12 @@ def _volume_refused(volume, force):
 def update(req, snapshot_id):
     ctx = wsgi.context_of(req)
     body = wsgi.extract_json(req, schemas.UPDATE)['snapshot']
-    row = _get(ctx, snapshot_id, policy.UPDATE)
+    row = lookups.snapshot(ctx, snapshot_id, policy.UPDATE)
     values = common.display_fields(body)
     if values:
         db.update(ctx, models.Snapshot, row.id, values)
     # Cinder answers an update without the extension keys show adds.
-    row = _get(ctx, snapshot_id, policy.GET)
+    row = lookups.snapshot(ctx, snapshot_id, policy.GET)
     return wsgi.json_response({'snapshot': _views(req, ctx, [row], False)[0]})
 
 
@@ -144,14 +131,14 @@ def update(req, snapshot_id):
 
 def delete(req, snapshot_id):
     ctx = wsgi.context_of(req)
-    row = _get(ctx, snapshot_id, policy.DELETE)
+    row = lookups.snapshot(ctx, snapshot_id, policy.DELETE)
     _delete(ctx, row, 'delete')
     return wsgi.empty_response(202)
 
 
 def _delete(ctx, row, transition):
     host = db.get(ctx, models.Volume, row.volume_id).host
-    hosts.require_up(host, SERVICE, 'delete snapshot %s' % row.id)
+    host_selection.require_up(host, SERVICE, 'delete snapshot %s' % row.id)
     if not db.conditional_update(ctx, models.Snapshot, row.id,
                                  {'status': S.DELETING},
                                  {'status': S.FROM[transition]}):
@@ -162,7 +149,8 @@ def _delete(ctx, row, transition):
                        row.id, current, ', '.join(S.FROM[transition]),
                        '' if transition == 'force_delete' else
                        '; an admin can use os-force_delete'))
-    common.cast(lambda: rpc().delete_snapshot(ctx, host, row.id), SERVICE,
+    common.cast(lambda: rpc_clients.volume().delete_snapshot(
+                    ctx, host, row.id), SERVICE,
                 undo=lambda: db.conditional_update(
                     ctx, models.Snapshot, row.id, {'status': row.status},
                     {'status': S.DELETING}))
@@ -177,7 +165,7 @@ def action(req, snapshot_id):
 
 def _reset_status(req, ctx, snapshot_id):
     body = wsgi.extract_json(req, schemas.RESET_STATUS)['os-reset_status']
-    row = _get(ctx, snapshot_id, policy.RESET_STATUS)
+    row = lookups.snapshot(ctx, snapshot_id, policy.RESET_STATUS)
     status = body.get('status')
     if status not in S.RESET_TARGETS:
         raise exception.InvalidInput(
@@ -192,7 +180,7 @@ def _reset_status(req, ctx, snapshot_id):
 
 def _force_delete(req, ctx, snapshot_id):
     wsgi.extract_json(req, schemas.FORCE_DELETE)
-    row = _get(ctx, snapshot_id, policy.FORCE_DELETE)
+    row = lookups.snapshot(ctx, snapshot_id, policy.FORCE_DELETE)
     _delete(ctx, row, 'force_delete')
 
 

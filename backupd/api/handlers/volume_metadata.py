@@ -4,7 +4,7 @@ POST merges keys, PUT on the collection replaces them all, PUT/GET/DELETE
 on a key work on that key (Cinder's API; ``openstack volume set/unset
 --property`` and ``cinder metadata`` use it).
 """
-from backupd.api.handlers import volumes
+from backupd.api import lookups
 from backupd.api.schemas import volumes as schemas
 from backupd.api import wsgi
 from backupd.db import metadata
@@ -19,14 +19,14 @@ def _all(ctx, volume_id):
 
 def index(req, volume_id):
     ctx = wsgi.context_of(req)
-    row = volumes.get_row(ctx, volume_id, policy.GET_METADATA)
+    row = lookups.volume(ctx, volume_id, policy.GET_METADATA)
     return wsgi.json_response({'metadata': _all(ctx, row.id)})
 
 
 def create(req, volume_id):
     ctx = wsgi.context_of(req)
     body = wsgi.extract_json(req, schemas.METADATA)['metadata']
-    row = volumes.get_row(ctx, volume_id, policy.CREATE_METADATA)
+    row = lookups.volume(ctx, volume_id, policy.CREATE_METADATA)
     metadata.merge(ctx, models.Volume, row.id, body)
     return wsgi.json_response({'metadata': _all(ctx, row.id)})
 
@@ -34,14 +34,14 @@ def create(req, volume_id):
 def replace(req, volume_id):
     ctx = wsgi.context_of(req)
     body = wsgi.extract_json(req, schemas.METADATA)['metadata']
-    row = volumes.get_row(ctx, volume_id, policy.UPDATE_METADATA)
+    row = lookups.volume(ctx, volume_id, policy.UPDATE_METADATA)
     metadata.replace(ctx, models.Volume, row.id, body)
     return wsgi.json_response({'metadata': _all(ctx, row.id)})
 
 
 def show(req, volume_id, key):
     ctx = wsgi.context_of(req)
-    row = volumes.get_row(ctx, volume_id, policy.GET_METADATA)
+    row = lookups.volume(ctx, volume_id, policy.GET_METADATA)
     values = _all(ctx, row.id)
     if key not in values:
         raise _missing(row.id, key)
@@ -55,14 +55,14 @@ def update(req, volume_id, key):
         raise exception.InvalidInput(
             reason='the body must set exactly the key of the URL (%s), '
                    'e.g. {"meta": {"%s": "value"}}' % (key, key))
-    row = volumes.get_row(ctx, volume_id, policy.UPDATE_METADATA)
+    row = lookups.volume(ctx, volume_id, policy.UPDATE_METADATA)
     metadata.merge(ctx, models.Volume, row.id, body)
     return wsgi.json_response({'meta': body})
 
 
 def delete(req, volume_id, key):
     ctx = wsgi.context_of(req)
-    row = volumes.get_row(ctx, volume_id, policy.DELETE_METADATA)
+    row = lookups.volume(ctx, volume_id, policy.DELETE_METADATA)
     if not metadata.delete_key(ctx, models.Volume, row.id, key):
         raise _missing(row.id, key)
     return wsgi.empty_response(200)

@@ -12,28 +12,29 @@ import uuid
 from oslo_config import cfg
 
 from backupd.api import common
-from backupd.api import hosts
+from backupd.api import host_selection
+from backupd.api import lookups
+from backupd.api import rpc_clients
 from backupd.api import sort_keys
 from backupd.api import volume_type_choice
 from backupd.api.schemas import volumes as schemas
 from backupd.api.views import volumes as views
 from backupd.api import wsgi
+from backupd import binaries
 from backupd.db import api as db
 from backupd.db import metadata
 from backupd.db import models
 from backupd.db import quotas as quotas_db
-from backupd.db import resources
 from backupd.db import volumes as volume_db
 from backupd import exception
 from backupd.manager import states
-from backupd.manager.volume import rpcapi as volume_rpcapi
 from backupd import policies
 from backupd.policies import volumes as policy
 from backupd import quota
 
 V = states.Volume
 S = states.Snapshot
-SERVICE = hosts.VOLUME_BINARY
+SERVICE = binaries.VOLUME
 
 FILTERS = {'name': 'display_name', 'status': 'status',
            'metadata': 'metadata', 'availability_zone': 'availability_zone',
@@ -57,10 +58,6 @@ _UNSUPPORTED_SOURCES = {
 
 # What a new volume copies: a snapshot or a volume, where it lives.
 Source = collections.namedtuple('Source', 'kind id host zone size type_id')
-
-
-def rpc():
-    return volume_rpcapi.VolumeAPI(cfg.CONF)
 
 
 # --- reads -----------------------------------------------------------------
@@ -87,7 +84,7 @@ def _list_items(req, ctx, rows, detailed):
 
 def show(req, volume_id):
     ctx = wsgi.context_of(req)
-    row = get_row(ctx, volume_id, policy.GET)
+    row = lookups.volume(ctx, volume_id, policy.GET)
     return wsgi.json_response({'volume': _details(req, ctx, [row])[0]})
 
 
@@ -109,15 +106,6 @@ def _extensions(ctx, row):
             if common.allowed(ctx, rule, target)}
 
 
-def get_row(ctx, volume_id, action):
-    """The caller's visible volume, authorized for ``action``."""
-    row = resources.get(ctx, models.Volume, volume_id,
-                        project_id=common.owner_filter(ctx))
-    policies.authorize(ctx, action, {'project_id': row.project_id,
-                                     'user_id': row.user_id})
-    return row
-
-
 # --- create ----------------------------------------------------------------
 
 def create(req):
@@ -134,12 +122,12 @@ def create(req):
         host, zone = source.host, source.zone
         what = 'create a volume from %s %s' % (source.kind, source.id)
         volume_type_choice.require_backend(
-            vtype, hosts.require_up(host, SERVICE, what), what)
+            vtype, host_selection.require_up(host, SERVICE, what), what)
     else:
         zone = (body.get('availability_zone')
                 or cfg.CONF.storage_availability_zone)
-        host = hosts.place_volume(size, 'create a volume', zone,
-                                  backend=vtype.backend)
+        host = host_selection.place_volume(size, 'create a volume', zone,
+                                           backend=vtype.backend)
     with quota.charged(ctx, ctx.project_id,
                        quotas_db.of_volume(size, vtype.name)):
         row = volume_db.create(ctx, {
@@ -153,7 +141,8 @@ def create(req):
             'multiattach': common.flag(body, 'multiattach', 'volume'),
             **common.display_fields(body),
         }, body.get('metadata'))
-    common.cast(lambda: rpc().create_volume(ctx, host, row.id), SERVICE,
+    common.cast(lambda: rpc_clients.volume().create_volume(
+                    ctx, host, row.id), SERVICE,
                 undo=lambda: volume_db.destroy(ctx, row.id, (V.CREATING,)))
     return wsgi.json_response(
         {'volume': views.created(req, row, body.get('metadata') or {}, [],
@@ -173,26 +162,23 @@ def _refuse_unsupported_sources(body):
 
 def _source_of(ctx, body):
     """The snapshot or volume the new volume copies, checked; or None."""
-    owner = common.owner_filter(ctx)
     if body.get('snapshot_id') and body.get('source_volid'):
         raise exception.InvalidInput(
             reason='give either volume/snapshot_id or volume/source_volid, '
                    'not both')
     if body.get('snapshot_id'):
-        snap = resources.get(ctx, models.Snapshot, body['snapshot_id'],
-                             project_id=owner)
+        snap = lookups.snapshot(ctx, body['snapshot_id'])
         if snap.status != S.AVAILABLE:
             raise exception.InvalidState(
                 reason='Snapshot %s is \'%s\'; a volume can be created only '
                        'from an \'available\' snapshot.' % (snap.id,
-                                                             snap.status))
+                                                            snap.status))
         volume = db.get(ctx, models.Volume, snap.volume_id)
         return Source('snapshot', snap.id, volume.host,
                       volume.availability_zone, snap.volume_size,
                       volume.volume_type_id)
     if body.get('source_volid'):
-        volume = resources.get(ctx, models.Volume, body['source_volid'],
-                               project_id=owner)
+        volume = lookups.volume(ctx, body['source_volid'])
         if volume.status not in (V.AVAILABLE, V.IN_USE):
             raise exception.InvalidState(
                 reason='Volume %s is \'%s\'; a volume can be cloned only '
@@ -224,7 +210,7 @@ def _create_size(body, source):
 def update(req, volume_id):
     ctx = wsgi.context_of(req)
     body = wsgi.extract_json(req, schemas.UPDATE)['volume']
-    row = get_row(ctx, volume_id, policy.UPDATE)
+    row = lookups.volume(ctx, volume_id, policy.UPDATE)
     values = common.display_fields(body)
     with db.writer.using(ctx):
         if values:
@@ -232,7 +218,7 @@ def update(req, volume_id):
         if 'metadata' in body:
             metadata.replace(ctx, models.Volume, row.id, body['metadata'])
     # Cinder answers an update with the create view: no os-vol-* keys.
-    row = get_row(ctx, volume_id, policy.GET)
+    row = lookups.volume(ctx, volume_id, policy.GET)
     return wsgi.json_response({'volume': views.created(
         req, row, metadata.of(ctx, models.Volume, [row.id])[row.id],
         volume_db.attachments_of(ctx, [row.id])[row.id], ctx.is_admin)})
@@ -244,7 +230,7 @@ def delete(req, volume_id):
     ctx = wsgi.context_of(req)
     force = wsgi.bool_param(req, 'force')
     cascade = wsgi.bool_param(req, 'cascade')
-    row = get_row(ctx, volume_id, policy.DELETE)
+    row = lookups.volume(ctx, volume_id, policy.DELETE)
     if force:
         policies.authorize(ctx, policy.FORCE_DELETE)
     _delete(ctx, row, 'force_delete' if force else 'delete', cascade)
@@ -252,15 +238,15 @@ def delete(req, volume_id):
 
 
 def _delete(ctx, row, transition, cascade):
-    hosts.require_up(row.host, SERVICE, 'delete volume %s' % row.id)
+    host_selection.require_up(row.host, SERVICE, 'delete volume %s' % row.id)
     snapshot_change = ((S.DELETING, S.FROM['cascade_delete'])
                        if cascade else None)
     if not volume_db.begin_delete(ctx, row.id,
                                   (V.DELETING, V.FROM[transition]),
                                   snapshot_change):
         raise _refused(ctx, row.id, 'deleted', transition)
-    common.cast(lambda: rpc().delete_volume(ctx, row.host, row.id,
-                                            cascade=cascade),
+    common.cast(lambda: rpc_clients.volume().delete_volume(
+                    ctx, row.host, row.id, cascade=cascade),
                 SERVICE, undo=lambda: _undo_delete(ctx, row, cascade))
 
 
@@ -301,7 +287,7 @@ def action(req, volume_id):
 
 def _attach(req, ctx, volume_id):
     body = wsgi.extract_json(req, schemas.ATTACH)['os-attach']
-    row = get_row(ctx, volume_id, policy.ATTACH)
+    row = lookups.volume(ctx, volume_id, policy.ATTACH)
     attachment = volume_db.attach(ctx, row.id, (V.IN_USE, V.FROM['attach']), {
         'id': str(uuid.uuid4()),
         'instance_uuid': body.get('instance_uuid'),
@@ -312,7 +298,7 @@ def _attach(req, ctx, volume_id):
     })
     if attachment is None:
         raise _refused(ctx, row.id, 'attached', 'attach')
-    common.cast(lambda: rpc().attach_volume(
+    common.cast(lambda: rpc_clients.volume().attach_volume(
                     ctx, row.host, row.id, attachment.id,
                     body.get('connector') or {}),
                 SERVICE, undo=lambda: volume_db.detach(
@@ -321,7 +307,7 @@ def _attach(req, ctx, volume_id):
 
 def _detach(req, ctx, volume_id):
     body = wsgi.extract_json(req, schemas.DETACH)['os-detach'] or {}
-    row = get_row(ctx, volume_id, policy.DETACH)
+    row = lookups.volume(ctx, volume_id, policy.DETACH)
     attachment_id = body.get('attachment_id')
     if attachment_id is not None and attachment_id not in [
             a.id for a in volume_db.attachments_of(ctx, [row.id])[row.id]]:
@@ -331,17 +317,17 @@ def _detach(req, ctx, volume_id):
     if not volume_db.detach(ctx, row.id, (V.AVAILABLE, V.FROM['detach']),
                             attachment_id):
         raise _refused(ctx, row.id, 'detached', 'detach')
-    common.cast(lambda: rpc().detach_volume(ctx, row.host, row.id,
-                                            attachment_id), SERVICE)
+    common.cast(lambda: rpc_clients.volume().detach_volume(
+                    ctx, row.host, row.id, attachment_id), SERVICE)
 
 
 def _extend(req, ctx, volume_id):
     body = wsgi.extract_json(req, schemas.EXTEND)['os-extend']
-    row = get_row(ctx, volume_id, policy.EXTEND)
+    row = lookups.volume(ctx, volume_id, policy.EXTEND)
     new_size = common.size_gb(
         body['new_size'], 'os-extend/new_size (volume %s is %d GiB)'
         % (row.id, row.size), minimum=row.size + 1)
-    hosts.require_up(row.host, SERVICE, 'extend volume %s' % row.id)
+    host_selection.require_up(row.host, SERVICE, 'extend volume %s' % row.id)
     quota.check_volume_size(ctx, row.project_id, new_size)
     grown = quotas_db.of_extend(row.size, new_size, row.volume_type)
     with quota.charged(ctx, row.project_id, grown):
@@ -350,7 +336,8 @@ def _extend(req, ctx, volume_id):
                                      {'status': V.FROM['extend'],
                                       'size': row.size}):
             raise _refused(ctx, row.id, 'extended', 'extend')
-    common.cast(lambda: rpc().extend_volume(ctx, row.host, row.id, new_size),
+    common.cast(lambda: rpc_clients.volume().extend_volume(
+                    ctx, row.host, row.id, new_size),
                 SERVICE, undo=lambda: _undo_extend(ctx, row, grown))
 
 
@@ -364,7 +351,7 @@ def _undo_extend(ctx, row, grown):
 
 def _reset_status(req, ctx, volume_id):
     body = wsgi.extract_json(req, schemas.RESET_STATUS)['os-reset_status']
-    row = get_row(ctx, volume_id, policy.RESET_STATUS)
+    row = lookups.volume(ctx, volume_id, policy.RESET_STATUS)
     if not body.get('status') and not body.get('attach_status'):
         raise exception.InvalidInput(
             reason='os-reset_status needs "status" (one of %s) and/or '
@@ -390,7 +377,7 @@ def _reset_status(req, ctx, volume_id):
 
 def _force_delete(req, ctx, volume_id):
     wsgi.extract_json(req, schemas.FORCE_DELETE)
-    row = get_row(ctx, volume_id, policy.ADMIN_FORCE_DELETE)
+    row = lookups.volume(ctx, volume_id, policy.ADMIN_FORCE_DELETE)
     _delete(ctx, row, 'force_delete', cascade=False)
 
 

@@ -1,19 +1,14 @@
 """Backup bodies with exactly Cinder's keys for each call and microversion
 (../shared/docs/api-compat.md): strict clients reject extra keys."""
-from backupd.api import router
+from backupd.api import urls
 from backupd.api import wsgi
 from backupd import names
-
-
-def links(req, backup_id):
-    href = router.url_for(req, 'backups', backup_id)
-    return [{'rel': 'self', 'href': href}, {'rel': 'bookmark', 'href': href}]
 
 
 def summary(req, row):
     """Create, import, update and list (non-detail) responses."""
     return {'id': row.id, 'name': row.display_name,
-            'links': links(req, row.id)}
+            'links': urls.links(req, 'backups', row.id)}
 
 
 def detail(req, row, metadata=None, show_owner=False, has_dependents=None):
@@ -28,7 +23,7 @@ def detail(req, row, metadata=None, show_owner=False, has_dependents=None):
         'size': row.size or 0,
         'object_count': row.object_count or 0,
         'fail_reason': row.fail_reason,
-        'links': links(req, row.id),
+        'links': urls.links(req, 'backups', row.id),
         'created_at': row.created_at,
         'updated_at': row.updated_at,
         'name': row.display_name,

@@ -4,7 +4,6 @@ Create: the base keys; show/detail add ``os-extended-snapshot-attributes:*``
 as policy allows. 3.14 adds ``group_snapshot_id``, 3.41 ``user_id``.
 """
 from backupd.api import wsgi
-from backupd.api.views import volumes as volume_views
 
 MICROVERSION_KEYS = (
     ('3.14', 'group_snapshot_id'),
@@ -40,5 +39,3 @@ def detail(req, snap, metadata, extended):
         body['os-extended-snapshot-attributes:project_id'] = snap.project_id
     return body
 
-
-links = volume_views.links

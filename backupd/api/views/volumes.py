@@ -9,7 +9,7 @@ import uuid
 
 from oslo_config import cfg
 
-from backupd.api import router
+from backupd.api import urls
 from backupd.api import wsgi
 
 # Which version added which key to a volume (admin-only ones marked).
@@ -22,11 +22,6 @@ MICROVERSION_KEYS = (
     ('3.63', 'volume_type_id', False),
     ('3.64', 'encryption_key_id', False),
 )
-
-
-def links(req, collection, object_id):
-    href = router.url_for(req, collection, object_id)
-    return [{'rel': 'self', 'href': href}, {'rel': 'bookmark', 'href': href}]
 
 
 def backend_host(host):
@@ -47,7 +42,7 @@ def service_uuid(host):
 
 def summary(req, volume):
     return {'id': volume.id, 'name': volume.display_name,
-            'links': links(req, 'volumes', volume.id)}
+            'links': urls.links(req, 'volumes', volume.id)}
 
 
 def _attachment(attachment, is_admin):
@@ -90,7 +85,7 @@ def created(req, volume, metadata, attachments, is_admin):
         'snapshot_id': volume.snapshot_id,
         'source_volid': volume.source_volid,
         'metadata': dict(metadata),
-        'links': links(req, 'volumes', volume.id),
+        'links': urls.links(req, 'volumes', volume.id),
         'user_id': volume.user_id,
         'bootable': str(bool(volume.bootable)).lower(),
         'encrypted': False,

@@ -11,7 +11,9 @@ import os
 
 from oslo_concurrency import lockutils
 
-NAME = 'backupd-scrubber'
+from backupd import binaries
+
+NAME = binaries.SCRUBBER
 
 
 class ScrubberRunning(Exception):

@@ -4,14 +4,14 @@ A service gets work only when it is up (servicegroup: recent heartbeat
 and ready) and enabled; otherwise the API answers 503 naming the host and
 the reason, so the user knows what to start or fix. A new volume goes to
 the volume host with the most room (``place_volume``, see
-backupd.api.placement); other work goes to any usable host (``pick``) or to
-the host that holds the data (``require_up``).
+backupd.api.volume_scheduling); other work goes to any usable host
+(``pick``) or to the host that holds the data (``require_up``).
 """
 import random
 
 from oslo_config import cfg
 
-from backupd.api import placement
+from backupd.api import volume_scheduling
 from backupd import binaries
 from backupd import context as backupd_context
 from backupd.db import api as db
@@ -19,9 +19,6 @@ from backupd.db import capacity as capacity_db
 from backupd import exception
 from backupd.manager import states
 from backupd import servicegroup
-
-VOLUME_BINARY = binaries.VOLUME
-
 
 def _why_unusable(service):
     reason = servicegroup.why_down(service, cfg.CONF)
@@ -59,15 +56,17 @@ def place_volume(size, purpose, zone=None, host=None, backend=None,
     """Host for a new volume of ``size`` GiB: of the up, enabled volume
     services (in ``zone``; only ``host`` if given; only those reporting
     ``backend`` as their volume_backend_name if given), the one with the
-    most room (backupd.api.placement). 409 when none has room; ``wording``
-    goes to placement.choose (scope, fixes) for the error."""
-    usable = _usable(VOLUME_BINARY, purpose, zone, host)
+    most room (backupd.api.volume_scheduling). 409 when none has room;
+    ``wording`` goes to volume_scheduling.choose (scope, fixes) for the
+    error."""
+    usable = _usable(binaries.VOLUME, purpose, zone, host)
     where = ' in availability zone %s' % zone if zone else ''
     if backend:
         usable = _of_backend(usable, backend, purpose, where)
         where += ' of backend %s' % backend
-    return placement.choose([capacity for _, capacity in _capacities(usable)],
-                            size, purpose, where, **wording)
+    return volume_scheduling.choose(
+        [capacity for _, capacity in _capacities(usable)], size, purpose,
+        where, **wording)
 
 
 def _of_backend(services, backend, purpose, where):
@@ -91,17 +90,18 @@ def volume_zones():
     """{zone: True if one of its volume services is up and enabled}."""
     zones = {}
     for service in db.service_get_all(backupd_context.get_admin_context(),
-                                      {'binary': VOLUME_BINARY}):
+                                      {'binary': binaries.VOLUME}):
         zone = service.availability_zone or cfg.CONF.storage_availability_zone
         zones[zone] = zones.get(zone, False) or _why_unusable(service) is None
     return zones
 
 
 def volume_pools():
-    """(service row, placement.HostCapacity) of every up, enabled volume
-    service: what placement chooses from, as GET scheduler-stats shows it."""
+    """(service row, volume_scheduling.HostCapacity) of every up, enabled
+    volume service: what placement chooses from, as GET scheduler-stats
+    shows it."""
     rows = db.service_get_all(backupd_context.get_admin_context(),
-                              {'binary': VOLUME_BINARY})
+                              {'binary': binaries.VOLUME})
     return _capacities([s for s in rows if _why_unusable(s) is None])
 
 
@@ -110,7 +110,7 @@ def _capacities(services):
     since its last report (backupd.db.capacity.pending_gb)."""
     pending = capacity_db.pending_gb(backupd_context.get_admin_context(),
                                      services, (states.Volume.CREATING,))
-    return [(s, placement.of_service(s, pending.get(s.host, 0)))
+    return [(s, volume_scheduling.of_service(s, pending.get(s.host, 0)))
             for s in services]
 
 

@@ -1,14 +1,14 @@
 """The pure placement function: capacity filter and weigher
-(backupd.api.placement), with Cinder's rules for reserve and thin
+(backupd.api.volume_scheduling), with Cinder's rules for reserve and thin
 over-subscription and backupd's rules for pending and unreported hosts."""
 import random
 
 import pytest
 
-from backupd.api import placement
+from backupd.api import volume_scheduling
 from backupd import exception
 
-H = placement.HostCapacity
+H = volume_scheduling.HostCapacity
 
 
 def thick(host, total, free, **kw):
@@ -23,24 +23,24 @@ def thin(host, total, free, provisioned=0.0, ratio=20.0, **kw):
 def test_the_host_with_the_most_free_space_wins():
     hosts = [thick('a', 100, 10), thick('b', 100, 30), thick('c', 100, 20)]
     for seed in range(20):
-        assert placement.choose(hosts, 5, rng=random.Random(seed)) == 'b'
+        assert volume_scheduling.choose(hosts, 5, rng=random.Random(seed)) == 'b'
 
 
 def test_hosts_without_room_are_left_out_even_with_most_free():
     # b has the most free space but its reserve (50% of 100) leaves 10
     hosts = [thick('a', 100, 20), thick('b', 100, 60, reserved_percentage=50)]
-    assert placement.choose(hosts, 15) == 'a'
+    assert volume_scheduling.choose(hosts, 15) == 'a'
 
 
 def test_exact_fit_counts_as_room():
-    assert placement.choose([thick('a', 10, 10)], 10) == 'a'
-    assert placement.choose(
+    assert volume_scheduling.choose([thick('a', 10, 10)], 10) == 'a'
+    assert volume_scheduling.choose(
         [thick('a', 10, 10, reserved_percentage=10)], 9) == 'a'
 
 
 def test_ties_are_broken_at_random():
     hosts = [thick('a', 100, 50), thick('b', 100, 50), thick('c', 100, 1)]
-    chosen = {placement.choose(hosts, 1, rng=random.Random(seed))
+    chosen = {volume_scheduling.choose(hosts, 1, rng=random.Random(seed))
               for seed in range(40)}
     assert chosen == {'a', 'b'}
 
@@ -72,8 +72,8 @@ def test_pending_volumes_count_as_used_and_provisioned():
     # a reported 100 free, but 95 GiB were placed there since its report
     a = thin('a', 100, 100, provisioned=0, ratio=20.0, pending_gb=95)
     b = thin('b', 100, 40)
-    assert placement.choose([a, b], 10) == 'b'
-    assert placement.choose([a], 5) == 'a'
+    assert volume_scheduling.choose([a, b], 10) == 'b'
+    assert volume_scheduling.choose([a], 5) == 'a'
     assert 'counting 95 GiB of volumes created since its last capacity ' \
            'report' in a.why_no_room(10)
     ratio_bound = thin('c', 100, 100, provisioned=50, ratio=1.0,
@@ -86,16 +86,16 @@ def test_pending_volumes_count_as_used_and_provisioned():
 def test_unreported_hosts_come_after_every_reported_host_with_room():
     hosts = [H('new'), thick('a', 100, 1)]
     for seed in range(20):
-        assert placement.choose(hosts, 1, rng=random.Random(seed)) == 'a'
-    assert placement.choose(hosts, 2) == 'new'
-    assert placement.choose([H('new')], 1000) == 'new'
+        assert volume_scheduling.choose(hosts, 1, rng=random.Random(seed)) == 'a'
+    assert volume_scheduling.choose(hosts, 2) == 'new'
+    assert volume_scheduling.choose([H('new')], 1000) == 'new'
 
 
 def test_no_room_is_a_409_naming_size_best_host_free_space_and_fixes():
     hosts = [thick('a', 100, 10), thick('b', 100, 30.456,
                                         reserved_percentage=10)]
     with pytest.raises(exception.NoValidHost) as caught:
-        placement.choose(hosts, 50, where=' in availability zone nova')
+        volume_scheduling.choose(hosts, 50, where=' in availability zone nova')
     error = caught.value
     assert error.code == 409 and error.error_name == 'conflictingRequest'
     assert error.msg == (
@@ -109,7 +109,7 @@ def test_no_room_is_a_409_naming_size_best_host_free_space_and_fixes():
 
 def test_ratio_refusal_suggests_raising_the_ratio():
     with pytest.raises(exception.NoValidHost) as caught:
-        placement.choose([thin('a', 10, 10, provisioned=9, ratio=1.0)], 2)
+        volume_scheduling.choose([thin('a', 10, 10, provisioned=9, ratio=1.0)], 2)
     assert 'raise max_over_subscription_ratio on a' in caught.value.msg
     assert 'max_over_subscription_ratio 1.0 x (total 10 GiB - 0% reserved)' \
         in caught.value.msg
@@ -117,7 +117,7 @@ def test_ratio_refusal_suggests_raising_the_ratio():
 
 def test_no_host_at_all_still_explains():
     with pytest.raises(exception.NoValidHost) as caught:
-        placement.choose([], 1)
+        volume_scheduling.choose([], 1)
     assert caught.value.msg.startswith(
         'Cannot create a volume of 1 GiB: no volume host has room for it. '
         'To create it,')
@@ -132,16 +132,16 @@ def test_of_service_reads_a_services_row():
         thin_provisioning = True
         reserved_percentage = 5
         max_over_subscription_ratio = 2.5
-    cap = placement.of_service(Row, pending_gb=3)
+    cap = volume_scheduling.of_service(Row, pending_gb=3)
     assert cap == H('h', 10.0, 4.0, 0.0, True, 5, 2.5, 3.0)
-    assert placement.of_service(type('R', (Row,), {
+    assert volume_scheduling.of_service(type('R', (Row,), {
         'total_capacity_gb': None, 'free_capacity_gb': None}), 0
     ).reported is False
 
 
 def test_a_single_candidate_is_named_plainly_with_custom_wording():
     with pytest.raises(exception.NoValidHost) as caught:
-        placement.choose([thick('a', 10, 2)], 3, 'restore backup b1 to a '
+        volume_scheduling.choose([thick('a', 10, 2)], 3, 'restore backup b1 to a '
                          'new volume', scope='it must be on a',
                          fixes=['free space on a', 'restore onto an '
                                 'existing volume'])

@@ -1,0 +1,111 @@
+"""The row this caller may see, and the checks handlers share.
+
+Every handler loads the object its URL or body names through here, so who
+sees what is decided once:
+
+* a non-admin sees only rows of its own project (``owner_filter``);
+* the temporary volumes and snapshots a backup reads from are nobody's
+  (backupd.db.resources leaves them out);
+* a backup deleted with ``delayed_delete`` is gone for everybody but admins
+  (``backup_hidden``).
+
+A row the caller may not see is a 404, the same answer as for an id that
+does not exist, so ids of other projects are not disclosed. Given an
+``action``, the row is then authorized by policy with its project and user
+as the target (403).
+"""
+from backupd.db import api as db
+from backupd.db import models
+from backupd.db import resources
+from backupd import exception
+from backupd.manager import states
+from backupd import policies
+
+B = states.Backup
+
+
+def owner_filter(ctx):
+    """Project a single-object lookup is limited to; None for admins."""
+    return None if ctx.is_admin else ctx.project_id
+
+
+def authorize(ctx, action, row):
+    """Policy check of ``action`` on ``row`` (its project and user)."""
+    policies.authorize(ctx, action, {'project_id': row.project_id,
+                                     'user_id': row.user_id})
+
+
+def volume(ctx, volume_id, action=None):
+    """The caller's visible volume (authorized for ``action`` if given)."""
+    return _visible(ctx, resources.get(ctx, models.Volume, volume_id,
+                                       project_id=owner_filter(ctx)), action)
+
+
+def snapshot(ctx, snapshot_id, action=None):
+    """The caller's visible snapshot (authorized for ``action`` if given)."""
+    return _visible(ctx, resources.get(ctx, models.Snapshot, snapshot_id,
+                                       project_id=owner_filter(ctx)), action)
+
+
+def backup(ctx, backup_id, action=None):
+    """The caller's visible backup (authorized for ``action`` if given);
+    one deleted with delayed_delete is a 404 for non-admins."""
+    row = db.get(ctx, models.Backup, backup_id, project_id=owner_filter(ctx))
+    if backup_hidden(ctx, row):
+        raise exception.BackupNotFound(backup_id=backup_id)
+    return _visible(ctx, row, action)
+
+
+def _visible(ctx, row, action):
+    if action is not None:
+        authorize(ctx, action, row)
+    return row
+
+
+# --- delayed delete (issue 7): pending_delete, hidden from its project -----
+
+def backup_hidden(ctx, row):
+    """A backup deleted with delayed_delete is gone for everybody but
+    admins: while pending_delete, and while the scrubber removes it
+    (``deleting`` with ``pending_delete_at`` still set), so it does not
+    reappear for its project during the scrub."""
+    return not ctx.is_admin and (
+        row.status == B.PENDING_DELETE
+        or (row.status == B.DELETING and row.pending_delete_at is not None))
+
+
+def listed_backup_statuses(ctx, asked):
+    """The status filter of a backup list: pending_delete rows only for an
+    admin who asks for them (status=pending_delete), never for anybody
+    else."""
+    if asked is None:
+        return B.LISTED
+    if asked == B.PENDING_DELETE and not ctx.is_admin:
+        return ()
+    return asked
+
+
+# --- checks the backup handlers share ----------------------------------------
+
+def check_backup_deletable(row, allowed, force):
+    """400 unless backup ``row`` has no dependents and is in ``allowed``;
+    the hint names os-force_delete unless this already is one."""
+    if row.num_dependent_backups:
+        raise exception.InvalidState(
+            reason='Backup %s has %d dependent incremental backup(s); delete '
+                   'them first.' % (row.id, row.num_dependent_backups))
+    if row.status not in allowed:
+        hint = ('' if force else ' Use os-force_delete as an admin '
+                '(cinder backup-delete --force).')
+        raise exception.InvalidState(
+            reason='Backup %s is \'%s\'; only %s backups can be deleted.%s'
+                   % (row.id, row.status,
+                      ' or '.join("'%s'" % s for s in allowed), hint))
+
+
+def backup_changed(row):
+    """The 409 of a compare-and-swap on backup ``row`` that found another
+    status."""
+    return exception.Conflict(
+        reason='Backup %s changed status meanwhile (it was \'%s\'); look at '
+               'it again and retry.' % (row.id, row.status))
