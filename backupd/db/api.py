@@ -69,6 +69,14 @@ def create(context, model, values):
     return row
 
 
+@writer
+def create_many(context, model, rows):
+    """Insert ``rows`` (column dicts) in one transaction and one
+    executemany: imports and seeding (tools/bench/api_bench.py)."""
+    if rows:
+        context.session.execute(sa.insert(model), [dict(r) for r in rows])
+
+
 @reader
 def get(context, model, id_, project_id=None, include_deleted=False):
     """One row by id; NotFound (404) when absent or another project's."""
