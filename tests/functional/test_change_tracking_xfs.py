@@ -136,7 +136,7 @@ def _make_chain(xfs_dir, backup_driver, rounds=6, thorough=True):
     vdriver = make_driver(xfs_dir / 'volumes')
     vdriver.do_setup()
     vdriver.check_for_setup_error()
-    assert vdriver.change_tracking
+    assert vdriver.supports_change_tracking
     vdriver.create_volume('vol', 1)
     path = vdriver.local_path('vol')
     os.truncate(path, 24 * MiB)     # small volumes keep the test fast

@@ -68,7 +68,7 @@ def test_clone_shares_extents_and_costs_no_space(driver_with_data, xfs_dir):
 def test_reflink_always_accepted_on_xfs(xfs_dir):
     driver = make_driver(xfs_dir, file_volume_reflink='always')
     driver.check_for_setup_error()
-    assert driver.reflink is True
+    assert driver.supports_reflink is True
 
 
 @pytest.fixture

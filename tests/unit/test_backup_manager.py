@@ -221,7 +221,7 @@ def test_create_reads_a_temp_clone_when_snapshots_have_no_path(ctx,
     # flag, as a driver without them would declare), the backup reads a
     # temporary clone instead, and removes it.
     volumes, backups = managers
-    volumes.driver.snapshot_local_path = False
+    volumes.driver.supports_snapshot_local_path = False
     data = b'\x17' * MiB
     volume = _volume(ctx, volumes, status=V.IN_USE, data=data)
     backup = _backup_row(ctx, volume)

@@ -113,7 +113,7 @@ class FileDriverContract:
         return path
 
     def test_reflink_detected_and_reported(self, driver):
-        assert driver.reflink is self.expect_reflink
+        assert driver.supports_reflink is self.expect_reflink
         stats = driver.get_stats()
         assert stats['reflink'] is self.expect_reflink
         assert stats['snapshot_local_path'] is True
@@ -336,5 +336,5 @@ def test_loaded_by_name_from_entry_point():
         'backupd.volume_drivers', 'file', invoke_on_load=True,
         invoke_args=(cfg.ConfigOpts(),), invoke_kwds={'host': 'node1'})
     assert isinstance(manager.driver, file_driver.FileVolumeDriver)
-    assert manager.driver.snapshot_local_path is True
+    assert manager.driver.supports_snapshot_local_path is True
     assert manager.driver.host == 'node1'

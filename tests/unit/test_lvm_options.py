@@ -31,7 +31,7 @@ def test_loaded_by_name_registering_options_on_the_given_conf():
         invoke_args=(conf,), invoke_kwds={'host': 'node1'})
     driver = manager.driver
     assert isinstance(driver, lvm.LVMVolumeDriver)
-    assert driver.snapshot_local_path is True and driver.host == 'node1'
+    assert driver.supports_snapshot_local_path is True and driver.host == 'node1'
     conf([], project='backupd-test', default_config_files=[],
          default_config_dirs=[])
     assert (conf.volume_group, conf.lvm_type, conf.volume_clear) == (

@@ -92,7 +92,7 @@ def thin(lvm_sim):
     driver = lvm_sim.driver(lvm_type='thin')
     driver.do_setup()
     driver.check_for_setup_error()
-    assert driver.change_tracking
+    assert driver.supports_change_tracking
     driver.create_volume('vol', 1)
     path = driver.local_path('vol')
     write(path, 0, os.urandom(4 * MiB))
@@ -171,7 +171,7 @@ def test_the_metadata_snapshot_is_released_when_thin_delta_fails(thin):
 
 def test_thick_lvm_cannot_track(lvm_sim):
     driver = lvm_sim.driver(lvm_type='default')
-    assert not driver.change_tracking
+    assert not driver.supports_change_tracking
     with pytest.raises(base.CannotTrackChanges):
         driver.changed_ranges('a', 'x', 'b', 'vol')
 

@@ -6,11 +6,15 @@ GiB, the attach ``connector`` dict) and returns plain values; it never
 imports ``backupd.api``, ``backupd.manager`` or ``backupd.db``. Every method
 is plain blocking code: the manager runs it in a native thread.
 
-Lifecycle::
+Options, capability flags and the lifecycle follow the convention of both
+driver kinds (``backupd.drivers.base``)::
 
-    driver = SomeDriver(conf, host)  # registers the driver's ``opts`` on conf
+    driver = SomeDriver(conf, host)  # the base registers the driver's OPTS
     driver.do_setup()                # create what the driver needs (dirs)
     driver.check_for_setup_error()   # raise if unusable; detect capabilities
+
+:class:`VolumeDriver` is an abstract base class: the operations without a
+default below are abstract methods.
 
 Operations; each raises ``backupd.exception.VolumeDriverError`` on failure
 with a reason naming the volume or snapshot and what went wrong:
@@ -30,28 +34,30 @@ src_volume_id)``, ``create_cloned_volume(volume_id, size_gb, src_volume_id)``
 ``local_path(volume_id) -> str``
     The file or block device holding the volume on this host.
 ``snapshot_path(snapshot_id, volume_id) -> str``
-    The same for a snapshot; only when ``snapshot_local_path``.
+    The same for a snapshot; only when ``supports_snapshot_local_path``.
 ``attach_volume(volume_id, attachment_id, connector)``,
 ``detach_volume(volume_id, attachment_id)``
     Bookkeeping; local drivers have nothing to export (no-ops here).
 ``get_stats() -> dict``
     See below.
 
-Capability flags are class attributes a caller reads without a call:
+Capability flags are attributes a caller reads without a call
+(``capabilities()`` reports them without the ``supports_`` prefix, which is
+what the volume service answers over RPC and puts in ``get_stats()``):
 
-``snapshot_local_path``
+``supports_snapshot_local_path``
     True when ``snapshot_path()`` gives a path the backup service can read
     directly (file, LVM); otherwise the manager backs up from a temporary
     cloned volume.
-``reflink``
+``supports_reflink``
     True when snapshots and clones share blocks with their source (set per
     instance by ``check_for_setup_error()`` when detected).
-``change_tracking``
+``supports_change_tracking``
     True when the driver can tell which ranges of a snapshot changed since
     an older snapshot of the same volume (a *base*), without reading them:
     ``file`` on a reflink filesystem (FIEMAP), ``lvm`` thin (``thin_delta``).
 
-Changed-block tracking (only when ``change_tracking``):
+Changed-block tracking (only when ``supports_change_tracking``):
 
 ``snapshot_identity(snapshot_id, volume_id) -> str``
     A digest identifying the snapshot's contents as they are now (its
@@ -74,10 +80,12 @@ Names on storage are ``volume-<id>`` and ``snapshot-<id>`` (see
 :func:`volume_name`, :func:`snapshot_name`), as in Cinder, so an operator
 finds a volume's data from its id.
 """
+import abc
 import re
 
 from oslo_config import cfg
 
+from backupd.drivers import base as driver_base
 from backupd import exception
 
 GiB = 1024 ** 3
@@ -120,58 +128,54 @@ def size_bytes(size_gb):
     return size_gb * GiB
 
 
-class VolumeDriver:
+class VolumeDriver(driver_base.Driver):
     """Base class of volume drivers; see the module docstring."""
 
     #: Entry point name in ``backupd.volume_drivers`` (set by subclasses).
     driver_name = None
-    #: The driver module's ``OPTS``; registered on ``conf`` by ``__init__``.
-    opts = ()
 
-    snapshot_local_path = False
-    reflink = False
-    change_tracking = False
+    supports_snapshot_local_path = False
+    supports_reflink = False
+    supports_change_tracking = False
 
     def __init__(self, conf, host=None):
-        self.conf = conf
+        super().__init__(conf)
         self.host = host
-        if self.opts:
-            conf.register_opts(self.opts)
-
-    # -- lifecycle ----------------------------------------------------------
-
-    def do_setup(self):
-        """Create what the driver needs; called once before any operation."""
-
-    def check_for_setup_error(self):
-        """Raise VolumeDriverError if the backend cannot be used."""
 
     # -- volumes and snapshots ---------------------------------------------
 
+    @abc.abstractmethod
     def create_volume(self, volume_id, size_gb):
-        raise NotImplementedError()
+        """An empty volume of ``size_gb`` GiB that reads as zeros."""
 
+    @abc.abstractmethod
     def delete_volume(self, volume_id):
-        raise NotImplementedError()
+        """Remove the volume; one already gone counts as deleted."""
 
+    @abc.abstractmethod
     def create_snapshot(self, snapshot_id, volume_id):
-        raise NotImplementedError()
+        """A point-in-time copy of the volume."""
 
+    @abc.abstractmethod
     def delete_snapshot(self, snapshot_id, volume_id):
-        raise NotImplementedError()
+        """Remove the snapshot; one already gone counts as deleted."""
 
+    @abc.abstractmethod
     def create_volume_from_snapshot(self, volume_id, size_gb, snapshot_id,
                                     src_volume_id):
-        raise NotImplementedError()
+        """A new volume holding the snapshot's data."""
 
+    @abc.abstractmethod
     def create_cloned_volume(self, volume_id, size_gb, src_volume_id):
-        raise NotImplementedError()
+        """A new volume holding the source volume's data."""
 
+    @abc.abstractmethod
     def extend_volume(self, volume_id, new_size_gb):
-        raise NotImplementedError()
+        """Grow the volume, keeping its data."""
 
+    @abc.abstractmethod
     def local_path(self, volume_id):
-        raise NotImplementedError()
+        """The file or block device holding the volume on this host."""
 
     def snapshot_path(self, snapshot_id, volume_id):
         raise exception.VolumeDriverError(
@@ -179,7 +183,7 @@ class VolumeDriver:
                    'local path; back up from a cloned volume instead.'
                    % (self.driver_name, snapshot_id, volume_id))
 
-    # -- changed-block tracking (drivers with change_tracking) ----------------
+    # -- changed-block tracking (drivers with supports_change_tracking) -------
 
     def snapshot_identity(self, snapshot_id, volume_id):
         raise CannotTrackChanges(
@@ -200,9 +204,9 @@ class VolumeDriver:
 
     # -- stats --------------------------------------------------------------
 
+    @abc.abstractmethod
     def get_capacity_gb(self):
         """(total, free) capacity of the backend in GiB, as floats."""
-        raise NotImplementedError()
 
     def get_stats(self):
         total, free = self.get_capacity_gb()
@@ -211,9 +215,7 @@ class VolumeDriver:
             'driver_name': self.driver_name,
             'total_capacity_gb': total,
             'free_capacity_gb': free,
-            'snapshot_local_path': self.snapshot_local_path,
-            'reflink': self.reflink,
-            'change_tracking': self.change_tracking,
+            **self.capabilities(),
         }
 
     def _backend_name(self):

@@ -55,8 +55,8 @@ class FileVolumeDriver(base.VolumeDriver):
     """Volumes and snapshots as sparse files; see the module docstring."""
 
     driver_name = 'file'
-    opts = OPTS
-    snapshot_local_path = True
+    OPTS = OPTS
+    supports_snapshot_local_path = True
 
     @property
     def volumes_dir(self):
@@ -83,9 +83,9 @@ class FileVolumeDriver(base.VolumeDriver):
                        'of volumes_dir %s cannot reflink (FICLONE); use XFS '
                        'with reflink=1 or btrfs, or set file_volume_reflink '
                        'to "auto".' % path)
-        self.reflink = supported
+        self.supports_reflink = supported
         # Extents tell what changed only where snapshots share them.
-        self.change_tracking = supported
+        self.supports_change_tracking = supported
         LOG.info('File volume driver: volumes in %s; reflink %s; snapshots '
                  'and clones are %s.', path,
                  'supported' if supported else 'not supported',
@@ -183,7 +183,7 @@ class FileVolumeDriver(base.VolumeDriver):
                            'source (%d GiB).'
                            % (what, size_gb, src_size // base.GiB))
             shared = sparse.clone_file(src, dst, size,
-                                       use_reflink=self.reflink)
+                                       use_reflink=self.supports_reflink)
         LOG.debug('Created %s at %s by %s.', what, dst,
                   'reflink' if shared else 'sparse copy')
 
@@ -231,7 +231,7 @@ class FileVolumeDriver(base.VolumeDriver):
                                      snap_size)
 
     def _require_tracking(self):
-        if not self.change_tracking:
+        if not self.supports_change_tracking:
             raise base.CannotTrackChanges(
                 reason='volumes_dir %s cannot reflink, so snapshots share no '
                        'extents to compare.' % self.volumes_dir)

@@ -94,8 +94,8 @@ class LVMVolumeDriver(base.VolumeDriver):
     """Volumes as LVs of ``volume_group``; see the module docstring."""
 
     driver_name = 'lvm'
-    opts = OPTS
-    snapshot_local_path = True
+    OPTS = OPTS
+    supports_snapshot_local_path = True
 
     # -- configuration read at call time, so overrides made after __init__
     # (tests, reloads) take effect --------------------------------------
@@ -116,7 +116,7 @@ class LVMVolumeDriver(base.VolumeDriver):
         return '%s-pool' % self.conf.volume_group
 
     @property
-    def change_tracking(self):
+    def supports_change_tracking(self):
         # Thin snapshots share blocks, and the pool's metadata says which.
         return self.thin
 

@@ -26,10 +26,10 @@ LOG = logging.getLogger(__name__)
 
 
 def capabilities(manager):
-    driver = common.require_driver(manager)
-    return {'snapshot_local_path': bool(driver.snapshot_local_path),
-            'reflink': bool(driver.reflink),
-            'change_tracking': bool(driver.change_tracking)}
+    """What the volume service answers over RPC: the driver's ``supports_*``
+    flags without the prefix (``snapshot_local_path``, ``reflink``,
+    ``change_tracking``), read by the backup service."""
+    return common.require_driver(manager).capabilities()
 
 
 def track_changes(manager, ctxt, volume_id, snapshot_id,
@@ -41,7 +41,7 @@ def track_changes(manager, ctxt, volume_id, snapshot_id,
     cannot tell)."""
     driver = common.require_driver(manager)
     answer = {'identity': None, 'ranges': None, 'reason': None}
-    if not driver.change_tracking:
+    if not driver.supports_change_tracking:
         answer['reason'] = ('volume driver %s cannot track changed blocks '
                             'here' % driver.driver_name)
         return answer

@@ -62,7 +62,9 @@ class VolumeAPI(rpcapi.Ping, rpcapi.RPCClient):
 
     # --- calls (the backup service) ------------------------------------------
     def capabilities(self, ctxt, host):
-        """``{'snapshot_local_path': bool, 'reflink': bool}``."""
+        """``{'snapshot_local_path': bool, 'reflink': bool,
+        'change_tracking': bool}``: the volume driver's ``supports_*`` flags
+        (``backupd.drivers.base.Driver.capabilities``)."""
         return self.prepare(host, '1.2').call(ctxt, 'capabilities')
 
     def get_backup_device(self, ctxt, host, volume_id, snapshot_id=None,
