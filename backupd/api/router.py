@@ -9,16 +9,26 @@ import routes
 import webob.dec
 import webob.exc
 
+from backupd.api import actions
 from backupd.api.handlers import backup_admin
 from backupd.api.handlers import backup_restore
 from backupd.api.handlers import availability_zones
 from backupd.api.handlers import backups
+from backupd.api.handlers import extensions
+from backupd.api.handlers import hosts
 from backupd.api.handlers import limits
+from backupd.api.handlers import messages
 from backupd.api.handlers import quota_sets
 from backupd.api.handlers import scheduler_stats
+from backupd.api.handlers import service_actions
 from backupd.api.handlers import services
+from backupd.api.handlers import snapshot_metadata
+from backupd.api.handlers import snapshot_status
 from backupd.api.handlers import snapshots
+from backupd.api.handlers import transfers
+from backupd.api.handlers import volume_flags
 from backupd.api.handlers import volume_metadata
+from backupd.api.handlers import volume_summary
 from backupd.api.handlers import volume_types
 from backupd.api.handlers import volumes
 from backupd.api.middleware import auth
@@ -33,6 +43,12 @@ from backupd import exception
 # path -> {HTTP method: handler(req, **path_params)}
 ROUTES = {
     '/os-services': {'GET': services.index},
+    '/os-services/{action}': {'PUT': service_actions.update},
+    '/os-hosts': {'GET': hosts.index},
+    '/os-hosts/{host_name}': {'GET': hosts.show},
+    '/capabilities/{host}': {'GET': hosts.capabilities},
+    '/extensions': {'GET': extensions.index},
+    '/extensions/{alias}': {'GET': extensions.show},
     '/scheduler-stats/get_pools': {'GET': scheduler_stats.get_pools},
     '/backups': {'GET': backups.index, 'POST': backups.create},
     '/backups/detail': {'GET': backups.detail},
@@ -45,9 +61,11 @@ ROUTES = {
         'GET': backup_admin.export_record},
     '/volumes': {'GET': volumes.index, 'POST': volumes.create},
     '/volumes/detail': {'GET': volumes.detail},
+    '/volumes/summary': {'GET': volume_summary.summary},
     '/volumes/{volume_id}': {'GET': volumes.show, 'PUT': volumes.update,
                              'DELETE': volumes.delete},
-    '/volumes/{volume_id}/action': {'POST': volumes.action},
+    '/volumes/{volume_id}/action': {
+        'POST': actions.route(volumes.ACTIONS, volume_flags.ACTIONS)},
     '/volumes/{volume_id}/metadata': {'GET': volume_metadata.index,
                                       'POST': volume_metadata.create,
                                       'PUT': volume_metadata.replace},
@@ -59,7 +77,27 @@ ROUTES = {
     '/snapshots/{snapshot_id}': {'GET': snapshots.show,
                                  'PUT': snapshots.update,
                                  'DELETE': snapshots.delete},
-    '/snapshots/{snapshot_id}/action': {'POST': snapshots.action},
+    '/snapshots/{snapshot_id}/action': {
+        'POST': actions.route(snapshots.ACTIONS, snapshot_status.ACTIONS)},
+    '/snapshots/{snapshot_id}/metadata': {
+        'GET': snapshot_metadata.index, 'POST': snapshot_metadata.create,
+        'PUT': snapshot_metadata.replace},
+    '/snapshots/{snapshot_id}/metadata/{key}': {
+        'GET': snapshot_metadata.show, 'PUT': snapshot_metadata.update,
+        'DELETE': snapshot_metadata.delete},
+    # volume transfers (3.55 adds the volume-transfers name)
+    **{'/%s%s' % (collection, path): methods
+       for collection in ('os-volume-transfer', 'volume-transfers')
+       for path, methods in {
+           '': {'GET': transfers.index, 'POST': transfers.create},
+           '/detail': {'GET': transfers.detail},
+           '/{transfer_id}': {'GET': transfers.show,
+                              'DELETE': transfers.delete},
+           '/{transfer_id}/accept': {'POST': transfers.accept},
+       }.items()},
+    '/messages': {'GET': messages.index},
+    '/messages/{message_id}': {'GET': messages.show,
+                               'DELETE': messages.delete},
     # quotas, types and zones (doc/quotas-and-types.rst)
     '/os-quota-sets/{project_id}': {'GET': quota_sets.show,
                                     'PUT': quota_sets.update,

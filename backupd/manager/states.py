@@ -108,6 +108,12 @@ class Volume:
         'fail_extend': (EXTENDING,),
         'snapshot': (AVAILABLE,),
         'snapshot_forced': (AVAILABLE, IN_USE),
+        # os-reserve / os-unreserve: Cinder's hold before an attach
+        'reserve': (AVAILABLE,),
+        'unreserve': (ATTACHING,),
+        # a transfer offered, accepted or cancelled (handlers/transfers.py)
+        'transfer': (AVAILABLE,),
+        'finish_transfer': (AWAITING_TRANSFER,),
         'reset_status': ALL,
         # a backup's temporary clone, whatever state a crash left it in
         'remove_temporary': ALL,
@@ -145,3 +151,8 @@ class Snapshot:
     }
     # Cinder accepts any of its snapshot statuses.
     RESET_TARGETS = ALL
+    # os-update_snapshot_status (what a hypervisor reports about a snapshot
+    # it takes itself): current status -> the statuses it may report, as
+    # in Cinder.
+    UPDATE_STATUS = {CREATING: (CREATING, AVAILABLE, ERROR),
+                     DELETING: (DELETING, ERROR_DELETING)}

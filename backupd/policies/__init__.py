@@ -9,16 +9,18 @@ from oslo_policy import policy
 
 from backupd import exception
 from backupd.policies import backups
+from backupd.policies import messages
 from backupd.policies import base
 from backupd.policies import quotas
 from backupd.policies import scheduler_stats
 from backupd.policies import services
 from backupd.policies import snapshots
+from backupd.policies import transfers
 from backupd.policies import volume_types
 from backupd.policies import volumes
 
 _MODULES = (base, services, backups, volumes, snapshots, scheduler_stats,
-            quotas, volume_types)
+            quotas, volume_types, transfers, messages)
 _ENFORCER = None
 
 

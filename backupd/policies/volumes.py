@@ -23,6 +23,11 @@ DELETE_METADATA = 'volume:delete_volume_metadata'
 HOST_ATTRIBUTE = 'volume_extension:volume_host_attribute'
 TENANT_ATTRIBUTE = 'volume_extension:volume_tenant_attribute'
 MIG_ATTRIBUTE = 'volume_extension:volume_mig_status_attribute'
+RESERVE = 'volume_extension:volume_actions:reserve'
+UNRESERVE = 'volume_extension:volume_actions:unreserve'
+SET_BOOTABLE = 'volume_extension:volume_actions:set_bootable'
+UPDATE_READONLY = 'volume_extension:volume_actions:update_readonly_flag'
+SUMMARY = 'volume:get_volume_summary'
 
 _V = '/volumes/{volume_id}'
 _ACTION = _V + '/action'
@@ -78,6 +83,19 @@ RULES = [
           'See os-vol-tenant-attr:tenant_id.', 'GET', _V),
     rule(MIG_ATTRIBUTE, base.ADMIN, 'See os-vol-mig-status-attr:*.', 'GET',
           _V),
+    rule(RESERVE, base.PROJECT_MEMBER_OR_ADMIN,
+         'Hold an available volume for an attach (os-reserve).', 'POST',
+         _ACTION),
+    rule(UNRESERVE, base.PROJECT_MEMBER_OR_ADMIN,
+         'Release a held volume (os-unreserve).', 'POST', _ACTION),
+    rule(SET_BOOTABLE, base.PROJECT_MEMBER_OR_ADMIN,
+         'Mark a volume bootable or not (os-set_bootable).', 'POST', _ACTION),
+    rule(UPDATE_READONLY, base.PROJECT_MEMBER_OR_ADMIN,
+         'Mark a volume read-only or not (os-update_readonly_flag).', 'POST',
+         _ACTION),
+    rule(SUMMARY, base.PROJECT_READER_OR_ADMIN,
+         'Count and size of the volumes listed (3.12).', 'GET',
+         '/volumes/summary'),
 ]
 
 

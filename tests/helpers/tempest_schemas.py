@@ -216,3 +216,53 @@ def volume_types():
             ('qos_specs_id', 'os-volume-type-access:is_public'),
             ['name', 'is_public', 'description', 'id'])),
     }
+
+
+# --- transfers (transfers.py, v3_55, v3_57) -----------------------------------
+
+_TRANSFER_SHOWN = {'links': LINKS, 'created_at': STRING,
+                   'volume_id': STRING, 'id': STRING, 'name': STRING_OR_NULL}
+
+
+def transfers(version):
+    shown = dict(_TRANSFER_SHOWN)
+    if version >= (3, 55):
+        shown['no_snapshots'] = BOOLEAN
+    if version >= (3, 57):
+        shown.update(destination_project_id=STRING_OR_NULL,
+                     source_project_id=STRING, accepted=BOOLEAN)
+    shown_schema = _closed(shown, ['links', 'created_at', 'volume_id', 'id',
+                                   'name'])
+    created = _with(shown_schema, auth_key=STRING)
+    created['required'] = created['required'] + ['auth_key']
+    summary = _closed({'volume_id': STRING, 'id': STRING, 'links': LINKS,
+                       'name': STRING_OR_NULL},
+                      ['volume_id', 'id', 'links', 'name'])
+    return {
+        'create': _wrapped('transfer', created),
+        'show': _wrapped('transfer', shown_schema),
+        'list': _closed({'transfers': {'type': 'array', 'items': summary}},
+                        ['transfers']),
+        'detail': _closed({'transfers': {'type': 'array',
+                                         'items': shown_schema}},
+                          ['transfers']),
+        'accept': _wrapped('transfer', summary),
+    }
+
+
+# --- messages, extensions (messages.py, extensions.py) ----------------------
+
+_MESSAGE = _closed({
+    'request_id': STRING, 'message_level': STRING, 'links': LINKS,
+    'event_id': STRING, 'created_at': STRING, 'guaranteed_until': STRING,
+    'resource_uuid': STRING, 'id': STRING, 'resource_type': STRING,
+    'user_message': STRING,
+}, ['request_id', 'message_level', 'event_id', 'created_at', 'id',
+    'user_message'])
+MESSAGES_LIST = _closed({'messages': {'type': 'array', 'items': _MESSAGE}},
+                        ['messages'])
+MESSAGE_SHOW = _wrapped('message', _MESSAGE)
+EXTENSIONS_LIST = _closed({'extensions': {'type': 'array', 'items': _closed({
+    'updated': STRING, 'description': STRING, 'links': {'type': 'array'},
+    'namespace': STRING, 'alias': STRING, 'name': STRING,
+}, ['updated', 'links', 'alias', 'name', 'description'])}}, ['extensions'])

@@ -69,6 +69,16 @@ def _microversion_values(volume):
     }
 
 
+def shown_metadata(volume, metadata):
+    """The volume's metadata, with "readonly" ("True"/"False") once
+    os-update_readonly_flag set it: Cinder shows that flag among the
+    metadata, and Tempest reads it there."""
+    shown = dict(metadata)
+    if volume.readonly is not None:
+        shown['readonly'] = str(bool(volume.readonly))
+    return shown
+
+
 def created(req, volume, metadata, attachments, is_admin):
     """The create response: no extension keys."""
     body = {
@@ -84,7 +94,7 @@ def created(req, volume, metadata, attachments, is_admin):
         'volume_type': volume.volume_type,
         'snapshot_id': volume.snapshot_id,
         'source_volid': volume.source_volid,
-        'metadata': dict(metadata),
+        'metadata': shown_metadata(volume, metadata),
         'links': urls.links(req, 'volumes', volume.id),
         'user_id': volume.user_id,
         'bootable': str(bool(volume.bootable)).lower(),

@@ -1,0 +1,306 @@
+"""Cinder routes served since issue 21, over HTTP against backupd-all:
+snapshot metadata, os-reserve/os-unreserve/os-set_bootable/
+os-update_readonly_flag, os-update_snapshot_status, /volumes/summary,
+os-services enable/disable/disable-log-reason/freeze/thaw, /os-hosts,
+/capabilities, volume transfers (auth key hashed with salt), /messages,
+/extensions. Response keys are checked against Tempest's schemas
+(tests/helpers/tempest_schemas.py)."""
+import hashlib
+
+import jsonschema
+import pytest
+import sqlalchemy as sa
+
+from backupd.db import models
+from tests.helpers import tempest_schemas
+from tests.volume_api_helpers import action
+from tests.volume_api_helpers import create_snapshot
+from tests.volume_api_helpers import create_volume
+from tests.volume_api_helpers import error_of
+from tests.volume_api_helpers import wait_status
+
+
+@pytest.fixture(scope='module')
+def dep(backupd_all):
+    return backupd_all
+
+
+def _check(schema, resp, status):
+    assert resp.status_code == status, resp.text
+    jsonschema.validate(resp.json(), schema)
+
+
+def test_snapshot_metadata_crud(dep):
+    vol = create_volume(dep)
+    snap = create_snapshot(dep, vol['id'], metadata={'a': '1'})
+    path = '/snapshots/%s/metadata' % snap['id']
+    resp = dep.request('POST', path, json={'metadata': {'b': '2'}})
+    assert resp.json() == {'metadata': {'a': '1', 'b': '2'}}, resp.text
+    resp = dep.request('PUT', path, json={'metadata': {'c': '3'}})
+    assert resp.json() == {'metadata': {'c': '3'}}
+    resp = dep.request('PUT', path + '/c', json={'meta': {'c': '4'}})
+    assert resp.json() == {'meta': {'c': '4'}}
+    assert dep.request('GET', path + '/c').json() == {'meta': {'c': '4'}}
+    assert dep.request('DELETE', path + '/c').status_code == 200
+    assert 'no metadata key' in error_of(dep.request('GET', path + '/c'), 404)
+    # another project's snapshot is not found
+    error_of(dep.request('GET', path, project='other'), 404)
+    # a reader may look, not write
+    resp = dep.request('PUT', path, headers={'X-Roles': 'reader'},
+                       json={'metadata': {}})
+    error_of(resp, 403)
+
+
+def test_reserve_unreserve_bootable_readonly(dep):
+    vol = create_volume(dep)
+    vid = vol['id']
+    assert action(dep, 'volume', vid, {'os-reserve': {}}).status_code == 202
+    assert dep.request('GET', '/volumes/%s' % vid).json()[
+        'volume']['status'] == 'attaching'
+    # reserved twice: refused, naming the status
+    msg = error_of(action(dep, 'volume', vid, {'os-reserve': {}}), 400)
+    assert "'attaching'" in msg
+    assert action(dep, 'volume', vid, {'os-unreserve': {}}).status_code == 202
+    assert dep.request('GET', '/volumes/%s' % vid).json()[
+        'volume']['status'] == 'available'
+    error_of(action(dep, 'volume', vid, {'os-unreserve': {}}), 400)
+
+    resp = action(dep, 'volume', vid, {'os-set_bootable': {'bootable': True}})
+    assert resp.status_code == 200, resp.text
+    assert dep.request('GET', '/volumes/%s' % vid).json()[
+        'volume']['bootable'] == 'true'
+    error_of(action(dep, 'volume', vid,
+                    {'os-set_bootable': {'bootable': 'maybe'}}), 400)
+    for flag in (True, False):
+        resp = action(dep, 'volume', vid,
+                      {'os-update_readonly_flag': {'readonly': flag}})
+        assert resp.status_code == 202, resp.text
+        shown = dep.request('GET', '/volumes/%s' % vid).json()['volume']
+        assert shown['metadata']['readonly'] == str(flag)
+    # the volume's own metadata resource is unchanged by the flag
+    assert 'readonly' not in dep.request(
+        'GET', '/volumes/%s/metadata' % vid).json()['metadata']
+
+
+def test_update_snapshot_status(dep):
+    vol = create_volume(dep)
+    snap = create_snapshot(dep, vol['id'])
+    body = {'os-update_snapshot_status': {'status': 'error',
+                                          'progress': '80%'}}
+    # only creating or deleting snapshots take it
+    assert 'os-update_snapshot_status' in error_of(
+        action(dep, 'snapshot', snap['id'], body), 400)
+    assert action(dep, 'snapshot', snap['id'], {'os-reset_status': {
+        'status': 'creating'}}, admin=True).status_code == 202
+    resp = action(dep, 'snapshot', snap['id'], {'os-update_snapshot_status': {
+        'status': 'error_deleting'}})
+    assert 'creating, available, error' in error_of(resp, 400)
+    assert action(dep, 'snapshot', snap['id'], body).status_code == 202
+    shown = dep.request('GET', '/snapshots/%s' % snap['id']).json()[
+        'snapshot']
+    assert shown['status'] == 'error'
+    assert shown['os-extended-snapshot-attributes:progress'] == '80%'
+
+
+def test_volume_summary(dep):
+    project = 'summary-%s' % id(dep)
+    for size, meta in ((1, {'k': 'a'}), (2, {'k': 'b'})):
+        create_volume(dep, size=size, project=project, metadata=meta)
+    resp = dep.request('GET', '/volumes/summary', project=project,
+                       microversion='3.36')
+    assert resp.json() == {'volume-summary': {
+        'total_count': 2, 'total_size': 3, 'metadata': {'k': ['a', 'b']}}}
+    resp = dep.request('GET', '/volumes/summary', project=project,
+                       microversion='3.12')
+    assert resp.json() == {'volume-summary': {'total_count': 2,
+                                              'total_size': 3}}
+    # before 3.12 "summary" is a volume id
+    error_of(dep.request('GET', '/volumes/summary', project=project), 404)
+
+
+def test_services_disable_enable_and_freeze(dep):
+    volume_service = [s for s in dep.request(
+        'GET', '/os-services', admin=True).json()['services']
+        if s['binary'] == 'cinder-volume'][0]
+    body = {'host': volume_service['host'], 'binary': 'cinder-volume'}
+    resp = dep.request('PUT', '/os-services/disable-log-reason', admin=True,
+                       json=dict(body, disabled_reason='maintenance'))
+    assert resp.json() == dict(
+        body, service='cinder-volume', disabled=True, status='disabled',
+        disabled_reason='maintenance'), resp.text
+    listed = [s for s in dep.request('GET', '/os-services', admin=True).json()[
+        'services'] if s['binary'] == 'cinder-volume'][0]
+    assert listed['status'] == 'disabled'
+    # a disabled volume host is not placed on
+    resp = dep.request('POST', '/volumes', json={'volume': {'size': 1}})
+    assert resp.status_code in (400, 409, 503), resp.text
+    resp = dep.request('PUT', '/os-services/enable', admin=True, json=body)
+    assert resp.json()['status'] == 'enabled' and \
+        resp.json()['disabled_reason'] is None
+    create_volume(dep)
+    resp = dep.request('PUT', '/os-services/disable', admin=True, json=body)
+    assert set(resp.json()) == {'host', 'binary', 'service', 'disabled',
+                                'status'}
+    dep.request('PUT', '/os-services/enable', admin=True, json=body)
+    # the negative cases Tempest checks, each for its real reason
+    error_of(dep.request('PUT', '/os-services/disable-log-reason', admin=True,
+                         json=dict(body, disabled_reason=None)), 400)
+    error_of(dep.request('PUT', '/os-services/enable', admin=True,
+                         json=dict(body, host='nohost')), 404)
+    error_of(dep.request('PUT', '/os-services/enable', admin=True,
+                         json=dict(body, binary='cinder-nothing')), 404)
+    assert 'No volume service' in error_of(dep.request(
+        'PUT', '/os-services/freeze', admin=True, json={'host': 'nohost'}),
+        400)
+    assert 'not replicated' in error_of(dep.request(
+        'PUT', '/os-services/thaw', admin=True,
+        json={'host': volume_service['host']}), 400)
+    error_of(dep.request('PUT', '/os-services/failover_host', admin=True,
+                         json={'host': volume_service['host']}), 404)
+    error_of(dep.request('PUT', '/os-services/enable', json=body), 403)
+
+
+def test_hosts_and_capabilities(dep):
+    vol = create_volume(dep, size=2)
+    create_snapshot(dep, vol['id'])
+    hosts = dep.request('GET', '/os-hosts', admin=True).json()['hosts']
+    volume_hosts = [h['host_name'] for h in hosts
+                    if h['service'] == 'cinder-volume']
+    assert volume_hosts and '@' in volume_hosts[0], hosts
+    assert {h['service'] for h in hosts} >= {'cinder-volume', 'cinder-backup'}
+    detail = dep.request('GET', '/os-hosts/%s' % volume_hosts[0],
+                         admin=True).json()['host']
+    total = detail[0]['resource']
+    assert total['project'] == '(total)'
+    demo = [d['resource'] for d in detail
+            if d['resource']['project'] == 'demo'][0]
+    assert int(demo['volume_count']) >= 1 and int(demo['snapshot_count']) >= 1
+    assert int(total['total_volume_gb']) >= int(demo['total_volume_gb']) >= 2
+    error_of(dep.request('GET', '/os-hosts/nohost', admin=True), 404)
+    error_of(dep.request('GET', '/os-hosts'), 403)
+
+    pool = dep.request('GET', '/scheduler-stats/get_pools?detail=true',
+                       admin=True).json()['pools'][0]
+    caps = dep.request('GET', '/capabilities/%s' % volume_hosts[0],
+                       admin=True).json()
+    for key in ('vendor_name', 'volume_backend_name', 'storage_protocol'):
+        assert caps[key] == pool['capabilities'][key]
+    assert caps['namespace'].startswith('OS::Storage::Capabilities::')
+    error_of(dep.request('GET', '/capabilities/nohost@other', admin=True),
+             404)
+
+
+def test_transfer_create_accept_moves_volume_and_quota(dep):
+    schemas = tempest_schemas.transfers((3, 57))
+    vol = create_volume(dep, size=3)
+    create_snapshot(dep, vol['id'])
+    before = dep.request('GET', '/os-quota-sets/other?usage=true',
+                         project='other', user='other').json()['quota_set']
+    resp = dep.request('POST', '/os-volume-transfer', microversion='3.57',
+                       json={'transfer': {'volume_id': vol['id'],
+                                          'name': 'gift'}})
+    _check(schemas['create'], resp, 202)
+    transfer = resp.json()['transfer']
+    assert wait_status(dep, 'volume', vol['id'],
+                       'awaiting-transfer')['status'] == 'awaiting-transfer'
+    _check(schemas['show'], dep.request(
+        'GET', '/os-volume-transfer/%s' % transfer['id'],
+        microversion='3.57'), 200)
+    _check(schemas['list'], dep.request('GET', '/volume-transfers',
+                                        microversion='3.57'), 200)
+    _check(schemas['detail'], dep.request(
+        'GET', '/volume-transfers/detail', microversion='3.57'), 200)
+    # the other project sees no transfer and cannot delete it
+    error_of(dep.request('GET', '/os-volume-transfer/%s' % transfer['id'],
+                         project='other', user='other'), 404)
+    # a wrong key is refused; the volume stays where it was
+    resp = dep.request('POST', '/os-volume-transfer/%s/accept'
+                       % transfer['id'], project='other', user='other',
+                       json={'accept': {'auth_key': 'wrong'}})
+    assert 'auth_key' in error_of(resp, 400)
+    resp = dep.request('POST', '/os-volume-transfer/%s/accept'
+                       % transfer['id'], project='other', user='other',
+                       json={'accept': {'auth_key': transfer['auth_key']}})
+    _check(schemas['accept'], resp, 202)
+    moved = dep.request('GET', '/volumes/%s' % vol['id'], project='other',
+                        user='other').json()['volume']
+    assert moved['status'] == 'available' and moved['user_id'] == 'other'
+    error_of(dep.request('GET', '/volumes/%s' % vol['id']), 404)
+    after = dep.request('GET', '/os-quota-sets/other?usage=true',
+                        project='other', user='other').json()['quota_set']
+    assert after['volumes']['in_use'] == before['volumes']['in_use'] + 1
+    assert after['gigabytes']['in_use'] == before['gigabytes']['in_use'] + 6
+    assert after['snapshots']['in_use'] == before['snapshots']['in_use'] + 1
+    # accepted: gone, a second accept is a 404
+    error_of(dep.request('POST', '/os-volume-transfer/%s/accept'
+                         % transfer['id'], project='other', user='other',
+                         json={'accept': {'auth_key': transfer['auth_key']}}),
+             404)
+
+
+def test_transfer_delete_and_auth_key_stored_hashed(dep):
+    vol = create_volume(dep)
+    resp = dep.request('POST', '/os-volume-transfer',
+                       json={'transfer': {'volume_id': vol['id']}})
+    transfer = resp.json()['transfer']
+    engine = _database(dep)
+    with engine.connect() as conn:
+        salt, crypt_hash = conn.execute(
+            sa.select(models.Transfer.salt, models.Transfer.crypt_hash)
+            .where(models.Transfer.id == transfer['id'])).one()
+    engine.dispose()
+    assert transfer['auth_key'] not in (salt, crypt_hash)
+    assert crypt_hash == hashlib.sha256(
+        (salt + transfer['auth_key']).encode()).hexdigest()
+    # a transfer of a volume that is not available is refused
+    resp = dep.request('POST', '/os-volume-transfer',
+                       json={'transfer': {'volume_id': vol['id']}})
+    assert "'awaiting-transfer'" in error_of(resp, 400)
+    assert dep.request('DELETE', '/os-volume-transfer/%s'
+                       % transfer['id']).status_code == 202
+    assert dep.request('GET', '/volumes/%s' % vol['id']).json()[
+        'volume']['status'] == 'available'
+
+
+def _database(dep):
+    return sa.create_engine('sqlite:///%s/backupd.sqlite' % dep.state_path)
+
+
+def test_messages_and_extensions(dep):
+    # a message as backupd.messages.record writes it, into the deployment's
+    # database (no operation of this deployment fails on purpose)
+    from backupd import context as backupd_context
+    from backupd.db import api as db_api
+    from backupd import messages
+    from oslo_config import cfg
+    conf = cfg.ConfigOpts()
+    conf.register_opts([cfg.StrOpt('connection')], group='database')
+    conf([], default_config_files=[])
+    conf.set_override('connection', 'sqlite:///%s/backupd.sqlite'
+                      % dep.state_path, group='database')
+    db_api.configure(conf)
+    try:
+        messages.record(backupd_context.get_admin_context(), 'demo',
+                        'VOLUME', '1' * 32, 'VOLUME_VOLUME_001_002',
+                        'create volume failed: no valid host.')
+    finally:
+        db_api.dispose_engine()
+    resp = dep.request('GET', '/messages', microversion='3.3')
+    _check(tempest_schemas.MESSAGES_LIST, resp, 200)
+    (message,) = [m for m in resp.json()['messages']
+                  if m['resource_uuid'] == '1' * 32]
+    _check(tempest_schemas.MESSAGE_SHOW, dep.request(
+        'GET', '/messages/%s' % message['id'], microversion='3.3'), 200)
+    error_of(dep.request('GET', '/messages/%s' % message['id'],
+                         project='other', user='other', microversion='3.3'),
+             404)
+    error_of(dep.request('GET', '/messages'), 404)  # before 3.3
+    assert dep.request('DELETE', '/messages/%s' % message['id'],
+                       microversion='3.3').status_code == 204
+    error_of(dep.request('GET', '/messages/%s' % message['id'],
+                         microversion='3.3'), 404)
+    resp = dep.request('GET', '/extensions')
+    _check(tempest_schemas.EXTENSIONS_LIST, resp, 200)
+    aliases = {e['alias'] for e in resp.json()['extensions']}
+    assert {'os-volume-transfer', 'os-hosts', 'os-services'} <= aliases
+    error_of(dep.request('GET', '/extensions/os-nothing'), 404)
