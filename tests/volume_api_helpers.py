@@ -2,7 +2,7 @@
 from tests/fixtures/services.py)."""
 import time
 
-# Exactly the keys Cinder returns (../shared/docs/api-compat.md), 3.0.
+# Exactly the keys Cinder returns (doc/contributor/api-compat.rst), 3.0.
 VOLUME_CREATE_KEYS = {
     'attachments', 'links', 'encrypted', 'updated_at', 'replication_status',
     'id', 'size', 'user_id', 'availability_zone', 'metadata', 'status',

@@ -2,7 +2,8 @@
 
 Callers pass ``FROM[<transition>]`` as the ``expected`` of
 ``db.api.conditional_update``; no status string is written anywhere else.
-See ../shared/docs/states.md for the prose version.
+doc/contributor/states.rst is the prose version; tests/unit/test_state_docs.py
+keeps the two equal.
 """
 
 

@@ -2,10 +2,11 @@
 
 backupd-all runs with ``volume_driver = lvm`` against the simulated lvm2 of
 tests/lvm_sim (this kernel has no device-mapper, so no real LV can be
-created or read here; test-services.md). What this proves: the API, managers
-and backup engine drive the LVM driver end to end; an in-use LVM volume is
-read through a temporary snapshot's local path (no temporary clone, no
-attach); the temporary snapshot is removed; restores are byte-exact.
+created or read here; doc/contributor/testing.rst). What this proves: the
+API, managers and backup engine drive the LVM driver end to end; an in-use
+LVM volume is read through a temporary snapshot's local path (no temporary
+clone, no attach); the temporary snapshot is removed; restores are
+byte-exact.
 What it does NOT prove: real device-mapper snapshot semantics (copy-on-write,
 a snapshot filling up), real lvm2 parsing of these command lines beyond what
 tests/functional/test_lvm_real.py checks, root-helper behaviour.

@@ -1,14 +1,14 @@
 """The LVM driver against real lvm2 on a loop device.
 
 This kernel has no device-mapper, so no LV can be activated or read here
-(docs test-services.md). What is real here: lvm2 2.03 commands on a real PV
-and VG, run by the driver's own executor. With ``global/activation = 0`` in
+(doc/contributor/testing.rst). What is real here: lvm2 2.03 commands on a real
+PV and VG, run by the driver's own executor. With ``global/activation = 0`` in
 the test's lvm.conf (``lvm_conf_file``), lvm2 changes metadata without
 device-mapper, so linear LVs are really created, extended and removed in the
 VG's metadata and the driver reads them back from real ``vgs``/``pvs``/``lvs``
 output. Thin pools, thin LVs and snapshots cannot be created even so; their
-``lvs`` rows come from metadata written with ``vgcfgrestore``, and the
-errors lvm2 gives when asked to create them are checked as errors.
+``lvs`` rows come from metadata written with ``vgcfgrestore``, and the errors
+lvm2 gives when asked to create them are checked as errors.
 
 Nothing is mocked. The device paths /dev/<vg>/<lv> do not exist here, so
 anything reading or writing LV data (clear, clone copy) is covered by the

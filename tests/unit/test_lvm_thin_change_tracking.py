@@ -4,7 +4,7 @@ The simulation (tests/lvm_sim) keeps a block map per thin LV, writes it as
 real thin metadata with thin_restore when a metadata snapshot is reserved,
 and runs the real thin_delta on it: so these tests check the driver's
 command lines and its parsing of real thin_delta output. What they do NOT
-prove (no device-mapper here, docs test-services.md): dm-thin's own
+prove (no device-mapper here, doc/contributor/testing.rst): dm-thin's own
 copy-on-write and discard semantics, that ``thin_delta -m`` reads a live
 pool's reserved metadata snapshot, the pool's dm name on a real host, and
 ``lvchange -p r`` on an active thin LV.

@@ -1,7 +1,7 @@
 """Who is calling: builds the RequestContext for the rest of the pipeline.
 
 ``noauth`` trusts headers exactly as cinderclient and openstacksdk send them
-without Keystone (../shared/docs/api-compat.md); ``keystone`` reads the
+without Keystone (doc/contributor/api-compat.rst); ``keystone`` reads the
 headers keystonemiddleware's auth_token has validated and set.
 """
 from oslo_config import cfg

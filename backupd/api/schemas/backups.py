@@ -1,6 +1,6 @@
 """Request bodies of the backup API: one schema per body and microversion,
 each derived from the one before it. Fields clients send as null are
-accepted as null (../shared/docs/api-compat.md)."""
+accepted as null (doc/contributor/api-compat.rst)."""
 from backupd.api.schemas import parameter_types as types
 from backupd import names
 

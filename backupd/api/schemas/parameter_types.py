@@ -1,7 +1,7 @@
 """Building blocks of the request-body schemas (shared by every resource).
 
 Fields clients send as null are accepted as null
-(../shared/docs/api-compat.md).
+(doc/contributor/api-compat.rst).
 """
 import copy
 

@@ -1,5 +1,5 @@
 """Backup bodies with exactly Cinder's keys for each call and microversion
-(../shared/docs/api-compat.md): strict clients reject extra keys."""
+(doc/contributor/api-compat.rst): strict clients reject extra keys."""
 from backupd.api import urls
 from backupd.api import wsgi
 from backupd import names

@@ -2,7 +2,7 @@
 
 The create response is the detail view WITHOUT the extension keys
 (``os-vol-*``); show and detail add them as policy allows
-(../shared/docs/api-compat.md). Microversion keys (see MICROVERSION_KEYS)
+(doc/contributor/api-compat.rst). Microversion keys (see MICROVERSION_KEYS)
 appear in create, show and detail alike, as in Cinder.
 """
 import uuid
