@@ -11,6 +11,7 @@ pytest_plugins = [
     'tests.fixtures.swift',
     'tests.fixtures.xfs',
     'tests.fixtures.services',
+    'tests.fixtures.api_inprocess',  # the paste app in this process
     'tests.fixtures.lvm',
     'tests.fixtures.keystone',   # a real Keystone, backupd behind it
     'tests.fixtures.parallel',   # test groups for pytest -n (tools/run-tests)

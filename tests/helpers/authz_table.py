@@ -188,6 +188,12 @@ CASES = [
 
 BY_NAME = {c.name: c for c in CASES}
 
+# Cases whose success needs a running backup service to answer an RPC call
+# (export_record, and import_record, whose setup exports a record): the
+# matrix runs them on a deployment (tests/functional/test_authz_matrix.py),
+# every other case on the API in process (tests/api/test_authz_matrix.py).
+NEEDS_SERVICE = ('backups:export_record', 'backups:import_record')
+
 
 def route_of(c):
     """(ROUTES key, method) a case exercises."""

@@ -3,11 +3,11 @@ owned by the ``owner`` persona, built over any client that can send a
 request as a persona (noauth headers here; Keystone tokens elsewhere).
 
 ``client.request(persona, method, path, json=None, microversion=None)``
-returns a ``requests.Response``; ``path`` is relative to the persona's
-project endpoint (``/volumes``...). ``World(client).ids(setup, fresh)``
-returns the placeholders a case's path and body use; shared resources are
-made once, ``fresh=True`` makes new ones (for a case whose success changes
-or consumes them).
+returns a ``requests.Response`` (or what answers like one); ``path`` is
+relative to the persona's project endpoint (``/volumes``...).
+``World(client).ids(setup, fresh)`` returns the placeholders a case's path
+and body use; shared resources are made once, ``fresh=True`` makes new
+ones (for a case whose success changes or consumes them).
 """
 import time
 import uuid
@@ -25,10 +25,13 @@ NOAUTH_IDENTITIES = {
 
 
 class NoauthClient:
-    """Requests as each persona under auth_strategy = noauth."""
+    """Requests as each persona under auth_strategy = noauth, over HTTP to
+    ``endpoint``, or to ``api`` (tests/fixtures/api_inprocess.py) in this
+    process."""
 
-    def __init__(self, endpoint, identities=None):
+    def __init__(self, endpoint=None, identities=None, api=None):
         self.endpoint = endpoint
+        self.api = api
         self.identities = identities or NOAUTH_IDENTITIES
         self.session = requests.Session()
 
@@ -41,16 +44,23 @@ class NoauthClient:
                    'X-Roles': roles}
         if microversion:
             headers['OpenStack-API-Version'] = 'volume %s' % microversion
+        if self.api is not None:
+            return self.api.send(method, '/v3/%s%s' % (project, path),
+                                 json=json, headers=headers)
         return self.session.request(
             method, '%s/v3/%s%s' % (self.endpoint, project, path),
             json=json, headers=headers, timeout=60)
 
 
 class World:
-    def __init__(self, client, owner='owner', admin='admin'):
+    """``finish(kind, id)``, when given, brings a created object to
+    'available' where no service runs (InProcessAPI.make_available)."""
+
+    def __init__(self, client, owner='owner', admin='admin', finish=None):
         self.client = client
         self.owner = owner
         self.admin = admin
+        self.finish = finish
         self._shared = {}
 
     def ids(self, setup, fresh=False):
@@ -125,6 +135,8 @@ class World:
         resp = self.client.request(self.owner, 'POST', path, json=body)
         self._ok(resp)
         object_id = resp.json()[kind]['id']
+        if self.finish is not None:
+            self.finish(kind, object_id)
         self.wait(kind, object_id, 'available')
         return object_id
 
@@ -155,6 +167,48 @@ def refusals_first(case, personas):
     """The personas of ``case``, refusing ones first: they must find the
     shared resources as the owner left them."""
     return sorted(personas, key=lambda p: case.codes[p] < 400)
+
+
+def check_case(client, world, case, personas, state, pause=None):
+    """Send ``case`` as each of ``personas`` (refusals first). A refusal
+    must leave ``state()`` (a dict of what a request could change: rows,
+    files, casts) as it was, after ``pause()`` when given (time for a
+    wrongly accepted cast to act); a GET of another project lists none of
+    the owner's objects."""
+    for persona in refusals_first(case, personas):
+        refused = case.codes[persona] >= 400
+        snapshots = []
+        resp, ids = send_case(
+            client, world, case, persona, before=(
+                (lambda ids: snapshots.append(state())) if refused
+                else None))
+        if refused:
+            if pause is not None:
+                pause()
+            after = state()
+            assert after == snapshots[0], (
+                '%s as %s was refused but changed: %s'
+                % (case.name, persona, changes(snapshots[0], after)))
+        elif persona == 'other' and case.method == 'GET':
+            for name in PROJECT_OBJECTS:    # lists leak none of the
+                if name in ids:                # owner's objects
+                    assert ids[name] not in resp.text, (case.name, name)
+
+
+# Ids of objects a project owns (types and quota classes are global).
+PROJECT_OBJECTS = ('volume_id', 'snapshot_id', 'backup_id')
+
+
+def changes(before, after):
+    """{part: {'gone': [...], 'new': [...]}} of two states."""
+    changed = {}
+    for part in set(before) | set(after):
+        old = set(before.get(part, ()))
+        new = set(after.get(part, ()))
+        if old != new:
+            changed[part] = {'gone': sorted(old - new),
+                             'new': sorted(new - old)}
+    return changed
 
 
 def send_case(client, world, case, persona, before=None):

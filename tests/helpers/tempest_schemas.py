@@ -13,6 +13,8 @@ Cinder sends it.
 """
 import copy
 
+import jsonschema
+
 STRING = {'type': 'string'}
 STRING_OR_NULL = {'type': ['string', 'null']}
 BOOLEAN = {'type': 'boolean'}
@@ -266,3 +268,13 @@ EXTENSIONS_LIST = _closed({'extensions': {'type': 'array', 'items': _closed({
     'updated': STRING, 'description': STRING, 'links': {'type': 'array'},
     'namespace': STRING, 'alias': STRING, 'name': STRING,
 }, ['updated', 'links', 'alias', 'name', 'description'])}}, ['extensions'])
+
+
+def check(schemas, call, resp, status):
+    """``resp`` has ``status`` and a body valid against ``schemas[call]``
+    (one of the dicts above); else an AssertionError naming the call."""
+    assert resp.status_code == status, resp.text
+    try:
+        jsonschema.validate(resp.json(), schemas[call])
+    except jsonschema.ValidationError as e:
+        raise AssertionError('%s: %s' % (call, e.message)) from None

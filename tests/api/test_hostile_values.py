@@ -1,12 +1,12 @@
 """Values SQLite stores but MariaDB and PostgreSQL refuse (the embedded
 default and the fuzz run on SQLite): each is a 4xx naming the problem on
-both, through the separate api/volume/backup processes."""
+both, through the API in process on each of those databases."""
 import pytest
 
 
 @pytest.fixture(scope='module')
-def dep(backupd_cluster):
-    return backupd_cluster
+def dep(api_inprocess_each_db):
+    return api_inprocess_each_db
 
 
 @pytest.mark.parametrize('method, path, body, kwargs', [
