@@ -14,10 +14,10 @@ from tests.fixtures import api_inprocess
 from tests.functional import backup_support as bs
 from tests.helpers import tempest_schemas
 from tests.helpers.tempest_schemas import check as _check
-from tests.volume_api_helpers import action
-from tests.volume_api_helpers import create_snapshot
-from tests.volume_api_helpers import create_volume
-from tests.volume_api_helpers import error_of
+from tests.helpers.volume_api import action
+from tests.helpers.volume_api import create_snapshot
+from tests.helpers.volume_api import create_volume
+from tests.helpers.volume_api import error_of
 
 
 @pytest.fixture(scope='module')

@@ -13,11 +13,11 @@ import sqlalchemy as sa
 
 from backupd.db import models
 from tests.helpers import tempest_schemas
-from tests.volume_api_helpers import action
-from tests.volume_api_helpers import create_snapshot
-from tests.volume_api_helpers import create_volume
-from tests.volume_api_helpers import error_of
-from tests.volume_api_helpers import wait_status
+from tests.helpers.volume_api import action
+from tests.helpers.volume_api import create_snapshot
+from tests.helpers.volume_api import create_volume
+from tests.helpers.volume_api import error_of
+from tests.helpers.volume_api import wait_status
 
 
 @pytest.fixture(scope='module')

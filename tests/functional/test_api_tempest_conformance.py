@@ -10,8 +10,8 @@ import pytest
 from tests.functional import backup_support as bs
 from tests.helpers import tempest_schemas
 from tests.helpers.tempest_schemas import check as _check
-from tests.volume_api_helpers import create_volume
-from tests.volume_api_helpers import wait_status
+from tests.helpers.volume_api import create_volume
+from tests.helpers.volume_api import wait_status
 
 VERSIONS = ['3.0', '3.64']
 CALLERS = {'owner': False, 'admin': True}

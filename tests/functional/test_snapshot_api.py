@@ -1,14 +1,14 @@
 """The snapshot API over real HTTP against backupd-all."""
 import pytest
 
-from tests.volume_api_helpers import action
-from tests.volume_api_helpers import create_snapshot
-from tests.volume_api_helpers import create_volume
-from tests.volume_api_helpers import error_of
-from tests.volume_api_helpers import SNAPSHOT_CREATE_KEYS
-from tests.volume_api_helpers import SNAPSHOT_SHOW_KEYS
-from tests.volume_api_helpers import wait_gone
-from tests.volume_api_helpers import wait_status
+from tests.helpers.volume_api import action
+from tests.helpers.volume_api import create_snapshot
+from tests.helpers.volume_api import create_volume
+from tests.helpers.volume_api import error_of
+from tests.helpers.volume_api import SNAPSHOT_CREATE_KEYS
+from tests.helpers.volume_api import SNAPSHOT_SHOW_KEYS
+from tests.helpers.volume_api import wait_gone
+from tests.helpers.volume_api import wait_status
 
 
 @pytest.fixture(scope='module')

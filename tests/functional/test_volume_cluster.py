@@ -13,15 +13,15 @@ import pytest
 import sqlalchemy as sa
 
 from backupd.db import models
-from tests.functional import backup_support as bs
 from tests.fixtures.services import wait_for
-from tests.volume_api_helpers import action
-from tests.volume_api_helpers import create_snapshot
-from tests.volume_api_helpers import create_volume
-from tests.volume_api_helpers import error_of
-from tests.volume_api_helpers import VOLUME_OWNER_KEYS
-from tests.volume_api_helpers import wait_gone
-from tests.volume_api_helpers import wait_status
+from tests.functional import backup_support as bs
+from tests.helpers.volume_api import action
+from tests.helpers.volume_api import create_snapshot
+from tests.helpers.volume_api import create_volume
+from tests.helpers.volume_api import error_of
+from tests.helpers.volume_api import VOLUME_OWNER_KEYS
+from tests.helpers.volume_api import wait_gone
+from tests.helpers.volume_api import wait_status
 
 
 @pytest.fixture(scope='module')

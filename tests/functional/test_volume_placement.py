@@ -20,13 +20,13 @@ import sqlalchemy as sa
 
 from backupd.db import models
 from tests.fixtures import services
-from tests.functional import backup_support as bs
 from tests.fixtures.services import wait_for
 from tests.fixtures.xfs import _detach_loops
 from tests.fixtures.xfs import _run
-from tests.volume_api_helpers import create_volume
-from tests.volume_api_helpers import error_of
-from tests.volume_api_helpers import wait_gone
+from tests.functional import backup_support as bs
+from tests.helpers.volume_api import create_volume
+from tests.helpers.volume_api import error_of
+from tests.helpers.volume_api import wait_gone
 
 DISKS = {'a': '4G', 'b': '2G'}
 

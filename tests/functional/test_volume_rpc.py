@@ -13,9 +13,9 @@ from backupd import context as backupd_context
 from backupd.manager.volume import rpcapi
 from backupd import rpc
 
-from tests.volume_api_helpers import create_snapshot
-from tests.volume_api_helpers import create_volume
-from tests.volume_api_helpers import wait_status
+from tests.helpers.volume_api import create_snapshot
+from tests.helpers.volume_api import create_volume
+from tests.helpers.volume_api import wait_status
 
 
 @pytest.fixture(scope='module')

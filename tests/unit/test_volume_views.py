@@ -16,10 +16,10 @@ from backupd.conf import CONF
 from backupd.db import models
 from backupd import exception
 
-from tests.volume_api_helpers import SNAPSHOT_CREATE_KEYS
-from tests.volume_api_helpers import SNAPSHOT_SHOW_KEYS
-from tests.volume_api_helpers import VOLUME_ADMIN_KEYS
-from tests.volume_api_helpers import VOLUME_CREATE_KEYS
+from tests.helpers.volume_api import SNAPSHOT_CREATE_KEYS
+from tests.helpers.volume_api import SNAPSHOT_SHOW_KEYS
+from tests.helpers.volume_api import VOLUME_ADMIN_KEYS
+from tests.helpers.volume_api import VOLUME_CREATE_KEYS
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, 0)
 

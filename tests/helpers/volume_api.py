@@ -1,5 +1,6 @@
 """HTTP helpers the volume and snapshot API tests share (over a Deployment
-from tests/fixtures/services.py)."""
+from tests/fixtures/services.py, or the in-process API of
+tests/fixtures/api_inprocess.py)."""
 import time
 
 # Exactly the keys Cinder returns (doc/contributor/api-compat.rst), 3.0.
