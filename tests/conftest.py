@@ -12,6 +12,8 @@ pytest_plugins = [
     'tests.fixtures.xfs',
     'tests.fixtures.services',
     'tests.fixtures.api_inprocess',  # the paste app in this process
+    'tests.fixtures.db',
+    'tests.fixtures.volume_manager',
     'tests.fixtures.lvm',
     'tests.fixtures.keystone',   # a real Keystone, backupd behind it
     'tests.fixtures.parallel',   # test groups for pytest -n (tools/run-tests)

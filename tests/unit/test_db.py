@@ -12,14 +12,6 @@ from backupd.db import api as db
 from backupd.db import migration
 from backupd.db import models
 from backupd import exception
-from tests import db_support
-
-
-@pytest.fixture
-def engine_db(database_url):
-    """enginefacade pointed at a freshly migrated database."""
-    with db_support.migrated(database_url) as engine:
-        yield engine
 
 
 def test_migrations_match_models(database_url):

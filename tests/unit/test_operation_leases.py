@@ -12,7 +12,6 @@ from backupd.db import leases
 from backupd.db import models
 from backupd.manager import states
 
-from tests.unit.test_db import engine_db  # noqa: F401  (fixture)
 
 B = states.Backup
 ME, OTHER = 'node/backupd-backup/1/me', 'node/backupd-backup/2/other'

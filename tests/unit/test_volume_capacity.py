@@ -12,18 +12,16 @@ from backupd.db import capacity as capacity_db
 from backupd.db import models
 from backupd.manager import states
 from backupd.manager.volume import capacity
-from tests.unit.test_volume_manager import ctx  # noqa: F401 (fixture)
-from tests.unit.test_volume_manager import HOST
-from tests.unit.test_volume_manager import manager  # noqa: F401 (fixture)
-from tests.unit import test_volume_manager
+from tests.helpers import volume_manager
+from tests.helpers.volume_manager import HOST
 
 V = states.Volume
 BINARY = 'backupd-volume'
 
 
 def new_volume(ctx, **values):
-    return test_volume_manager.new_volume(ctx, id=str(uuid.uuid4()),
-                                          **values)
+    return volume_manager.new_volume(ctx, id=str(uuid.uuid4()),
+                                     **values)
 
 
 def service(ctx, host=HOST):

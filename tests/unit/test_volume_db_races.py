@@ -13,7 +13,6 @@ from backupd.db import volumes as volume_db
 from backupd import exception
 from backupd.manager import states
 
-from tests.unit.test_db import engine_db  # noqa: F401  (fixture)
 
 V = states.Volume
 S = states.Snapshot

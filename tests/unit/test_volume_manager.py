@@ -1,5 +1,6 @@
 """The volume manager's operations on a real SQLite database and the real
-file driver (sparse files under tmp_path); no RPC, no mocks.
+file driver (sparse files under tmp_path; the ``ctx`` and ``manager``
+fixtures of tests/fixtures/volume_manager.py); no RPC, no mocks.
 
 Driver failures are real: a snapshot file removed behind the manager's back
 makes a create-from-snapshot fail exactly as a lost file would.
@@ -7,11 +8,8 @@ makes a create-from-snapshot fail exactly as a lost file would.
 import datetime
 import os
 
-from oslo_config import cfg
 import pytest
 
-from backupd import conf as backupd_conf
-from backupd import context as backupd_context
 from backupd.db import api as db
 from backupd.db import models
 from backupd.db import snapshots as snapshot_db
@@ -19,48 +17,14 @@ from backupd.db import volumes as volume_db
 from backupd import exception
 from backupd.manager import states
 from backupd.manager.volume import manager as volume_manager
-from tests import db_support
+from tests.helpers.volume_manager import HOST
+from tests.helpers.volume_manager import manager_conf
+from tests.helpers.volume_manager import new_snapshot
+from tests.helpers.volume_manager import new_volume
 
 GiB = 1024 ** 3
 V = states.Volume
 S = states.Snapshot
-HOST = 'node1'
-
-
-@pytest.fixture
-def ctx(tmp_path):
-    with db_support.migrated('sqlite:///%s' % (tmp_path / 'backupd.sqlite')):
-        yield backupd_context.get_admin_context()
-
-
-@pytest.fixture
-def manager(ctx, tmp_path):
-    conf = _conf(tmp_path)
-    mgr = volume_manager.VolumeManager(conf, HOST)
-    assert mgr.init_driver(ctx), mgr.not_ready_reason
-    return mgr
-
-
-def _conf(tmp_path):
-    conf = cfg.ConfigOpts()
-    backupd_conf.register_all(conf)
-    conf([], project='backupd-test')
-    conf.set_override('state_path', str(tmp_path))
-    return conf
-
-
-def new_volume(ctx, status=V.CREATING, size=1, **values):
-    return volume_db.create(ctx, dict({
-        'size': size, 'status': status, 'host': HOST, 'project_id': 'p',
-        'user_id': 'u', 'id': 'vol-%d' % len(db.get_all(
-            ctx, models.Volume, {}))}, **values)).id
-
-
-def new_snapshot(ctx, volume_id, status=S.CREATING):
-    return snapshot_db.create(ctx, {
-        'id': 'snap-%s' % volume_id, 'volume_id': volume_id,
-        'status': status, 'volume_size': 1, 'project_id': 'p'},
-        (V.AVAILABLE,)).id
 
 
 def status(ctx, model, row_id):
@@ -247,7 +211,7 @@ def test_cleanup_repairs_what_a_crash_left(manager, ctx):
 
 
 def test_operations_without_a_ready_driver_fail_cleanly(ctx, tmp_path):
-    manager = volume_manager.VolumeManager(_conf(tmp_path), HOST)
+    manager = volume_manager.VolumeManager(manager_conf(tmp_path), HOST)
     vid = new_volume(ctx)
     manager.create_volume(ctx, vid)
     assert status(ctx, models.Volume, vid) == V.ERROR
