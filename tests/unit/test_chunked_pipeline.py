@@ -1,4 +1,5 @@
 """The bounded native-thread pipeline and the callback ticker."""
+import contextlib
 import threading
 
 import pytest
@@ -56,6 +57,31 @@ def test_an_error_in_a_stage_stops_everything_and_is_raised():
             for _ in pipe.results(idle=lambda: None):
                 pass
     assert threading.active_count() == before
+
+
+@pytest.mark.parametrize('fail_at', [None, 3])
+def test_a_generator_source_is_closed_when_the_pipeline_ends(fail_at):
+    # The tracked reader stops its prefetch thread in a ``finally``: it
+    # must run when the pipeline stops early, not whenever the generator
+    # is collected (the caller still holds it).
+    ended = threading.Event()
+
+    def source():
+        try:
+            yield from range(10 ** 6 if fail_at else 20)
+        finally:
+            ended.set()
+
+    def stage(n):
+        if n == fail_at:
+            raise RuntimeError('chunk %d failed' % n)
+        return n
+    items = source()
+    with pytest.raises(RuntimeError) if fail_at else contextlib.nullcontext():
+        with pipeline.Pipeline(items, [(stage, 2)], in_flight=4) as pipe:
+            for _ in pipe.results(idle=lambda: None):
+                pass
+    assert ended.is_set()
 
 
 def test_an_error_in_the_source_is_raised():

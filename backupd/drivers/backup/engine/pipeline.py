@@ -79,6 +79,13 @@ class Pipeline:
         except BaseException as exc:    # noqa: B902 - handed to the caller
             self._results.put(('error', exc))
             return
+        finally:
+            # A generator source ends now, whether it ran out or the
+            # pipeline stopped, not whenever it is collected: its
+            # ``finally`` may stop helpers of its own (engine.tracked).
+            close = getattr(items, 'close', None)
+            if close is not None:
+                close()
         self._results.put(('end', count))
 
     def _work(self, n, function):

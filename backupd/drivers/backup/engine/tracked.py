@@ -20,6 +20,7 @@ import dataclasses
 import os
 import typing
 
+from backupd import utils
 from backupd.drivers.backup.engine import volume
 
 FULL, TRACKED = 'full', 'tracked'
@@ -125,9 +126,18 @@ def read_chunks(fd, size, chunk_size, runs, parent_manifest, buffers,
       the buffer (``blocks`` lists them; the rest of the buffer is stale);
     * otherwise, or when the parent has no such chunk: read whole.
     """
+    prefetch = _Prefetch(fd, runs, chunk_size)
+    try:
+        yield from _tasks(fd, size, chunk_size, runs, parent_manifest,
+                          buffers, batch, prefetch)
+    finally:
+        prefetch.close()
+
+
+def _tasks(fd, size, chunk_size, runs, parent_manifest, buffers, batch,
+           prefetch):
     offset = 0
     carried_from, carried = None, 0
-    prefetch = _Prefetch(fd, runs, chunk_size)
     while offset < size:
         index = offset // chunk_size
         length = min(chunk_size, size - offset)
@@ -153,8 +163,12 @@ def read_chunks(fd, size, chunk_size, runs, parent_manifest, buffers,
             buffer = buffers.get()
             view = memoryview(buffer)
             for start, run in blocks:
-                volume.read_data_only(fd, view[start:start + run],
-                                      offset + start, size)
+                # No SEEK_DATA/SEEK_HOLE here: a block in a hole reads as
+                # zeros anyway, and on XFS a SEEK_HOLE from inside data
+                # walks every extent up to the next hole, the end of a
+                # dense volume: per block, that cost more than the reads.
+                volume.pread_exact(fd, view[start:start + run],
+                                   offset + start, size)
             yield volume.ChunkTask(index, offset, length, data=buffer,
                                    buffer=buffer, blocks=blocks)
         else:
@@ -166,27 +180,62 @@ def read_chunks(fd, size, chunk_size, runs, parent_manifest, buffers,
 
 
 class _Prefetch:
-    """Asks the kernel to read the changed blocks ahead of the reader."""
+    """Asks the kernel to read the changed blocks ahead of the reader.
+
+    From a native thread of its own: ``POSIX_FADV_WILLNEED`` returns only
+    once its reads are queued, and with the device's queue full that is
+    once most of the earlier ones are done. Called by the reader, the first
+    advice of PREFETCH_BYTES held back every chunk (and so the hashing and
+    storing) until most of them were read; from here the reader takes each
+    chunk as soon as its blocks are in. The thread advises on a duplicate
+    of the reader's descriptor, so it never touches another file whatever
+    the reader does with its own, and stays at most PREFETCH_BYTES ahead
+    of the chunk :meth:`past` names. :meth:`close` stops it.
+    """
 
     def __init__(self, fd, runs, chunk_size):
-        self._fd = fd
+        threading = utils.native_threading()
         self._chunk_size = chunk_size
-        self._todo = iter(sorted(runs.items()))
+        self._window = PREFETCH_BYTES
+        self._todo = sorted(runs.items())
+        self._cond = threading.Condition()
+        self._reader_at = 0
+        self._stopping = False
         self._ahead = collections.deque()      # (index, bytes) advised
         self._bytes = 0
+        self._fd = None
+        self._thread = None
+        if self._todo:
+            self._fd = os.dup(fd)
+            self._thread = threading.Thread(target=self._run, daemon=True,
+                                            name='backup-prefetch')
+            self._thread.start()
 
     def past(self, index):
-        """The reader is at chunk ``index``: forget what it passed, advise
-        more up to PREFETCH_BYTES."""
-        while self._ahead and self._ahead[0][0] < index:
-            self._bytes -= self._ahead.popleft()[1]
-        while self._bytes < PREFETCH_BYTES:
-            item = next(self._todo, None)
-            if item is None:
-                return
-            chunk, blocks = item
-            if chunk < index:
-                continue
+        """The reader is at chunk ``index``."""
+        if self._thread is None:
+            return
+        with self._cond:
+            self._reader_at = index
+            self._cond.notify()
+
+    def close(self):
+        if self._thread is None:
+            return
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        self._thread.join()
+        self._thread = None
+        os.close(self._fd)
+
+    def _run(self):
+        for chunk, blocks in self._todo:
+            if not self._room_for(chunk):
+                if self._stopping:
+                    return
+                continue              # the reader is past it already
+            advised = sum(length for _, length in blocks)
             base = chunk * self._chunk_size
             for start, length in blocks:
                 try:
@@ -194,9 +243,23 @@ class _Prefetch:
                                      os.POSIX_FADV_WILLNEED)
                 except OSError:
                     return            # advice only
-            advised = sum(length for _, length in blocks)
-            self._ahead.append((chunk, advised))
-            self._bytes += advised
+            with self._cond:
+                self._ahead.append((chunk, advised))
+                self._bytes += advised
+
+    def _room_for(self, chunk):
+        """Wait until advising ``chunk`` keeps within the window; False
+        when the reader is past it already or when stopping."""
+        with self._cond:
+            while not self._stopping:
+                while self._ahead and self._ahead[0][0] < self._reader_at:
+                    self._bytes -= self._ahead.popleft()[1]
+                if chunk < self._reader_at:
+                    return False
+                if self._bytes < self._window:
+                    return True
+                self._cond.wait()
+            return False
 
 
 def _carried(start, end, chunk_size):
