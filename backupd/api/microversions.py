@@ -14,8 +14,10 @@ HEADER = 'OpenStack-API-Version'
 VERSIONS = [
     ('3.0', 'Base: volumes, snapshots, backups, os-services as in Cinder v2, '
             'plus the v3 endpoint with and without a project id.'),
+    ('3.3', 'user messages: GET /messages, GET|DELETE /messages/{id}.'),
     ('3.7', 'os-services: "cluster" key (always null: no clustering).'),
     ('3.9', 'PUT /backups/{id} updates name and description.'),
+    ('3.12', 'GET /volumes/summary: count and total size.'),
     ('3.13', 'volumes: "group_id" key (always null: no groups).'),
     ('3.14', 'snapshots: "group_snapshot_id" key (always null).'),
     ('3.18', 'backups: "os-backup-project-attr:project_id" for admins.'),
@@ -24,13 +26,18 @@ VERSIONS = [
              'are refused (400).'),
     ('3.39', 'GET /limits: an admin may give ?project_id= to see another '
              'project\'s limits and usage.'),
+    ('3.36', 'volumes/summary: "metadata" (every key with its values).'),
     ('3.41', 'snapshots: "user_id" key.'),
     ('3.43', 'backups: "metadata" on create, update and in bodies.'),
     ('3.45', 'lists: "count" when with_count=true is asked for.'),
     ('3.48', 'volumes: "shared_targets" and "service_uuid" keys.'),
     ('3.49', 'os-services: "backend_state" of volume services.'),
     ('3.51', 'backups: "availability_zone" accepted on create.'),
+    ('3.55', 'volume transfers also at /volume-transfers; '
+             '"no_snapshots" on create and in bodies.'),
     ('3.56', 'backups: "user_id" for admins.'),
+    ('3.57', 'transfers: "source_project_id", "destination_project_id", '
+             '"accepted".'),
     ('3.61', 'volumes: "cluster_name" for admins (always null).'),
     ('3.63', 'volumes: "volume_type_id" key.'),
     ('3.64', 'volumes and backups: "encryption_key_id" key (always null: '

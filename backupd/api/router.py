@@ -28,6 +28,7 @@ from backupd.api.handlers import snapshots
 from backupd.api.handlers import transfers
 from backupd.api.handlers import volume_flags
 from backupd.api.handlers import volume_metadata
+from backupd.api.handlers import volume_retype
 from backupd.api.handlers import volume_summary
 from backupd.api.handlers import volume_types
 from backupd.api.handlers import volumes
@@ -65,7 +66,8 @@ ROUTES = {
     '/volumes/{volume_id}': {'GET': volumes.show, 'PUT': volumes.update,
                              'DELETE': volumes.delete},
     '/volumes/{volume_id}/action': {
-        'POST': actions.route(volumes.ACTIONS, volume_flags.ACTIONS)},
+        'POST': actions.route(volumes.ACTIONS, volume_flags.ACTIONS,
+                              volume_retype.ACTIONS)},
     '/volumes/{volume_id}/metadata': {'GET': volume_metadata.index,
                                       'POST': volume_metadata.create,
                                       'PUT': volume_metadata.replace},

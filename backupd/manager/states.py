@@ -112,6 +112,8 @@ class Volume:
         # os-reserve / os-unreserve: Cinder's hold before an attach
         'reserve': (AVAILABLE,),
         'unreserve': (ATTACHING,),
+        # os-retype (the type only: no migration)
+        'retype': (AVAILABLE, IN_USE),
         # a transfer offered, accepted or cancelled (handlers/transfers.py)
         'transfer': (AVAILABLE,),
         'finish_transfer': (AWAITING_TRANSFER,),

@@ -28,6 +28,7 @@ UNRESERVE = 'volume_extension:volume_actions:unreserve'
 SET_BOOTABLE = 'volume_extension:volume_actions:set_bootable'
 UPDATE_READONLY = 'volume_extension:volume_actions:update_readonly_flag'
 SUMMARY = 'volume:get_volume_summary'
+RETYPE = 'volume:retype'
 
 _V = '/volumes/{volume_id}'
 _ACTION = _V + '/action'
@@ -92,6 +93,9 @@ RULES = [
          'Mark a volume bootable or not (os-set_bootable).', 'POST', _ACTION),
     rule(UPDATE_READONLY, base.PROJECT_MEMBER_OR_ADMIN,
          'Mark a volume read-only or not (os-update_readonly_flag).', 'POST',
+         _ACTION),
+    rule(RETYPE, base.PROJECT_MEMBER_OR_ADMIN,
+         'Give a volume another type (os-retype, no migration).', 'POST',
          _ACTION),
     rule(SUMMARY, base.PROJECT_READER_OR_ADMIN,
          'Count and size of the volumes listed (3.12).', 'GET',

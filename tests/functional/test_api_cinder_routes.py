@@ -304,3 +304,53 @@ def test_messages_and_extensions(dep):
     aliases = {e['alias'] for e in resp.json()['extensions']}
     assert {'os-volume-transfer', 'os-hosts', 'os-services'} <= aliases
     error_of(dep.request('GET', '/extensions/os-nothing'), 404)
+
+
+def test_retype_without_migration_moves_typed_quota(dep):
+    names = []
+    for name, specs in (('retype-a', {}), ('retype-b', {}),
+                        ('retype-elsewhere',
+                         {'volume_backend_name': 'another-backend'})):
+        resp = dep.request('POST', '/types', admin=True, json={
+            'volume_type': {'name': name, 'extra_specs': specs}})
+        assert resp.status_code == 200, resp.text
+        names.append(name)
+    project = 'retype-%s' % id(dep)
+    vol = create_volume(dep, size=2, project=project, volume_type='retype-a')
+    create_snapshot(dep, vol['id'], project=project)
+
+    def usage():
+        quota_set = dep.request('GET', '/os-quota-sets/%s?usage=true'
+                                % project, project=project).json()[
+            'quota_set']
+        return {k: quota_set[k]['in_use'] for k in (
+            'volumes_retype-a', 'gigabytes_retype-a', 'snapshots_retype-a',
+            'volumes_retype-b', 'gigabytes_retype-b', 'snapshots_retype-b',
+            'volumes', 'gigabytes') if k in quota_set}
+    before = usage()
+    resp = action(dep, 'volume', vol['id'], {'os-retype': {
+        'new_type': 'retype-b', 'migration_policy': 'never'}},
+        project=project)
+    assert resp.status_code == 202, resp.text
+    shown = dep.request('GET', '/volumes/%s' % vol['id'],
+                        project=project).json()['volume']
+    assert shown['volume_type'] == 'retype-b' and shown['status'] == 'available'
+    after = usage()
+    # the volume's 2 GiB and its snapshot's 2 GiB (snapshots count
+    # gigabytes, as in Cinder)
+    assert before['gigabytes_retype-a'] == 4
+    assert after['volumes_retype-b'] == 1 and after['gigabytes_retype-b'] == 4
+    assert after['snapshots_retype-b'] == 1
+    assert after['volumes_retype-a'] == 0 and after['gigabytes_retype-a'] == 0
+    assert (after['volumes'], after['gigabytes']) == (
+        before['volumes'], before['gigabytes'])
+    # the same type again, a type of another backend, an unknown type
+    assert 'already of type' in error_of(action(
+        dep, 'volume', vol['id'], {'os-retype': {'new_type': 'retype-b'}},
+        project=project), 400)
+    assert 'another-backend' in error_of(action(
+        dep, 'volume', vol['id'], {'os-retype': {
+            'new_type': 'retype-elsewhere', 'migration_policy': 'on-demand'}},
+        project=project), 400)
+    error_of(action(dep, 'volume', vol['id'], {'os-retype': {
+        'new_type': 'no-such-type'}}, project=project), 404)

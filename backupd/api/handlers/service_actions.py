@@ -39,12 +39,12 @@ _HOST = {
 def update(req, action):
     ctx = wsgi.context_of(req)
     policies.authorize(ctx, policy.UPDATE, {})
-    handler = _ACTIONS.get(action)
+    handler = ACTIONS.get(action)
     if handler is None:
         raise exception.NotFound(
             message='os-services has no action %r; backupd serves %s '
                     '(failover_host, failover, set-log and get-log are not '
-                    'implemented).' % (action, ', '.join(sorted(_ACTIONS))))
+                    'implemented).' % (action, ', '.join(sorted(ACTIONS))))
     return handler(req)
 
 
@@ -101,7 +101,7 @@ def _replication(req):
                % body['host'])
 
 
-_ACTIONS = {
+ACTIONS = {
     'enable': _enable,
     'disable': _disable,
     'disable-log-reason': _disable_log_reason,

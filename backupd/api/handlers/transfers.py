@@ -199,8 +199,10 @@ def accept(req, transfer_id):
             reason='The auth_key of transfer %s is not %r; give the key '
                    'the transfer\'s create answered.' % (row.id, auth_key))
     volume = db.get(ctx, models.Volume, row.volume_id)
+    # a backup's temporary snapshots (a kept change-tracking base) stay
+    # with the project of the backups that read them
     snapshots = [] if row.no_snapshots else db.get_all(
-        ctx, models.Snapshot, {'volume_id': volume.id})
+        ctx, models.Snapshot, {'volume_id': volume.id, 'is_temporary': False})
     moved = quotas_db.of_volume(volume.size, volume.volume_type)
     for snap in snapshots:
         for resource, n in quotas_db.of_snapshot(
