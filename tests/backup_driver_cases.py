@@ -43,6 +43,10 @@ KiB = 1024
 CHUNK = 256 * KiB            # small chunks: many of them in a small volume
 BLOCK = 32 * KiB
 SMALL = {'backup_chunk_size': CHUNK, 'backup_sha_block_size_bytes': BLOCK}
+# These cases are of the chained layout (manifests 1/2: each backup owns
+# its objects under backup_<id>/), which earlier releases wrote and every
+# release reads; the shared layout's are in tests/shared_store_cases.py.
+CHAINED = {'backup_data_layout': 'chained'}
 # Containers the issue 13 tenant sent, and their kin: each leaves its one
 # level (or is no name at all) on some backend.
 BAD_CONTAINERS = ('.', '..', '/etc', 'a//x', 'x/..', 'c/backup_other',
@@ -741,9 +745,11 @@ class BackupDriverCases:
                            match='belongs to backup exported'):
             driver.import_record(base.BackupRef('other', 'vol-2'),
                                  dict(info, service_metadata=copy))
-        # Another backup's manifest: the record would make an alias.
+        # Another backup's manifest: a chained backup's objects are its
+        # own, so it is never shared under another id (the shared layout
+        # does share: tests/shared_store_cases.py).
         with pytest.raises(exception.BackupDriverError,
-                           match='not its own backup_other/manifest'):
+                           match='import it under its own id'):
             driver.import_record(base.BackupRef('other', 'vol-2'), dict(
                 info, service_metadata='backup_exported/manifest'))
         with pytest.raises(exception.BackupObjectNotFound):

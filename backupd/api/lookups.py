@@ -15,6 +15,7 @@ does not exist, so ids of other projects are not disclosed. Given an
 as the target (403).
 """
 from backupd.db import api as db
+from backupd.db import backups as backup_db
 from backupd.db import models
 from backupd.db import resources
 from backupd import exception
@@ -87,13 +88,25 @@ def listed_backup_statuses(ctx, asked):
 
 # --- checks the backup handlers share ----------------------------------------
 
-def check_backup_deletable(row, allowed, force):
-    """400 unless backup ``row`` has no dependents and is in ``allowed``;
+def data_dependents(ctx, row, statuses=None):
+    """How many backups need ``row``'s stored data: incrementals of the
+    chained layout (manifest 1/2). Shared-layout backups need no parent,
+    so a backup with only such incrementals deletes in any order
+    (doc/dedup-and-gc.rst); ``has_dependent_backups`` still shows them."""
+    if not row.num_dependent_backups:
+        return 0
+    return backup_db.data_dependents(ctx, row.id, statuses)
+
+
+def check_backup_deletable(ctx, row, allowed, force):
+    """400 unless no backup needs ``row``'s data and it is in ``allowed``;
     the hint names os-force_delete unless this already is one."""
-    if row.num_dependent_backups:
+    needed_by = data_dependents(ctx, row)
+    if needed_by:
         raise exception.InvalidState(
-            reason='Backup %s has %d dependent incremental backup(s); delete '
-                   'them first.' % (row.id, row.num_dependent_backups))
+            reason='Backup %s has %d dependent incremental backup(s) of the '
+                   'chained layout, which restore from its data; delete '
+                   'them first.' % (row.id, needed_by))
     if row.status not in allowed:
         hint = ('' if force else ' Use os-force_delete as an admin '
                 '(cinder backup-delete --force).')

@@ -5,10 +5,12 @@ source states from ``backupd.manager.states`` (passed in by the caller, so
 this module stays below the manager layer).
 
 Dependents: ``num_dependent_backups`` of a backup counts the non-deleted
-backups whose ``parent_id`` is it. It is raised in the transaction that
-creates (or imports) the child and lowered in the one that soft-deletes the
-child, so "may I delete this backup" is a single compare-and-swap on
-``num_dependent_backups = 0``.
+backups whose ``parent_id`` is it (Cinder's ``has_dependent_backups``). It
+is raised in the transaction that creates (or imports) the child and
+lowered in the one that soft-deletes the child. Only children whose stored
+data needs the parent's (``depends_on_parent``: incrementals of manifest
+version 1/2) keep a parent from being deleted (:func:`data_dependents`);
+shared-layout backups delete in any order (doc/dedup-and-gc.rst).
 """
 from oslo_utils import timeutils
 import sqlalchemy as sa
@@ -119,17 +121,28 @@ def with_temp_resources(context, host):
             .all())
 
 
-# --- delayed delete and the scrubber (issue 7) ------------------------------
-
 @api.reader
-def count_children(context, parent_id, statuses):
-    """Non-deleted backups whose parent is ``parent_id``, in ``statuses``."""
-    return (context.session.query(sa.func.count(Backup.id))
-            .filter(Backup.parent_id == parent_id,
-                    Backup.deleted.is_(False),
-                    Backup.status.in_(list(statuses)))
-            .scalar())
+def data_dependents(context, parent_id, statuses=None):
+    """Non-deleted backups whose stored data needs ``parent_id``'s (in
+    ``statuses``, or any)."""
+    query = (context.session.query(sa.func.count(Backup.id))
+             .filter(Backup.parent_id == parent_id,
+                     Backup.deleted.is_(False),
+                     Backup.depends_on_parent.is_(True)))
+    if statuses is not None:
+        query = query.filter(Backup.status.in_(list(statuses)))
+    return query.scalar()
 
+
+def _no_data_dependents():
+    """SQL: the backup row has no live child that needs its data."""
+    child = sa.orm.aliased(Backup)
+    return ~sa.exists().where(child.parent_id == Backup.id,
+                              child.deleted.is_(False),
+                              child.depends_on_parent.is_(True))
+
+
+# --- delayed delete and the scrubber (issue 7) ------------------------------
 
 @api.reader
 def delayed_deleted_children(context, parent_ids):
@@ -150,13 +163,13 @@ def due_for_scrub(context, cutoff, statuses, after_id=None, limit=100):
     """One page (by id, after ``after_id``) of backups the scrubber may
     remove: in ``statuses`` (pending, or a scrub a killed scrubber left
     ``deleting``), pending since ``cutoff`` or earlier (compared in SQL),
-    with no dependent backup left."""
+    with no backup left whose data needs it."""
     query = (context.session.query(Backup)
              .filter(Backup.deleted.is_(False),
                      Backup.status.in_(list(statuses)),
                      Backup.pending_delete_at.isnot(None),
                      Backup.pending_delete_at <= cutoff,
-                     Backup.num_dependent_backups == 0)
+                     _no_data_dependents())
              .order_by(Backup.id))
     if after_id is not None:
         query = query.filter(Backup.id > after_id)

@@ -10,6 +10,10 @@ import pytest
 from tests.functional import backup_support as bs
 
 MiB = bs.MiB
+# These scenarios look at the per-backup files of the chained layout
+# (manifests 1/2); the shared layout's crash safety (kill -9 at random
+# points, collections) is tests/functional/test_shared_store_random.py.
+SLOW = {'DEFAULT': dict(bs.SLOW['DEFAULT'], backup_data_layout='chained')}
 def _slow_backup(dep, in_use=False):
     volume = bs.create_volume(dep)
     sha = bs.write_pattern(bs.volume_path(dep, volume), seed=5,
@@ -30,7 +34,7 @@ def _no_leftovers(dep, backup):
 
 def test_force_delete_mid_creation_stops_and_leaves_nothing(
         backupd_all_factory):
-    dep = backupd_all_factory(conf=bs.SLOW)
+    dep = backupd_all_factory(conf=SLOW)
     volume, backup, _ = _slow_backup(dep, in_use=True)
     assert bs.volume_status(dep, volume) == 'backing-up'
     resp = dep.request('POST', '/backups/%s/action' % backup, admin=True,
@@ -43,7 +47,7 @@ def test_force_delete_mid_creation_stops_and_leaves_nothing(
 
 
 def test_kill_during_create_then_restart_cleans_up(backupd_all_factory):
-    dep = backupd_all_factory(conf=bs.SLOW)
+    dep = backupd_all_factory(conf=SLOW)
     volume, backup, _ = _slow_backup(dep, in_use=True)
     dep.kill()
     dep.start()
@@ -74,7 +78,7 @@ def _kill_after_data_before_available(dep, backup):
 @pytest.mark.parametrize('db', ['mariadb', 'postgresql'])
 def test_reset_status_verifies_a_backup_killed_before_available(
         backupd_cluster_factory, db):
-    dep = backupd_cluster_factory(db=db, conf=bs.SLOW)
+    dep = backupd_cluster_factory(db=db, conf=SLOW)
     volume, whole, sha = _slow_backup(dep)
     _kill_after_data_before_available(dep, whole)
     bs.restart_backup_service(dep)
@@ -133,7 +137,7 @@ def test_kill_during_restore_then_restart_cleans_up(backupd_all_factory):
 
 
 def test_max_operations_queues_and_progress_is_recorded(backupd_all_factory):
-    conf = {'DEFAULT': dict(bs.SLOW['DEFAULT'], backup_max_operations=1)}
+    conf = {'DEFAULT': dict(SLOW['DEFAULT'], backup_max_operations=1)}
     dep = backupd_all_factory(conf=conf)
     first_volume, first, _ = _slow_backup(dep)
     second_volume = bs.create_volume(dep)
@@ -152,7 +156,7 @@ def test_max_operations_queues_and_progress_is_recorded(backupd_all_factory):
 
 
 def test_force_delete_of_a_backup_waiting_for_its_turn(backupd_all_factory):
-    conf = {'DEFAULT': dict(bs.SLOW['DEFAULT'], backup_max_operations=1)}
+    conf = {'DEFAULT': dict(SLOW['DEFAULT'], backup_max_operations=1)}
     dep = backupd_all_factory(conf=conf)
     _, first, _ = _slow_backup(dep)
     waiting_volume = bs.create_volume(dep)

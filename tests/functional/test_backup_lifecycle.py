@@ -57,14 +57,21 @@ def test_full_and_incremental_chain_restore_byte_exact(dep):
     assert bs.sha256_of(bs.volume_path(dep, new)) == third_sha
     assert bs.volume_status(dep, new) == 'available'
 
-    # the parent of an incremental cannot go first
-    message = _error(dep.request('DELETE', '/backups/%s' % full), 400)
-    assert full in message and 'dependent' in message
-    for backup in (incr2, incr, full):
+    # any backup of the chain goes first (issue 18: data shared by
+    # reference), the others still restore byte-exact
+    for backup, survivors in ((full, ((incr, second_sha),
+                                      (incr2, third_sha))),
+                              (incr2, ((incr, second_sha),)),
+                              (incr, ())):
         resp = dep.request('DELETE', '/backups/%s' % backup)
         assert resp.status_code == 202, resp.text
         bs.wait_for(dep, 'backups', backup, (), gone_ok=True)
         assert bs.backup_files(dep, backup) == []
+        for survivor, sha in survivors:
+            shown = dep.request('GET', '/backups/%s' % survivor).json()
+            assert shown['backup']['is_incremental'] is True
+            target = bs.restore(dep, survivor)
+            assert bs.sha256_of(bs.volume_path(dep, target)) == sha
 
 
 def test_in_use_volume_needs_force_and_reads_a_temp_snapshot(dep):

@@ -9,6 +9,11 @@ from tests.functional import backup_support as bs
 
 MiB = bs.MiB
 
+# The scenarios below watch the per-backup objects of the chained layout
+# (manifests 1/2); the shared layout's kill -9 and collection tests on Swift
+# are in tests/functional/test_shared_store_random.py.
+SLOW = {'DEFAULT': dict(bs.SLOW['DEFAULT'], backup_data_layout='chained')}
+
 
 @pytest.fixture
 def swift_conf(swift):
@@ -62,7 +67,7 @@ def test_swift_full_and_incremental_round_trip(backupd_all_factory, swift,
 def test_swift_force_delete_mid_creation(backupd_all_factory, swift,
                                          swift_conf):
     container, conf = swift_conf
-    dep = backupd_all_factory(conf=_merged(conf, bs.SLOW))
+    dep = backupd_all_factory(conf=_merged(conf, SLOW))
     volume = bs.create_volume(dep)
     bs.write_pattern(bs.volume_path(dep, volume), seed=33,
                      regions=bs.REGIONS)
@@ -84,7 +89,7 @@ def test_swift_reset_status_verifies_killed_backup(backupd_cluster_factory,
                                                    swift, swift_conf):
     container, conf = swift_conf
     dep = backupd_cluster_factory(db='postgresql',
-                                  conf=_merged(conf, bs.SLOW))
+                                  conf=_merged(conf, SLOW))
     volume = bs.create_volume(dep)
     sha = bs.write_pattern(bs.volume_path(dep, volume), seed=34,
                            regions=bs.REGIONS)

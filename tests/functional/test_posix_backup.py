@@ -8,15 +8,18 @@ import pytest
 from backupd import exception
 from backupd.drivers.backup import posix
 from tests import backup_driver_cases as cases
+from tests import shared_store_cases as shared_cases
 
 
 def make_posix_driver(root, **overrides):
+    """A POSIX driver on ``root``; the chained layout unless
+    ``backup_data_layout`` says otherwise (cases.CHAINED)."""
     conf = cfg.ConfigOpts()
     conf([])
     driver = posix.PosixBackupDriver(conf)
     conf.set_override('backup_posix_path', str(root))
     conf.set_override('backup_posix_min_free_space', 0)
-    for name, value in overrides.items():
+    for name, value in {**cases.CHAINED, **overrides}.items():
         conf.set_override(name, value)
     driver.do_setup()
     return driver
@@ -128,7 +131,7 @@ def test_a_failed_cleanup_does_not_hide_the_original_error(tmp_path):
     conf([])
     driver = StorageGoneAway(conf)
     conf.set_override('backup_posix_path', str(tmp_path / 'store'))
-    for name, value in cases.SMALL.items():
+    for name, value in {**cases.SMALL, **cases.CHAINED}.items():
         conf.set_override(name, value)
     volume = cases.write_volume(tmp_path / 'vol', 4 * cases.MiB, seed=3,
                                 layout='random')
@@ -188,3 +191,11 @@ def test_setup_fails_on_an_invalid_default_container(tmp_path):
         with pytest.raises(exception.BackupDriverError,
                            match='default container option'):
             driver.check_for_setup_error()
+
+
+class TestPosixSharedStore(shared_cases.SharedStoreCases):
+
+    @pytest.fixture
+    def driver_factory(self, tmp_path):
+        return lambda **overrides: make_posix_driver(tmp_path / 'store',
+                                                     **overrides)

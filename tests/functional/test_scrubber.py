@@ -171,8 +171,35 @@ def test_scrubber_removes_data_and_row_after_scrub_time(
     bs.logged(dep, 'Backup %s scrubbed' % backup)
 
 
-def test_parent_waits_for_its_incremental_child(kept):
+def test_a_shared_layout_parent_goes_before_its_child(kept):
+    """Issue 18: an incremental does not need its parent's backup, so the
+    parent is deleted (and scrubbed) while its child stays available."""
     dep = kept
+    volume, _ = _volume_with_data(dep, seed=15)
+    full = bs.create_backup(dep, volume)
+    incr_sha = bs.write_pattern(bs.volume_path(dep, volume), seed=16,
+                                regions=((0, 256 * 1024),))
+    incr = bs.create_backup(dep, volume, incremental=True)
+    bh.delete_pending(dep, full)
+    dep.stop()
+    bh.backdate(dep, full, 7200)
+    done = bh.run(dep)
+    assert done.returncode == 0, done.stderr
+    assert 'scrubbed 1 backup(s)' in done.stdout
+    assert bh.row(dep, full)[:2] == ('deleted', 1)
+    dep.start()
+    shown = dep.request('GET', '/backups/%s' % incr).json()['backup']
+    assert shown['status'] == 'available' and shown['is_incremental']
+    target = bs.restore(dep, incr)
+    assert bs.sha256_of(bs.volume_path(dep, target)) == incr_sha
+
+
+def test_chained_parent_waits_for_its_incremental_child(
+        backupd_all_factory):
+    """Backups of the chained layout (manifests 1/2, what earlier releases
+    wrote) keep Cinder's order: a parent goes after its incrementals."""
+    dep = backupd_all_factory(conf=bh.delayed(
+        scrub_time=3600, backup_data_layout='chained'))
     volume, full_sha = _volume_with_data(dep, seed=5)
     full = bs.create_backup(dep, volume)
     incr_sha = bs.write_pattern(bs.volume_path(dep, volume), seed=6,

@@ -19,11 +19,24 @@ from backupd.drivers.backup import base
 from tests import backup_driver_cases as cases
 from tests import fake_keystone
 from tests import http_relay
+from tests import shared_store_cases as shared_cases
 from tests.backup_driver_cases import MiB
 from tests.functional import test_swift_backup_store as store_tests
 
 
 class TestSwiftBackup(cases.BackupDriverCases):
+
+    @pytest.fixture
+    def driver_factory(self, make_swift_driver):
+        def make(**overrides):
+            driver = make_swift_driver(**{**cases.CHAINED, **overrides})
+            driver.do_setup()
+            driver.check_for_setup_error()
+            return driver
+        return make
+
+
+class TestSwiftSharedStore(shared_cases.SharedStoreCases):
 
     @pytest.fixture
     def driver_factory(self, make_swift_driver):
@@ -37,7 +50,7 @@ class TestSwiftBackup(cases.BackupDriverCases):
 
 @pytest.fixture
 def driver(make_swift_driver):
-    return make_swift_driver(**cases.SMALL)
+    return make_swift_driver(**cases.SMALL, **cases.CHAINED)
 
 
 def test_objects_land_in_the_container(driver, swift, swift_container,

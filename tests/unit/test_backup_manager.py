@@ -7,6 +7,7 @@ The operations are called directly and return when done, so the tests
 read top to bottom: rows in, operation, rows out.
 """
 import datetime
+import json
 import time
 
 import eventlet
@@ -155,8 +156,10 @@ def test_restore_to_a_new_volume_and_a_failed_restore(ctx, managers,
 
     # a stored chunk damaged: the restore fails, the volume says so, the
     # backup goes back to available
-    chunk = tmp_path / 'backup' / 'backups' / ('backup_%s' % backup) / \
-        'chunk_00000000'
+    container = tmp_path / 'backup' / 'backups'
+    stored = json.loads((container / ('backup_%s' % backup) / 'manifest')
+                        .read_bytes())
+    chunk = container / stored['chunks'][0]['layers'][0][0]
     chunk.write_bytes(b'garbage' + chunk.read_bytes()[7:])
     other = _volume(ctx, volumes)
     db.conditional_update(ctx, models.Volume, other,

@@ -143,3 +143,84 @@ def test_foreign_objects_are_those_outside_the_backups_prefix():
     chunks[0].object = 'backup_b10/chunk_00000000'
     assert a_manifest(chunks=chunks).foreign_objects() == [
         'backup_b10/chunk_00000000']
+
+
+# --- version 3, the shared layout (issue 18) ---
+
+def _v3(**changes):
+    from backupd.drivers.backup.engine import manifest as m
+    repo = 'p_' + '0' * 32
+    body = dict(
+        backup_id='b3', volume_id='v', volume_size=2 * 4096,
+        chunk_size=4096, block_size=4096, compression='zstd', parent=None,
+        block_hashes=[m.StoredObject(repo + '/h_' + 'a' * 64, 10, 'framed',
+                                     64, 'x')],
+        chunks=[m.ChunkEntry(0, 4096, sha256='s', layers=[
+                    m.Layer(repo + '/c_' + 'b' * 64, None, 100, 's'),
+                    m.Layer(repo + '/k_' + 'c' * 32, 7, 20, 't',
+                            [[0, 4096]])]),
+                m.ChunkEntry(4096, 4096, zero=True)],
+        repository=repo)
+    body.update(changes)
+    return m.Manifest(**body)
+
+
+def test_version_3_round_trip_keeps_the_layers():
+    from backupd.drivers.backup.engine import manifest as m
+    record = _v3()
+    again = m.Manifest.from_bytes(record.to_bytes(), 'c', 'n')
+    assert again.version == 3 and again.repository == record.repository
+    assert again.chunks[0].layers == record.chunks[0].layers
+    assert again.chunks[1].zero and again.chunks[1].layers is None
+    assert again.foreign_objects() == []
+    assert [name for name, _, _ in again.data_objects()] == [
+        record.block_hashes[0].name] + [
+        layer.object for layer in record.chunks[0].layers]
+
+
+def test_version_3_naming_objects_outside_its_repository_is_refused():
+    from backupd.drivers.backup.engine import manifest as m
+    record = _v3()
+    record.chunks[0].layers[0].object = 'backup_other/chunk_00000000'
+    again = m.Manifest.from_bytes(record.to_bytes(), 'c', 'n')
+    assert again.foreign_objects() == ['backup_other/chunk_00000000']
+
+
+def test_version_3_without_repository_or_layers_is_unusable():
+    import json
+    from backupd import exception
+    from backupd.drivers.backup.engine import manifest as m
+    body = json.loads(_v3().to_bytes())
+    for broken in ({'repository': None}, {'chunks': [dict(
+            body['chunks'][0], layers=[])]}):
+        changed = dict(body, **broken)
+        changed.pop('checksum')
+        changed['checksum'] = m._body_checksum(changed)
+        with pytest.raises(exception.BackupChecksumMismatch,
+                           match='unusable'):
+            m.Manifest.from_bytes(json.dumps(changed).encode(), 'c', 'n')
+
+
+def test_frames_carry_compression_and_padding():
+    from backupd.drivers.backup.engine import codec
+    from backupd.drivers.backup.engine import repository
+    stored, compression = codec.Codec('zstd', None).compress(b'a' * 5000)
+    framed = repository.frame(stored, compression, pad_units=3)
+    assert len(framed) == len(stored) + 2 + 3 * repository.PAD_UNIT
+    payload, found = repository.unframe(framed)
+    assert found == 'zstd' and bytes(payload) == stored
+    with pytest.raises(ValueError):
+        repository.unframe(b'\xff\x00')
+
+
+def test_repository_names_differ_per_project():
+    from backupd.drivers.backup.engine import repository
+    one, two = repository.name_for('p1'), repository.name_for('p2')
+    assert one != two and repository.NAME.match(one)
+
+
+def test_disk_set_counts_each_string_once():
+    from backupd.drivers.backup.engine import collect
+    with collect.DiskSet() as marks:
+        assert marks.add('a') and not marks.add('a') and marks.add('b')
+        assert 'a' in marks and 'c' not in marks

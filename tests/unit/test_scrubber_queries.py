@@ -25,12 +25,13 @@ def ctx(database_url):
 
 
 def _backup(ctx, id_, status, pending_hours=None, parent=None,
-            dependents=0):
+            dependents=0, needs_parent=False):
     pending_at = (NOW - datetime.timedelta(hours=pending_hours)
                   if pending_hours is not None else None)
     db.create(ctx, models.Backup, {
         'id': id_, 'volume_id': 'v', 'status': status, 'parent_id': parent,
-        'num_dependent_backups': dependents, 'pending_delete_at': pending_at})
+        'num_dependent_backups': dependents, 'pending_delete_at': pending_at,
+        'depends_on_parent': needs_parent})
 
 
 def _due(ctx, after=None, limit=100):
@@ -45,8 +46,14 @@ def test_only_backups_pending_longer_than_the_cutoff_are_due(ctx):
     _backup(ctx, 'c-killed', B.DELETING, pending_hours=3)
     _backup(ctx, 'd-plain-delete', B.DELETING)
     _backup(ctx, 'e-live', B.AVAILABLE)
+    # a parent whose chained incremental needs its data waits for it; one
+    # whose incremental shares data by reference does not (issue 18)
     _backup(ctx, 'f-parent', B.PENDING_DELETE, pending_hours=5, dependents=1)
-    assert _due(ctx) == ['a-old', 'c-killed']
+    _backup(ctx, 'f-child', B.AVAILABLE, parent='f-parent',
+            needs_parent=True)
+    _backup(ctx, 'g-parent', B.PENDING_DELETE, pending_hours=5, dependents=1)
+    _backup(ctx, 'g-child', B.AVAILABLE, parent='g-parent')
+    assert _due(ctx) == ['a-old', 'c-killed', 'g-parent']
 
 
 def test_pages_follow_ids(ctx):
@@ -57,11 +64,14 @@ def test_pages_follow_ids(ctx):
     assert _due(ctx, after='b3', limit=2) == ['b4']
 
 
-def test_pending_children_are_counted(ctx):
-    _backup(ctx, 'p', B.AVAILABLE, dependents=2)
-    _backup(ctx, 'c1', B.PENDING_DELETE, pending_hours=1, parent='p')
-    _backup(ctx, 'c2', B.AVAILABLE, parent='p')
-    assert backup_db.count_children(ctx, 'p', (B.PENDING_DELETE,)) == 1
+def test_children_that_need_the_data_are_counted(ctx):
+    _backup(ctx, 'p', B.AVAILABLE, dependents=3)
+    _backup(ctx, 'c1', B.PENDING_DELETE, pending_hours=1, parent='p',
+            needs_parent=True)
+    _backup(ctx, 'c2', B.AVAILABLE, parent='p', needs_parent=True)
+    _backup(ctx, 'c3', B.AVAILABLE, parent='p')          # shared layout
+    assert backup_db.data_dependents(ctx, 'p', (B.PENDING_DELETE,)) == 1
+    assert backup_db.data_dependents(ctx, 'p') == 2
     assert [r.id for r in backup_db.pending(ctx, B.PENDING_DELETE)] == ['c1']
 
 
@@ -72,6 +82,6 @@ def test_the_scrub_swap_needs_the_same_pending_time(ctx):
     db.update(ctx, models.Backup, 'x', {'pending_delete_at': NOW})
     assert not db.conditional_update(
         ctx, models.Backup, 'x', {'status': B.DELETING},
-        {'status': B.FROM['scrub'], 'num_dependent_backups': 0,
+        {'status': B.FROM['scrub'],
          'pending_delete_at': seen.pending_delete_at})
     assert db.get(ctx, models.Backup, 'x').status == B.PENDING_DELETE

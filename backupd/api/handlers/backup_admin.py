@@ -40,11 +40,12 @@ def _force_delete(ctx, backup_id, body):
     wsgi.validate(body, schemas.FORCE_DELETE)
     policies.authorize(ctx, policy.FORCE_DELETE)
     row = lookups.backup(ctx, backup_id)
-    lookups.check_backup_deletable(row, B.FROM['force_delete'], force=True)
+    lookups.check_backup_deletable(ctx, row, B.FROM['force_delete'],
+                                   force=True)
     host_selection.require_up(row.host, SERVICE,
                               'force-delete backup %s' % row.id)
     if not _cas_to_deleting(ctx, row):
-        lookups.check_backup_deletable(lookups.backup(ctx, backup_id),
+        lookups.check_backup_deletable(ctx, lookups.backup(ctx, backup_id),
                                        B.FROM['force_delete'], True)
         raise lookups.backup_changed(row)
     common.cast(lambda: rpc_clients.backup().delete_backup(
@@ -60,8 +61,7 @@ def _cas_to_deleting(ctx, row):
         if status not in (B.DELETING, B.ERROR_DELETING):
             values['previous_status'] = status
         if db.conditional_update(ctx, models.Backup, row.id, values,
-                                 {'status': status,
-                                  'num_dependent_backups': 0}):
+                                 {'status': status}):
             return True
     return False
 

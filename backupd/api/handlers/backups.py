@@ -276,15 +276,15 @@ def delete(req, backup_id):
     row = lookups.backup(ctx, backup_id, policy.DELETE)
     if cfg.CONF.delayed_delete:
         return _delay_delete(ctx, row)
-    lookups.check_backup_deletable(row, B.FROM['delete'], force=False)
+    lookups.check_backup_deletable(ctx, row, B.FROM['delete'], force=False)
     if _delete_never_stored(ctx, row):
         return wsgi.empty_response(202)
     host_selection.require_up(row.host, SERVICE, 'delete backup %s' % row.id)
     if not db.conditional_update(
             ctx, models.Backup, row.id,
             {'status': B.DELETING, 'previous_status': row.status},
-            {'status': B.FROM['delete'], 'num_dependent_backups': 0}):
-        lookups.check_backup_deletable(lookups.backup(ctx, backup_id),
+            {'status': B.FROM['delete']}):
+        lookups.check_backup_deletable(ctx, lookups.backup(ctx, backup_id),
                                        B.FROM['delete'], False)
         raise lookups.backup_changed(row)
     common.cast(lambda: rpc_clients.backup().delete_backup(
@@ -320,25 +320,26 @@ def _delay_delete(ctx, row):
     """available/error -> pending_delete with pending_delete_at, in one
     compare-and-swap; the data stays until backupd-scrubber removes it.
 
-    Dependents already pending_delete do not block it (they are gone for
-    the project); the scrubber removes a parent only after its children.
+    Only incrementals that need its data (chained layout) block it, and
+    not those already pending_delete (they are gone for the project); the
+    scrubber removes such a parent only after them.
     """
     with db.writer.using(ctx):
-        pending = backup_db.count_children(ctx, row.id, (B.PENDING_DELETE,))
-        if row.num_dependent_backups > pending:
+        needed_by = lookups.data_dependents(ctx, row)
+        pending = lookups.data_dependents(ctx, row, (B.PENDING_DELETE,))
+        if needed_by > pending:
             raise exception.InvalidState(
-                reason='Backup %s has %d dependent incremental backup(s); '
-                       'delete them first.' % (
-                           row.id, row.num_dependent_backups - pending))
+                reason='Backup %s has %d dependent incremental backup(s) of '
+                       'the chained layout, which restore from its data; '
+                       'delete them first.' % (row.id, needed_by - pending))
         if row.status not in B.FROM['delayed_delete']:
-            lookups.check_backup_deletable(row, B.FROM['delayed_delete'],
+            lookups.check_backup_deletable(ctx, row,
+                                           B.FROM['delayed_delete'],
                                            force=False)
         if not db.conditional_update(
                 ctx, models.Backup, row.id,
                 {'status': B.PENDING_DELETE, 'previous_status': row.status,
                  'pending_delete_at': timeutils.utcnow()},
-                {'status': B.FROM['delayed_delete'],
-                 'num_dependent_backups': pending}):
+                {'status': B.FROM['delayed_delete']}):
             raise lookups.backup_changed(row)
     return wsgi.empty_response(202)
-

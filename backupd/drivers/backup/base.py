@@ -14,6 +14,7 @@ hub (no DB call inside them that waits on a green thread; read a flag that
 another thread sets).
 """
 import abc
+import contextlib
 import dataclasses
 import typing
 
@@ -32,6 +33,10 @@ class BackupRef:
     ``service_metadata``: what ``backup()`` returned in
     :attr:`BackupResult.service_metadata` (the manifest's object name); None
     for a backup that is being created.
+    ``project_id``: the owner; a driver that shares data keeps one
+    repository per project (doc/dedup-and-gc.rst).
+    ``depends_on_parent``: set by ``import_record``: the stored data needs
+    the parent's (an incremental of a chained layout).
     """
 
     id: str
@@ -39,6 +44,8 @@ class BackupRef:
     container: typing.Optional[str] = None
     parent: typing.Optional['BackupRef'] = None
     service_metadata: typing.Optional[str] = None
+    project_id: typing.Optional[str] = None
+    depends_on_parent: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,6 +65,9 @@ class BackupResult:
     volume_size: int
     changed_bytes: int
     is_incremental: bool
+    #: restoring needs the parent's stored data (it cannot be deleted
+    #: first); False for data shared by reference.
+    depends_on_parent: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,11 +164,31 @@ class BackupDriver(driver_base.Driver):
     def delete_backup(self, backup):
         """Remove every object of ``backup`` and only those; idempotent."""
 
-    def verify(self, backup):
+    def verify(self, backup, checked=None):
         """Re-read what ``backup`` (and the backups it depends on) stored;
-        return a :class:`VerifyReport`."""
+        return a :class:`VerifyReport`. ``checked``: from
+        :meth:`verify_pass`, shared by the calls of one pass so that an
+        object several backups share is read once per pass."""
         raise NotImplementedError(
             '%s cannot verify backups' % type(self).__name__)
+
+    def verify_pass(self):
+        """A context manager giving the ``checked`` argument of
+        :meth:`verify` for one pass over several backups."""
+        return contextlib.nullcontext(None)
+
+    def collect_garbage(self, container, project_id):
+        """Remove stored data no backup references any more (drivers that
+        share data); returns a dict describing what was done."""
+        return {}
+
+    def collect_deferred(self):
+        """Retry the collections that found their data busy (called
+        periodically by the backup service)."""
+
+    def abandon(self, backup):
+        """``backup``'s create run died (found at the service's start): let
+        go of what it held in storage. Its row stays; idempotent."""
 
     def export_record(self, backup):
         """Driver-specific data (a JSON-serializable dict) needed to import

@@ -46,11 +46,14 @@ from oslo_config import cfg
 
 from backupd import exception
 from backupd import names as name_rules
+from backupd import utils
 from backupd.drivers.backup import base
 from backupd.drivers.backup.engine import backup_run
 from backupd.drivers.backup.engine import codec
+from backupd.drivers.backup.engine import collect
 from backupd.drivers.backup.engine import manifest
 from backupd.drivers.backup.engine import pipeline
+from backupd.drivers.backup.engine import repository
 from backupd.drivers.backup.engine import restore_run
 from backupd.drivers.backup.engine import verify_run
 
@@ -101,6 +104,36 @@ OPTS = [
                     'once; bounds memory to about 2 x backup_chunk_size per '
                     'chunk. 0: backup_worker_threads + backup_io_threads '
                     '+ 2.'),
+    cfg.StrOpt('backup_data_layout', default='shared',
+               choices=['shared', 'chained'],
+               help='How new backups store their data. "shared" (manifest '
+                    'version 3): data is referenced by content in one '
+                    'repository per project and container, identical data '
+                    'of a project is stored once, and any backup can be '
+                    'deleted in any order (a collection removes what no '
+                    'backup references; doc/dedup-and-gc.rst). "chained" '
+                    '(versions 1/2, the previous release\'s): each backup '
+                    'owns its objects and an incremental needs its parent; '
+                    'only for hosts of the previous release to read new '
+                    'backups during an upgrade. Both are always read. '
+                    'Related: backup_lease_seconds.'),
+    cfg.IntOpt('backup_lease_seconds', default=300, min=1,
+               help='Shared layout: how long a backup being written, or a '
+                    'collection, holds its lease in the repository after '
+                    'its last renewal (renewed every quarter of it). '
+                    'Others treat a lease as expired after twice this: a '
+                    'backup killed while writing blocks collection of its '
+                    'repository that long, a killed collection blocks new '
+                    'backups of it that long. Hosts sharing a store need '
+                    'clocks closer than this. Related: '
+                    'backup_collect_settle.'),
+    cfg.FloatOpt('backup_collect_settle', default=0.0, min=0.0,
+                 help='Shared layout: seconds a collection waits after '
+                      'writing its lease before it lists the repository, '
+                      'for a store whose listings lag behind writes (a '
+                      'Swift cluster whose container updates are '
+                      'asynchronous: set a few seconds). 0 for POSIX '
+                      'stores. Related: backup_lease_seconds.'),
 ]
 
 
@@ -119,6 +152,9 @@ class EngineSettings:
     worker_threads: int
     io_threads: int
     in_flight: int
+    layout: str = 'shared'
+    lease_seconds: int = 300
+    settle: float = 0.0
 
     @classmethod
     def from_conf(cls, conf):
@@ -144,7 +180,10 @@ class EngineSettings:
                    level=level,
                    worker_threads=workers, io_threads=io,
                    in_flight=conf.backup_max_chunks_in_flight
-                   or workers + io + 2)
+                   or workers + io + 2,
+                   layout=conf.backup_data_layout,
+                   lease_seconds=conf.backup_lease_seconds,
+                   settle=conf.backup_collect_settle)
 
 
 class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
@@ -164,6 +203,14 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
     #: container used when BackupRef.container is empty; a backend
     #: overrides it (a property reading its own option).
     default_container = 'backups'
+
+    def __init__(self, conf):
+        super().__init__(conf)
+        threading = utils.native_threading()
+        # (container, repository) whose collection found it busy.
+        self._deferred = set()
+        self._deferred_lock = threading.Lock()
+        self._collecting = threading.Lock()
 
     @property
     def settings(self):
@@ -237,9 +284,36 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
                is_cancelled=base._never_cancelled, changes=None):
         container = self._container(backup)
         names = manifest.ObjectNames(backup.id)
-        parent = self._parent_state(backup.parent)
+        settings = self.settings
+        if settings.layout != 'shared':
+            return self._backup(backup, device_path, progress, is_cancelled,
+                                changes, container, names)
         self.put_container(container)
-        run = backup_run.BackupRun(self, backup, container, parent, changes)
+        repo = self._repository(container,
+                                repository.name_for(backup.project_id))
+        # I4: registered (and no collection running) before the parent's
+        # manifest is read or any object is looked up.
+        lease = repo.open_writer(backup.id, is_cancelled)
+        try:
+            return self._backup(backup, device_path, progress, is_cancelled,
+                                changes, container, names, repo, lease)
+        except BaseException:
+            # What it stored is the collection's now. Storage may be what
+            # failed: then the ref stays, and expires (I6).
+            try:
+                lease.release()
+            except Exception:
+                LOG.exception('Could not remove the lease of failed backup '
+                              '%s; it expires after twice '
+                              'backup_lease_seconds.', backup.id)
+            raise
+
+    def _backup(self, backup, device_path, progress, is_cancelled, changes,
+                container, names, repo=None, lease=None):
+        parent = self._parent_state(backup.parent, shared=repo is not None)
+        self.put_container(container)
+        run = backup_run.BackupRun(self, backup, container, parent, changes,
+                                   repo, lease)
         ticker = pipeline.Ticker(backup.id, 0, progress, is_cancelled)
         try:
             return run.run(device_path, ticker)
@@ -248,13 +322,18 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
                                        run.written_names())
             raise
 
+    def _repository(self, container, name):
+        settings = self.settings
+        return repository.Repository(self, container, name,
+                                     settings.lease_seconds, settings.settle)
+
     def restore(self, backup, target_path, progress=base._no_progress,
                 is_cancelled=base._never_cancelled):
         chain = self._chain(backup)
         ticker = pipeline.Ticker(backup.id, 0, progress, is_cancelled)
         restore_run.RestoreRun(self, chain).run(target_path, ticker)
 
-    def verify(self, backup):
+    def verify(self, backup, checked=None):
         report = base.VerifyReport(backup_id=backup.id)
         try:
             chain = self._chain(backup)
@@ -267,7 +346,21 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
                 owner or backup.id, where, name, str(exc)))
             return report
         report.checked_objects += len(chain)      # the manifests themselves
-        return verify_run.VerifyRun(self, chain).run(report)
+        return verify_run.VerifyRun(self, chain, checked).run(report)
+
+    def verify_pass(self):
+        return collect.DiskSet()
+
+    def collect_garbage(self, container, project_id):
+        container = name_rules.check_container(
+            container or self.default_container)
+        return self.collect_repository(container,
+                                       repository.name_for(project_id))
+
+    def collect_repository(self, container, name):
+        """Mark and sweep one repository (doc/dedup-and-gc.rst); a dict
+        report, ``busy`` when a backup or another collection holds it."""
+        return collect.Collection(self._repository(container, name)).run()
 
     def delete_backup(self, backup):
         """Manifest first (a half-deleted backup never looks restorable),
@@ -289,7 +382,8 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
         # Only the backup's own manifest, whatever service_metadata says.
         name = names.manifest
         try:
-            recorded = self._recorded_objects(container, name, names.prefix)
+            recorded, repo_name = self._recorded_objects(container, name,
+                                                         names.prefix)
             self.delete_object(container, name)
             self._delete_prefix(container, names.prefix, also=recorded)
         except name_rules.InvalidName as exc:
@@ -297,6 +391,67 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
             # writes as well) refused the container: nothing is stored.
             LOG.warning('Backup %s stored nothing (%s); nothing to delete.',
                         backup.id, exc)
+            return
+        if repo_name is None and backup.project_id is not None and \
+                self.settings.layout == 'shared':
+            repo_name = repository.name_for(backup.project_id)
+        if repo_name is not None:
+            self._unregister(backup.id, container, repo_name)
+
+    def _unregister(self, backup_id, container, repo_name):
+        """Shared layout (I3): the manifest is gone; drop the backup's ref,
+        then collect what nothing references any more, unless a backup or
+        a collection holds the repository (a later collection will)."""
+        repo = self._repository(container, repo_name)
+        repo.delete(repo.ref_name(backup_id))
+        try:
+            report = collect.Collection(repo).run()
+        except Exception:
+            LOG.exception('Collection of repository %s in container %s '
+                          'after deleting backup %s failed; the next one '
+                          'removes what it left.', repo_name, container,
+                          backup_id)
+            return
+        LOG.info('Backup %s deleted; collection of repository %s: %s',
+                 backup_id, repo_name, report)
+        if report['busy']:
+            with self._deferred_lock:
+                self._deferred.add((container, repo_name))
+
+    def collect_deferred(self):
+        """Retry the collections a delete found busy; one retry pass at a
+        time per driver."""
+        if not self._collecting.acquire(blocking=False):
+            return
+        try:
+            with self._deferred_lock:
+                pending = sorted(self._deferred)
+            for container, name in pending:
+                try:
+                    report = self.collect_repository(container, name)
+                except Exception:
+                    LOG.exception('Collection of repository %s in container '
+                                  '%s failed; retried later.', name,
+                                  container)
+                    continue
+                if not report['busy']:
+                    with self._deferred_lock:
+                        self._deferred.discard((container, name))
+        finally:
+            self._collecting.release()
+
+    def abandon(self, backup):
+        """A dead run's ref goes unless its manifest was written (then the
+        backup is whole and os-reset_status can make it available)."""
+        if backup.project_id is None:
+            return
+        container = self._container(backup)
+        manifest_name = manifest.ObjectNames(backup.id).manifest
+        if self.head_object(container, manifest_name) is not None:
+            return
+        repo = self._repository(container,
+                                repository.name_for(backup.project_id))
+        repo.delete(repo.ref_name(backup.id))
 
     def _recorded_objects(self, container, manifest_name, prefix):
         """Names of the objects the backup's manifest records under its own
@@ -307,13 +462,16 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
             found = self._load_manifest(container, manifest_name)
         except (exception.BackupObjectNotFound,
                 exception.BackupChecksumMismatch):
-            return set()     # gone or corrupted: the listing decides
+            return set(), None   # gone or corrupted: the listing decides
+        if found.version == 3:
+            ok = repository.NAME.match(found.repository or '')
+            return set(), found.repository if ok else None
         recorded = {entry.object for entry in found.chunks
                     if entry.object and entry.source == 'self'}
         recorded.update(obj.name for obj in found.block_hashes)
         own = re.compile(re.escape(prefix)
                          + r'(chunk|pack|block_sha256)_[0-9]+\Z')
-        return {name for name in recorded if own.match(name)}
+        return {name for name in recorded if own.match(name)}, None
 
     def export_record(self, backup):
         return {'engine': manifest.MANIFEST_FORMAT,
@@ -323,16 +481,19 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
 
     def import_record(self, backup, driver_info):
         """The record's container must hold this backup's own manifest
-        (``backup_<id>/manifest``, written for this id): a record can never
-        make one backup an alias of another's data. The result's
-        ``parent`` is the one the manifest names (the caller checks the
-        record says the same)."""
+        (``backup_<id>/manifest``, written for this id), or, for a record
+        imported under a new id, a version 3 manifest of the backup the
+        record names, which becomes this id's own (both then share the
+        data; doc/dedup-and-gc.rst). The result's ``parent`` is the one the
+        manifest names (the caller checks the record says the same)."""
         container = driver_info.get('container') or self._container(backup)
-        self._own_manifest_name(dataclasses.replace(
-            backup, service_metadata=driver_info.get('service_metadata')))
         ref = dataclasses.replace(backup, container=container,
                                   service_metadata=None)
-        found = self._load_owned(backup.id, self._container(ref))
+        source = driver_info.get('service_metadata')
+        if source and source != manifest.ObjectNames(backup.id).manifest:
+            found = self._import_under_new_id(ref, source)
+        else:
+            found = self._load_owned(backup.id, self._container(ref))
         parent = None
         if found.parent:
             parent = base.BackupRef(
@@ -341,7 +502,41 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
                 service_metadata=found.parent.get('manifest'))
         return dataclasses.replace(
             ref, container=self._container(ref), parent=parent,
-            service_metadata=manifest.ObjectNames(found.backup_id).manifest)
+            service_metadata=manifest.ObjectNames(found.backup_id).manifest,
+            depends_on_parent=parent is not None and found.version < 3)
+
+    def _import_under_new_id(self, ref, source):
+        """Register ``ref`` in the repository of the backup whose manifest
+        is ``source`` and write that manifest as ``ref``'s own."""
+        match = re.fullmatch(r'backup_([A-Za-z0-9][A-Za-z0-9_.-]*)/manifest',
+                             source)
+        if not match:
+            raise name_rules.InvalidName(
+                reason='Record of backup %s names manifest %r, which is no '
+                       'backup\'s manifest.' % (ref.id, source))
+        container = self._container(ref)
+        source_id = match.group(1)
+        found = self._load_owned(source_id, container)
+        if found.version != 3:
+            raise exception.BackupDriverError(
+                reason='Backup %s was stored with manifest version %d, whose '
+                       'objects are its own; import it under its own id '
+                       '(%s), or back the volume up again to share its data.'
+                       % (source_id, found.version, source_id))
+        repo = self._repository(container, found.repository)
+        lease = repo.open_writer(ref.id)
+        try:
+            # Read again once registered (I4): its objects are ours to keep
+            # from here on, whatever happens to the source backup.
+            found = self._load_owned(source_id, container)
+            own = dataclasses.replace(found, backup_id=ref.id)
+            lease.confirm()
+            self.put_object(container, manifest.ObjectNames(ref.id).manifest,
+                            own.to_bytes())
+        except BaseException:
+            lease.release()
+            raise
+        return own
 
     # --- helpers ---
 
@@ -414,15 +609,25 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
                 exc.manifest = (pointer.get('id'),) + where
                 raise
             chain.append((container, found))
-            pointer = found.parent
+            # A version 3 manifest needs no parent (its layers say it all).
+            pointer = found.parent if found.version < 3 else None
         return chain
 
-    def _parent_state(self, parent):
+    def _parent_state(self, parent, shared=False):
         if parent is None:
             return None
         container = self._container(parent)
         name = self._own_manifest_name(parent)
-        found = self._load_owned(parent.id, container)
+        try:
+            found = self._load_owned(parent.id, container)
+        except exception.BackupObjectNotFound:
+            if not shared:
+                raise
+            # Deleted meanwhile: with shared data that is allowed; this
+            # backup then stores what its repository lacks, as a full.
+            LOG.info('Parent %s of backup is gone; backing up in full.',
+                     parent.id)
+            return None
         hashes = backup_run.BlockHashReader(
             self, container, found, codec.ThreadCodecs('none', None))
         return backup_run.ParentState(container, name, found, hashes)

@@ -69,6 +69,18 @@ def _creating(mgr, context, row, reason, who):
                     'snapshot' if row.snapshot_id else 'volume',
                     row.snapshot_id or row.volume_id)
         notify_repair(context, row.id, 'failed', reason)
+        if mgr.ready:
+            _abandon(mgr, context, row)
+
+
+def _abandon(mgr, context, row):
+    """Its run is dead: a driver that shares data lets a collection have
+    what it wrote now rather than once its lease expired."""
+    try:
+        work.in_thread(mgr.driver.abandon, common.ref_of(context, row))
+    except Exception:
+        LOG.exception('Could not release the stored lease of interrupted '
+                      'backup %s; it expires by itself.', row.id)
 
 
 def _restoring(mgr, context, row, reason, who):

@@ -30,7 +30,8 @@ def ref_of(context, row, with_parent=False):
         parent = ref_of(context, backup_row(context, row.parent_id))
     return driver_base.BackupRef(
         id=row.id, volume_id=row.volume_id, container=row.container or None,
-        parent=parent, service_metadata=row.service_metadata)
+        parent=parent, service_metadata=row.service_metadata,
+        project_id=row.project_id)
 
 
 def notify(context, row, action, phase, **extra):

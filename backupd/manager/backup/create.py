@@ -101,6 +101,7 @@ def _finish(mgr, context, row, result):
         'service': mgr.driver_name(),
         'object_count': result.object_count,
         'stored_bytes': result.stored_bytes,
+        'depends_on_parent': result.depends_on_parent,
     }, {'status': B.FROM['finish_create']})
     if done:
         LOG.info('Backup %s of volume %s is available: %d objects, %d bytes '

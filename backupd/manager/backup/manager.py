@@ -64,6 +64,9 @@ class BackupManager(base.Manager):
             if self.verify_schedule.start_if_due():
                 work.spawn(verify.run_pass, self, context,
                            self.verify_schedule)
+            # Collections a delete found busy (a backup was being written
+            # in that repository): retried each interval, in a native thread.
+            work.spawn(work.in_thread, self.driver.collect_deferred)
 
     # --- RPC API 1.0 -------------------------------------------------------
     @messaging.expose

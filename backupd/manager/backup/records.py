@@ -70,6 +70,7 @@ def import_(mgr, context, backup_id, backup_service, record):
             'status': B.AVAILABLE, 'fail_reason': None,
             'container': ref.container,
             'service_metadata': ref.service_metadata,
+            'depends_on_parent': ref.depends_on_parent,
             'service': mgr.driver_name()},
             {'status': B.FROM['finish_create']}):
         LOG.info('Backup %s imported.', backup_id)

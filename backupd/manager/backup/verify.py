@@ -43,18 +43,23 @@ def run_pass(mgr, context, schedule):
         rows = backup_db.on_host(context, mgr.host, (B.AVAILABLE,))
         LOG.info('Verifying the %d available backup(s) of host %s.',
                  len(rows), mgr.host)
-        damaged = sum(_verify_one(mgr, context, row) is False for row in rows)
+        # One set of checked objects for the pass: an object backups share
+        # is read once (doc/dedup-and-gc.rst, Verify).
+        with mgr.driver.verify_pass() as checked:
+            damaged = sum(_verify_one(mgr, context, row, checked) is False
+                          for row in rows)
         LOG.info('Verification pass of host %s done: %d backup(s), %d '
                  'damaged.', mgr.host, len(rows), damaged)
     finally:
         schedule.running = False
 
 
-def _verify_one(mgr, context, row):
+def _verify_one(mgr, context, row, checked=None):
     """True sound, False damaged, None not judged (busy, gone, changed)."""
     if mgr.runs.get(row.id) is not None or not mgr.ready:
         return None
-    report = work.in_thread(mgr.driver.verify, common.ref_of(context, row))
+    report = work.in_thread(mgr.driver.verify, common.ref_of(context, row),
+                            checked)
     try:
         now = common.backup_row(context, row.id)
     except exception.BackupNotFound:

@@ -8,8 +8,10 @@ only then is the row soft-deleted. A failed removal puts the row back to
 ``pending_delete`` for the next run. A row a killed scrubber left
 ``deleting`` (it still has ``pending_delete_at``) is simply finished.
 
-A parent is due only once it has no dependent backup left: children are
-scrubbed first, and the run makes another pass while a pass freed parents.
+A parent is due only once no backup whose data needs it is left (an
+incremental of manifest version 1/2; shared-layout backups do not need
+their parent, doc/dedup-and-gc.rst): such children are scrubbed first, and
+the run makes another pass while a pass freed parents.
 """
 import dataclasses
 import datetime
@@ -75,7 +77,7 @@ def _pass(conf, context, driver, cutoff, pool, report):
 def _scrub_one(context, driver, row, report):
     if row.status == B.PENDING_DELETE and not db.conditional_update(
             context, models.Backup, row.id, {'status': B.DELETING},
-            {'status': B.FROM['scrub'], 'num_dependent_backups': 0,
+            {'status': B.FROM['scrub'],
              'pending_delete_at': row.pending_delete_at}):
         LOG.info('Backup %s changed meanwhile; not scrubbed.', row.id)
         return

@@ -61,8 +61,8 @@ def restore(context, driver, backup_id):
 
 
 def _check_parent(context, row):
-    if not row.parent_id:
-        return
+    if not row.parent_id or not row.depends_on_parent:
+        return      # shared data: it restores without its parent
     parent = backup_db.get_any(context, row.parent_id)
     if parent is not None and parent.status == B.PENDING_DELETE:
         raise Refused(
@@ -92,5 +92,5 @@ class Pending:
 def list_pending(conf, context):
     delay = datetime.timedelta(seconds=conf.scrub_time)
     return [Pending(row, row.pending_delete_at + delay,
-                    row.num_dependent_backups)
+                    backup_db.data_dependents(context, row.id))
             for row in backup_db.pending(context, B.PENDING_DELETE)]

@@ -11,6 +11,7 @@ from backupd.drivers.backup.engine import checksums
 from backupd.drivers.backup.engine import codec
 from backupd.drivers.backup.engine import manifest
 from backupd.drivers.backup.engine import pipeline
+from backupd.drivers.backup.engine import repository
 from backupd.drivers.backup.engine import tracked
 from backupd.drivers.backup.engine import volume
 
@@ -70,8 +71,8 @@ class DeltaPacker:
     thread is being stored, each of about ``limit`` plus one delta.
     """
 
-    def __init__(self, names, limit):
-        self._names = names
+    def __init__(self, new_name, limit):
+        self._new_name = new_name      # () -> the name of the next pack
         self._limit = limit
         self._lock = utils.native_threading().Lock()
         self._buffer = bytearray()
@@ -79,11 +80,12 @@ class DeltaPacker:
         self.count = 0               # packs named so far
 
     def add(self, entry, stored):
-        """Place ``stored`` in the open pack (recorded in ``entry``);
-        returns (name, bytes) of a pack now full, to store, else None."""
+        """Place ``stored`` in the open pack (recorded in ``entry``, a chunk
+        entry or a layer: ``object`` and ``object_offset``); returns (name,
+        bytes) of a pack now full, to store, else None."""
         with self._lock:
             if self._name is None:
-                self._name = self._names.pack(self.count)
+                self._name = self._new_name(self.count)
                 self.count += 1
             entry.object = self._name
             entry.object_offset = len(self._buffer)
@@ -107,6 +109,15 @@ class DeltaPacker:
 # uploaded (one per I/O thread at most) stay small whatever the chunk size.
 MAX_PACK_BYTES = 32 * 1024 * 1024
 
+# Shared layout: a chunk is stored whole again (re-based) rather than get
+# one more delta layer past 16 + index % 16 layers; the cap varies with the
+# chunk so that re-bases spread over many backups (doc/dedup-and-gc.rst).
+LAYER_CAP = 16
+
+
+def layer_cap(index):
+    return LAYER_CAP + index % LAYER_CAP
+
 
 @dataclasses.dataclass
 class ParentState:
@@ -121,18 +132,38 @@ class ParentState:
         return {'id': self.manifest.backup_id, 'container': self.container,
                 'manifest': self.manifest_name}
 
+    def shares_with(self, container, repo):
+        """Whether an incremental in ``repo`` of ``container`` can take this
+        parent's layers (same repository; a v1/v2 parent's objects are its
+        own)."""
+        return (repo is not None and self.manifest.version == 3
+                and self.container == container
+                and self.manifest.repository == repo.name)
+
 
 class BackupRun:
     """One backup: the pipeline's stage functions and the bookkeeping the
     calling thread does as chunks come out."""
 
-    def __init__(self, driver, backup, container, parent, changes=None):
+    def __init__(self, driver, backup, container, parent, changes=None,
+                 repo=None, lease=None):
         self.driver = driver
-        self.changes = changes
         self._fd = None
         self.backup = backup
         self.container = container
+        # Shared layout: the repository written to and this run's lease in
+        # it (None: the chained layout of manifests 1/2).
+        self.repo = repo
+        self.lease = lease
+        if repo is not None and parent is not None and \
+                not parent.shares_with(container, repo):
+            LOG.info('Backup %s is made as a full backup of repository %s: '
+                     'its parent %s is not in it (manifest version %d).',
+                     backup.id, repo.name, parent.manifest.backup_id,
+                     parent.manifest.version)
+            parent, changes = None, None
         self.parent = parent
+        self.changes = changes
         self.names = manifest.ObjectNames(backup.id)
         settings = driver.settings
         self.settings = settings
@@ -146,8 +177,11 @@ class BackupRun:
         self.changed_bytes = 0
         self._pending_hashes = {}
         self._hash_objects = {}
-        self.packer = DeltaPacker(self.names,
+        new_pack = (self.names.pack if repo is None
+                    else lambda number: repo.new_pack_name())
+        self.packer = DeltaPacker(new_pack,
                                   min(self.chunk_size, MAX_PACK_BYTES))
+        self.deduplicated_bytes = 0
         # Every name a PUT was tried for: a failed run removes these even
         # where a listing lags behind the writes (Swift).
         self._written = set()
@@ -166,7 +200,7 @@ class BackupRun:
             source, read = self._source(fd, size, buffers)
             with pipeline.Pipeline(source, stages,
                                    self.settings.in_flight) as pipe:
-                for task in pipe.results(idle=ticker.tick):
+                for task in pipe.results(idle=self._idle(ticker)):
                     if task.buffer is not None:
                         buffers.put(task.buffer)
                     self._count_stored(task)
@@ -175,6 +209,8 @@ class BackupRun:
                         entries[index] = entry
                         self._collect_hashes(index, digests, chunk_count)
                     ticker.add(task.length)
+                    if self.lease is not None:
+                        self.lease.renew_if_due()
             last_pack = self.packer.flush()
             if last_pack is not None:
                 self._store(*last_pack)
@@ -200,13 +236,28 @@ class BackupRun:
             chunks=entries, created_at=time.time(),
             block_hashes=[self._hash_objects[k]
                           for k in sorted(self._hash_objects)],
-            base=self.changes.snapshot if self.changes else None, read=read)
+            base=self.changes.snapshot if self.changes else None, read=read,
+            repository=self.repo.name if self.repo else None)
+        if self.lease is not None:
+            self.lease.confirm()         # I5: commit only on a valid lease
         self._put(self.names.manifest, record.to_bytes())
         return base.BackupResult(
             container=self.container, service_metadata=self.names.manifest,
             object_count=self.object_count, stored_bytes=self.stored_bytes,
             volume_size=size, changed_bytes=self.changed_bytes,
-            is_incremental=self.parent is not None)
+            is_incremental=self.parent is not None,
+            depends_on_parent=self.parent is not None and self.repo is None)
+
+    def _idle(self, ticker):
+        """What the calling thread does between chunks: progress and
+        cancel, and renewing the lease of a shared-layout run."""
+        if self.lease is None:
+            return ticker.tick
+
+        def idle():
+            ticker.tick()
+            self.lease.renew_if_due()
+        return idle
 
     def _source(self, fd, size, buffers):
         """The chunks to hash, and the manifest's record of how the volume
@@ -260,6 +311,8 @@ class BackupRun:
         sha256 = checksums.list_checksum(task.digests)
         task.entry = manifest.ChunkEntry(task.offset, length,
                                          sha256=sha256)
+        if self.repo is not None:
+            return self._shared_chunk(task, data, sha256)
         runs = self._changed_runs(task, sha256)
         if runs == []:
             task.entry.source = 'parent'
@@ -285,6 +338,58 @@ class BackupRun:
         task.stored = stored
         return task
 
+    def _shared_chunk(self, task, data, sha256):
+        """The layers of a chunk of the shared layout: the parent's when
+        unchanged, the parent's plus a delta, or the whole chunk under its
+        content name (stored unless the repository has it already)."""
+        length = task.length
+        runs = self._changed_runs(task, sha256)
+        before = self.parent.manifest.chunks[task.index] if runs else None
+        if runs == []:
+            task.entry.layers = list(
+                self.parent.manifest.chunks[task.index].layers)
+            return task
+        if runs is not None and before.layers and \
+                len(before.layers) >= layer_cap(task.index):
+            runs = None
+        if runs is not None:
+            delta = sum(size for _, size in runs) + sum(
+                layer.payload_size(length) for layer in before.layers or ()
+                if layer.runs is not None)
+            if delta * 2 >= length:
+                runs = None
+        if runs is None and task.blocks is not None:
+            task.blocks = None           # the whole chunk is to be stored
+            return self._read_whole(task)
+        if runs is None:
+            name = self.repo.chunk_name(sha256)
+            size = self.driver.head_object(self.container, name)
+            if size is not None:         # stored already: reference it
+                task.entry.layers = [manifest.Layer(name, None, size,
+                                                    sha256)]
+                task.deduplicated = length
+                return task
+            stored, compression = self.codecs.get().compress(data)
+            stored = repository.frame(stored, compression,
+                                      self.repo.pad_units(name))
+            task.layer = manifest.Layer(name, None, len(stored), sha256)
+            task.entry.layers = [task.layer]
+            task.changed_bytes = length
+            task.stored = stored
+            return task
+        view = memoryview(data)
+        payload = b''.join(view[start:start + size] for start, size in runs)
+        stored, compression = self.codecs.get().compress(payload)
+        stored = repository.frame(stored, compression)
+        task.layer = manifest.Layer(None, None, len(stored),
+                                    checksums.checksum(payload,
+                                                       self.block_size),
+                                    runs)
+        task.entry.layers = list(before.layers or ()) + [task.layer]
+        task.changed_bytes = len(payload)
+        task.stored = stored
+        return task
+
     def _carried_entries(self, task):
         """(entry, digests) of each chunk of a carried task: the parent's,
         unchanged since its base."""
@@ -298,10 +403,12 @@ class BackupRun:
                        checksums.zero_block_digests(before.length,
                                                     self.block_size))
             else:
-                yield (manifest.ChunkEntry(offset, before.length,
-                                           sha256=before.sha256,
-                                           source='parent'),
-                       self.parent.hashes.for_chunk(index))
+                entry = manifest.ChunkEntry(offset, before.length,
+                                            sha256=before.sha256,
+                                            source='parent')
+                if before.layers is not None:
+                    entry.source, entry.layers = 'self', list(before.layers)
+                yield entry, self.parent.hashes.for_chunk(index)
 
     def _partial_digests(self, task, data):
         """The chunk's block digests: the parent's, with those of the
@@ -365,6 +472,14 @@ class BackupRun:
         stored, task.stored = task.stored, None
         if stored is None:
             return task
+        if task.layer is not None:       # shared layout
+            if task.layer.runs is None:
+                self._store(task.layer.object, stored)
+                return task
+            full = self.packer.add(task.layer, stored)
+            if full is not None:
+                self._store(*full)
+            return task
         if task.entry.runs is None:
             self._store(task.entry.object, stored)
             return task
@@ -389,6 +504,13 @@ class BackupRun:
                    checksums.zero_block_digests(length, self.block_size))
 
     def _count_stored(self, task):
+        self.deduplicated_bytes += getattr(task, 'deduplicated', 0)
+        if task.layer is not None:
+            if task.layer.runs is None:
+                self.object_count += 1
+            self.stored_bytes += task.layer.stored_size
+            self.changed_bytes += task.changed_bytes
+            return
         if task.entry is not None and task.entry.object:
             if task.entry.object_offset is None:
                 self.object_count += 1   # packs: counted once, in run()
@@ -417,12 +539,28 @@ class BackupRun:
             return set(self._written)
 
     def _put_payload(self, name, payload):
+        if self.repo is not None:
+            return self._put_shared_payload(payload)
         stored, compression = self.codecs.get().compress(payload)
         self._put(name, stored)
         return manifest.StoredObject(
             name=name, stored_size=len(stored), compression=compression,
             payload_size=len(payload),
             sha256=checksums.checksum(payload, self.block_size))
+
+    def _put_shared_payload(self, payload):
+        """A block hash segment of the shared layout, named by content."""
+        sha256 = checksums.checksum(payload, self.block_size)
+        name = self.repo.hashes_name(sha256)
+        size = self.driver.head_object(self.container, name)
+        if size is None:
+            stored, compression = self.codecs.get().compress(payload)
+            stored = repository.frame(stored, compression)
+            self._put(name, stored)
+            size = len(stored)
+        return manifest.StoredObject(
+            name=name, stored_size=size, compression=repository.FRAMED,
+            payload_size=len(payload), sha256=sha256)
 
     def _put(self, name, data):
         self._store(name, data)

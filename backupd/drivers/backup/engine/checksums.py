@@ -9,6 +9,7 @@ import functools
 import hashlib
 
 from backupd import exception
+from backupd.drivers.backup.engine import repository
 
 
 DIGEST_SIZE = hashlib.sha256().digest_size
@@ -77,9 +78,14 @@ def changed_runs(digests, parent_digests, block_size, length):
 def checked_payload(codec, stored, compression, payload_size, expected,
                     block_size, container, name):
     """Uncompressed payload of an object, or BackupChecksumMismatch naming
-    the object when it does not decompress to the recorded checksum."""
+    the object when it does not decompress to the recorded checksum.
+    ``compression`` "framed": the object says it (shared layout)."""
     try:
+        if compression == 'framed':
+            stored, compression = repository.unframe(stored)
         payload = codec.decompress(stored, compression, payload_size)
+        if isinstance(payload, memoryview):
+            payload = bytes(payload)
     except Exception as exc:        # any codec error means corrupted data
         raise exception.BackupChecksumMismatch(
             reason='Object %s in container %s is corrupted: it does not '

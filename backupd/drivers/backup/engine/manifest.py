@@ -56,9 +56,38 @@ MANIFEST_FORMAT = 'backupd-chunked'
 # Version 2 added ChunkEntry.object_offset (delta packs). A manifest without
 # packs is still written as version 1, so hosts of the previous release
 # keep reading full backups and unpacked incrementals.
-MANIFEST_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+# Version 3 (the shared layout, doc/dedup-and-gc.rst): chunks list their
+# layers of shared, content-named objects of a repository; no parent is
+# needed to restore.
+MANIFEST_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 CHECKSUM_ALGORITHM = 'sha256-of-block-sha256'
+
+
+@dataclasses.dataclass
+class Layer:
+    """One stored object (or pack range) a version 3 chunk is built from.
+
+    ``runs`` None: the whole chunk; else the ``[start, length]`` ranges it
+    holds, laid over the layers below (zeros below the first). Its bytes
+    are framed (:func:`.repository.frame`): the compression is in them.
+    """
+
+    object: str
+    object_offset: typing.Optional[int]
+    stored_size: int
+    object_sha256: str
+    runs: typing.Optional[list] = None
+    compression = 'framed'      # repository.FRAMED, not a field
+
+    def payload_size(self, length):
+        if self.runs is None:
+            return length
+        return sum(size for _, size in self.runs)
+
+    def as_list(self):
+        return [self.object, self.object_offset, self.stored_size,
+                self.object_sha256, self.runs]
 
 
 @dataclasses.dataclass
@@ -89,6 +118,9 @@ class ChunkEntry:
     object_sha256: typing.Optional[str] = None
     runs: typing.Optional[list] = None
     object_offset: typing.Optional[int] = None
+    # Version 3: the layers the chunk is rebuilt from, oldest first (the
+    # fields above from "source" on are then unused).
+    layers: typing.Optional[typing.List[Layer]] = None
 
     @property
     def payload_size(self):
@@ -128,15 +160,24 @@ class Manifest:
     # was read ({"mode": "full" | "tracked", "reason", ...}).
     base: typing.Optional[dict] = None
     read: typing.Optional[dict] = None
+    # Version 3: the repository (``p_<token>``) holding every object the
+    # manifest names but itself.
+    repository: typing.Optional[str] = None
 
     @property
     def version(self):
+        if self.repository:
+            return 3
         packed = any(c.object_offset is not None for c in self.chunks)
         return 2 if packed else 1
 
     def to_bytes(self):
         version = self.version
-        chunks = [vars(c) for c in self.chunks]
+        if version == 3:
+            chunks = [_v3_chunk(c) for c in self.chunks]
+        else:
+            chunks = [{k: v for k, v in vars(c).items() if k != 'layers'}
+                      for c in self.chunks]
         if version == 1:
             chunks = [{k: v for k, v in c.items() if k != 'object_offset'}
                       for c in chunks]
@@ -155,7 +196,7 @@ class Manifest:
             'chunks': chunks,
         }
         # Optional keys: a reader that predates them ignores them.
-        for key in ('base', 'read'):
+        for key in ('base', 'read', 'repository'):
             if getattr(self, key) is not None:
                 body[key] = getattr(self, key)
         body['checksum'] = _body_checksum(body)
@@ -187,6 +228,9 @@ class Manifest:
             raise bad('checksum mismatch (corrupted)')
         if not isinstance(body.get('parent'), (dict, type(None))):
             raise bad('its parent is not an object')
+        if body['version'] == 3 and not isinstance(body.get('repository'),
+                                                   str):
+            raise bad('a version 3 manifest names no repository')
         try:
             return cls(
                 backup_id=body['backup_id'], volume_id=body['volume_id'],
@@ -195,11 +239,13 @@ class Manifest:
                 block_size=body['block_size'],
                 compression=body['compression'],
                 parent=body['parent'], created_at=body['created_at'],
-                chunks=[ChunkEntry(**c) for c in body['chunks']],
+                chunks=[_chunk_of(c, body['version'])
+                        for c in body['chunks']],
                 block_hashes=[StoredObject(**o)
                               for o in body['block_hashes']],
-                base=body.get('base'), read=body.get('read'))
-        except (KeyError, TypeError) as exc:
+                base=body.get('base'), read=body.get('read'),
+                repository=body.get('repository'))
+        except (KeyError, TypeError, ValueError) as exc:
             # Well-formed JSON with the right checksum, but not what this
             # engine writes: unusable like a corrupted one (so a delete
             # still goes by the listing), never an unexpected error.
@@ -209,8 +255,18 @@ class Manifest:
     def foreign_objects(self):
         """Object names this manifest reads as its own (chunks stored by
         this backup, block hash segments) that are not under its backup's
-        prefix: a manifest naming any cannot be trusted (it would make one
-        backup read or vouch for another's data)."""
+        prefix (version 3: not data objects of its repository): a manifest
+        naming any cannot be trusted (it would make one backup read or
+        vouch for another's data)."""
+        if self.version == 3:
+            names = [o.name for o in self.block_hashes]
+            names += [layer.object for c in self.chunks
+                      for layer in c.layers or ()]
+            prefix = self.repository + '/'
+            return sorted({n for n in names
+                           if not (isinstance(n, str)
+                                   and n.startswith(prefix)
+                                   and _DATA_OBJECT.match(n))})
         own = ObjectNames(self.backup_id)
         names = [c.object for c in self.chunks
                  if c.object and c.source == 'self']
@@ -219,6 +275,55 @@ class Manifest:
 
     def chunk_at(self, index):
         return self.chunks[index] if index < len(self.chunks) else None
+
+    def data_objects(self):
+        """Every (object name, offset or None, stored size) a version 3
+        manifest references, once each, block hash segments first."""
+        seen = set()
+        for obj in self.block_hashes:
+            if obj.name not in seen:
+                seen.add(obj.name)
+                yield obj.name, None, obj.stored_size
+        for chunk in self.chunks:
+            for layer in chunk.layers or ():
+                key = (layer.object, layer.object_offset)
+                if key not in seen:
+                    seen.add(key)
+                    yield layer.object, layer.object_offset, \
+                        layer.stored_size
+
+
+_DATA_OBJECT = re.compile(r'p_[0-9a-f]{32}/(?:c_[0-9a-f]{64}|h_[0-9a-f]{64}'
+                          r'|k_[0-9a-f]{32})\Z')
+
+
+def _v3_chunk(chunk):
+    body = {'offset': chunk.offset, 'length': chunk.length,
+            'zero': chunk.zero, 'hole': chunk.hole, 'sha256': chunk.sha256}
+    if not chunk.zero:
+        body['layers'] = [layer.as_list() for layer in chunk.layers]
+    return body
+
+
+def _chunk_of(body, version):
+    if version != 3:
+        return ChunkEntry(**body)
+    if not isinstance(body, dict):
+        raise TypeError('a chunk is not an object')
+    layers = body.get('layers')
+    entry = ChunkEntry(body['offset'], body['length'], zero=body['zero'],
+                       hole=body['hole'], sha256=body['sha256'])
+    if entry.zero:
+        return entry
+    if not isinstance(layers, list) or not layers:
+        raise ValueError('data chunk at %r has no layers' % entry.offset)
+    entry.layers = []
+    for layer in layers:
+        if not isinstance(layer, list) or len(layer) != 5:
+            raise ValueError('a layer is not [object, offset, size, '
+                             'sha256, runs]')
+        entry.layers.append(Layer(*layer))
+    return entry
 
 
 def _body_checksum(body):

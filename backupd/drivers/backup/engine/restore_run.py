@@ -86,6 +86,13 @@ class RestoreRun:
     def fetch(self, task):
         if task.hole:
             return task
+        if self.top.version == 3:
+            container = self.chain[0][0]
+            task.stored = [Layer(container, layer,
+                                 self.driver.get_stored(container, layer))
+                           for layer in reversed(
+                               self.top.chunks[task.index].layers)]
+            return task
         layers = []
         for container, level in self.chain:
             entry = level.chunk_at(task.index)
@@ -110,8 +117,11 @@ class RestoreRun:
         data = None
         for layer in reversed(layers):  # oldest first
             entry = layer.entry
+            size = (entry.payload_size(task.length)
+                    if isinstance(entry, manifest.Layer)
+                    else entry.payload_size)
             payload = checksums.checked_payload(
-                decoder, layer.stored, entry.compression, entry.payload_size,
+                decoder, layer.stored, entry.compression, size,
                 entry.object_sha256, self.top.block_size, layer.container,
                 entry.object)
             if entry.runs is None:

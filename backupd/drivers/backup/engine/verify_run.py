@@ -30,16 +30,27 @@ class VerifyItem:
 class VerifyRun:
     """Re-read every object of a backup chain and check size and sha256."""
 
-    def __init__(self, driver, chain):
+    def __init__(self, driver, chain, checked=None):
         self.driver = driver
         self.chain = chain
+        # Objects a pass already found sound (a DiskSet, or None): a shared
+        # object is read once per pass, not once per backup.
+        self.checked = checked
         self.codecs = codec.ThreadCodecs('none', None)
         # A pack holds many deltas: HEAD it once, not once per delta (a
         # race only costs a second HEAD).
         self._sizes = {}
 
     def items(self):
+        for item in self._all_items():
+            if self.checked is None or _key(item) not in self.checked:
+                yield item
+
+    def _all_items(self):
         for container, level in self.chain:
+            if level.version == 3:
+                yield from self._shared_items(container, level)
+                continue
             for obj in level.block_hashes:
                 yield VerifyItem(level.backup_id, container, obj.name,
                                  obj.stored_size, obj.compression,
@@ -52,6 +63,24 @@ class VerifyRun:
                                      entry.compression, entry.payload_size,
                                      entry.object_sha256, level.block_size,
                                      entry.object_offset)
+
+    def _shared_items(self, container, level):
+        for obj in level.block_hashes:
+            yield VerifyItem(level.backup_id, container, obj.name,
+                             obj.stored_size, obj.compression,
+                             obj.payload_size, obj.sha256, level.block_size)
+        seen = set()     # chunks of one volume sharing an object
+        for entry in level.chunks:
+            for layer in entry.layers or ():
+                key = (layer.object, layer.object_offset)
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield VerifyItem(level.backup_id, container, layer.object,
+                                 layer.stored_size, layer.compression,
+                                 layer.payload_size(entry.length),
+                                 layer.object_sha256, level.block_size,
+                                 layer.object_offset)
 
     def run(self, report):
         settings = self.driver.settings
@@ -76,6 +105,8 @@ class VerifyRun:
                         *key, item.problem))
                 else:
                     report.checked_bytes += item.stored_size
+                    if self.checked is not None:
+                        self.checked.add(_key(item))
         for key, (problem, deltas) in pack_faults.items():
             report.problems.append(base.VerifyProblem(
                 *key, '%s (a pack: %d of its deltas unreadable)'
@@ -126,3 +157,7 @@ class VerifyRun:
             except exception.BackupChecksumMismatch as exc:
                 item.problem = str(exc)
         return item
+
+
+def _key(item):
+    return '%s\0%s\0%s' % (item.container, item.name, item.offset)

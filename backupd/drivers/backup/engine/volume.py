@@ -33,6 +33,9 @@ class ChunkTask:
     carried: bool = False
     carried_entries: typing.Optional[list] = None
     blocks: typing.Optional[list] = None
+    # Shared layout: the new layer this task stores (a whole chunk under
+    # its content name, or a delta to pack), None when nothing is stored.
+    layer: typing.Any = None
 
 
 def device_size(fd):
