@@ -99,6 +99,11 @@ class WSGIService(os_service.ServiceBase):
         self.app_loader = app_loader
         self.socket = eventlet.listen((host, port), family=_family(host),
                                       backlog=128)
+        # eventlet.wsgi sends a response's headers and body in separate
+        # writes: with Nagle's algorithm the body then waits for the
+        # client's delayed ACK of the headers (~40 ms on loopback, issue
+        # 15). Accepted sockets inherit the option from the listener.
+        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.host, self.port = self.socket.getsockname()[:2]
         self._server = None
         self._pool = eventlet.GreenPool(1000)

@@ -24,6 +24,7 @@ import oslo_messaging as messaging
 from backupd.api import request_body
 from backupd.api import urls
 from backupd.api import wsgi
+from backupd.db import api as db
 from backupd.db import resources
 from backupd import exception
 from backupd import policies
@@ -38,26 +39,37 @@ DEFAULT_SORT_KEY = 'created_at'
 DEFAULT_SORT_DIR = 'desc'
 COUNT_VERSION = '3.45'
 
+# ``columns``: what the page's rows hold (None: every column).
 ListParams = collections.namedtuple(
-    'ListParams', 'filters sort_keys sort_dirs marker limit offset with_count')
+    'ListParams',
+    'filters sort_keys sort_dirs marker limit offset with_count columns')
+# What a summary list (GET /volumes, /backups) prints of a row.
+SUMMARY_COLUMNS = ('id', 'display_name')
 
 
 def list_response(req, key, detailed, rule, allowed_filters,
-                  allowed_sort_keys, query, items):
+                  allowed_sort_keys, query, items,
+                  summary_columns=SUMMARY_COLUMNS):
     """The response of GET /<key> (``detailed`` False) or /<key>/detail.
 
-    ``query(ctx, project, params)`` returns the page of rows and, when
+    ``query(ctx, project, params)`` returns the page of rows (at most
+    ``params.limit``, which is never more than osapi_max_limit) and, when
     ``params.with_count``, how many rows match (else None);
-    ``items(req, ctx, rows, detailed)`` returns their views.
+    ``items(req, ctx, rows, detailed)`` returns their views. The rows of
+    a summary list hold ``summary_columns`` only (None: every column).
+    All of it reads in one database transaction.
     """
     ctx = wsgi.context_of(req)
     policies.authorize(ctx, rule)
     params = list_params(req, allowed_filters, allowed_sort_keys)
-    rows, count = query(ctx, project_filter(ctx, req), params)
+    if not detailed:
+        params = params._replace(columns=summary_columns)
+    with db.reader.using(ctx):
+        rows, count = query(ctx, project_filter(ctx, req), params)
+        shown = items(req, ctx, rows, detailed)
     parts = (key, 'detail') if detailed else (key,)
     return wsgi.json_response(collection_body(
-        req, key, parts, items(req, ctx, rows, detailed), rows, params,
-        count=count))
+        req, key, parts, shown, rows, params, count=count))
 
 
 def visible_rows(model):
@@ -66,7 +78,8 @@ def visible_rows(model):
     def query(ctx, project, params):
         rows = resources.get_all(ctx, model, project, params.filters,
                                  params.sort_keys, params.sort_dirs,
-                                 params.marker, params.limit, params.offset)
+                                 params.marker, params.limit, params.offset,
+                                 columns=params.columns)
         count = (resources.count(ctx, model, project, params.filters)
                  if params.with_count else None)
         return rows, count
@@ -77,7 +90,8 @@ def list_params(req, allowed_filters, allowed_sort_keys):
     """The filters, sort, marker, limit, offset and with_count of a list call.
 
     ``allowed_filters`` and ``allowed_sort_keys`` map API names to column
-    names. ``limit`` is capped at ``osapi_max_limit``.
+    names. ``limit`` is at most ``osapi_max_limit``, and that when the
+    request gives none: no list is unbounded.
     """
     sort_keys, sort_dirs = _sort(req, allowed_sort_keys)
     return ListParams(
@@ -87,7 +101,8 @@ def list_params(req, allowed_filters, allowed_sort_keys):
         limit=_limit(req),
         offset=_non_negative(req, 'offset'),
         with_count=(wsgi.at_least(req, COUNT_VERSION)
-                    and wsgi.bool_param(req, 'with_count')))
+                    and wsgi.bool_param(req, 'with_count')),
+        columns=None)
 
 
 def project_filter(ctx, req):
@@ -108,9 +123,7 @@ def next_link(req, parts, rows, limit):
     The link repeats the request's query with ``marker`` set to the last
     row's id, so a client follows it to the next page.
     """
-    max_limit = cfg.CONF.osapi_max_limit
-    page = min(limit, max_limit) if limit is not None else max_limit
-    if not rows or len(rows) < page:
+    if not rows or len(rows) < limit:
         return []
     query = [(k, v) for k, v in req.GET.items() if k != 'marker']
     query.append(('marker', rows[-1].id))
@@ -206,7 +219,7 @@ def _sort(req, allowed):
 def _limit(req):
     limit = _non_negative(req, 'limit')
     if limit is None:
-        return None
+        return cfg.CONF.osapi_max_limit
     return min(limit, cfg.CONF.osapi_max_limit)
 
 

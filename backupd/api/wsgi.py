@@ -22,15 +22,30 @@ def version_of(req):
     return req.environ[VERSION_KEY]
 
 
+# '3.N' -> APIVersion: the versions handlers and views compare with are a
+# few constants, parsed once per process rather than once per item.
+_PARSED = {}
+
+
 def at_least(req, version):
-    """True when the request's microversion is ``version`` or newer."""
-    from backupd.api.microversions import APIVersion
-    return version_of(req) >= APIVersion(version)
+    """True when the request's microversion is ``version`` or newer (the
+    request's own was parsed once, by the router)."""
+    wanted = _PARSED.get(version)
+    if wanted is None:
+        from backupd.api.microversions import APIVersion
+        wanted = _PARSED[version] = APIVersion(version)
+    return req.environ[VERSION_KEY] >= wanted
 
 
 def _default(value):
+    """Timestamps as Cinder prints them: always six fractional digits
+    (``2025-01-01T01:00:00.000000``; isoformat drops a zero fraction),
+    UTC without an offset."""
     if isinstance(value, datetime.datetime):
-        return value.isoformat()
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.timezone.utc).replace(
+                tzinfo=None)
+        return value.isoformat(timespec='microseconds')
     raise TypeError('%r is not JSON serializable' % (value,))
 
 

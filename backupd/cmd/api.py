@@ -1,6 +1,8 @@
 """backupd-api: the REST API on eventlet's WSGI server."""
 import backupd.cmd  # noqa: F401  (monkey-patches first)
 
+from oslo_concurrency import processutils
+
 from backupd.api import app
 from backupd.api import noauth_guard
 from backupd import binaries
@@ -23,4 +25,5 @@ def build(conf):
 def main():
     conf = common.prepare(binaries.API)
     common.require_database(conf)
-    return common.launch([build(conf)], workers=conf.osapi_volume_workers)
+    workers = conf.osapi_volume_workers or processutils.get_worker_count()
+    return common.launch([build(conf)], workers=workers)

@@ -7,9 +7,14 @@ OPTS = [
                             '0.0.0.0 to listen on every interface.'),
     cfg.PortOpt('osapi_volume_listen_port', default=8776,
                 help='TCP port the API server listens on (Cinder\'s port).'),
-    cfg.IntOpt('osapi_volume_workers', default=1, min=1,
-               help='Number of API worker processes. 1 serves from the '
-                    'parent process itself.'),
+    cfg.IntOpt('osapi_volume_workers', min=1,
+               sample_default='<number of CPUs>',
+               help='Number of API worker processes; unset: one per CPU. '
+                    'Each is one process serving many requests at once '
+                    'with green threads, so one per CPU uses every core. '
+                    '1 serves from the parent process itself. The workers '
+                    'share the listening socket (osapi_volume_listen, '
+                    'osapi_volume_listen_port).'),
     cfg.StrOpt('api_paste_config', default='api-paste.ini',
                help='paste.deploy file that assembles the WSGI pipeline. '
                     'Looked up next to the config files when relative; the '

@@ -30,6 +30,25 @@ _NOT_FOUND = {
 def configure(conf):
     """Point the engine facade at ``[database]`` options of ``conf``."""
     main_context_manager.configure(**dict(conf.database.items()))
+    main_context_manager.append_on_engine_create(pool_sqlite_connections)
+
+
+def pool_sqlite_connections(engine):
+    """Keep SQLite connections open between transactions.
+
+    oslo.db gives a SQLite file database a NullPool: every transaction
+    opens a connection, which reads and parses the schema again, and closes
+    it (a tenth of the CPU of a show, issue 15). SQLAlchemy 2's own default
+    for such a database is a QueuePool; this puts one back, with the
+    pool's listeners (oslo.db's connect-time pragmas) and its creator.
+    """
+    old = engine.pool
+    if engine.dialect.name != 'sqlite' or not isinstance(old,
+                                                         sa.pool.NullPool):
+        return
+    engine.pool = sa.pool.QueuePool(
+        old._creator, pool_size=5, max_overflow=20, timeout=30,
+        recycle=old._recycle, dialect=old._dialect, _dispatch=old.dispatch)
 
 
 def get_engine():

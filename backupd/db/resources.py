@@ -5,6 +5,7 @@ in the database but never in the API: they are 404 by id and absent from
 lists and counts.
 """
 from backupd.db import api
+from backupd.db import listing
 from backupd.db import metadata
 from backupd.db import models
 from backupd import exception
@@ -38,14 +39,16 @@ def _filters(context, model, project_id, filters):
 
 @api.reader
 def get_all(context, model, project_id, filters=None, sort_keys=None,
-            sort_dirs=None, marker=None, limit=None, offset=None):
-    """Visible rows of ``project_id`` (None: every project), paginated."""
+            sort_dirs=None, marker=None, limit=None, offset=None,
+            columns=None):
+    """A page of visible rows of ``project_id`` (None: every project):
+    Core rows of ``columns`` (None: all), by keyset (db.listing)."""
     if marker is not None:
         get(context, model, marker, project_id=project_id)
-    return api.get_all(context, model,
-                       _filters(context, model, project_id, filters),
-                       sort_keys=sort_keys, sort_dirs=sort_dirs,
-                       marker=marker, limit=limit, offset=offset)
+    return listing.page(context, model,
+                        _filters(context, model, project_id, filters),
+                        sort_keys, sort_dirs, marker, limit, offset,
+                        columns=columns)
 
 
 @api.reader

@@ -24,6 +24,7 @@ from backupd.api import wsgi
 from backupd import binaries
 from backupd.db import api as db
 from backupd.db import backups as backup_db
+from backupd.db import listing
 from backupd.db import metadata
 from backupd.db import models
 from backupd.db import quotas as quotas_db
@@ -74,9 +75,9 @@ def _listed(ctx, project, params):
         filters['pending_delete_at'] = None     # see lookups.backup_hidden
     if params.marker is not None:
         lookups.backup(ctx, params.marker)
-    rows = db.get_all(ctx, models.Backup, filters, params.sort_keys,
-                      params.sort_dirs, params.marker, params.limit,
-                      params.offset)
+    rows = listing.page(ctx, models.Backup, filters, params.sort_keys,
+                        params.sort_dirs, params.marker, params.limit,
+                        params.offset, columns=params.columns)
     count = (db.count(ctx, models.Backup, filters)
              if params.with_count else None)
     return rows, count

@@ -47,7 +47,8 @@ def detail(req):
 def _list(req, detailed):
     return common.list_response(
         req, 'snapshots', detailed, policy.GET_ALL, FILTERS, SORT_KEYS,
-        common.visible_rows(models.Snapshot), _views)
+        common.visible_rows(models.Snapshot), _views,
+        summary_columns=None)     # the summary shows most columns
 
 
 def show(req, snapshot_id):
