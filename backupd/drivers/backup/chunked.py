@@ -105,7 +105,10 @@ OPTS = [
                     'chunk. 0: backup_worker_threads + backup_io_threads '
                     '+ 2.'),
     cfg.StrOpt('backup_data_layout', default='shared',
-               choices=['shared', 'chained'],
+               choices=[('shared', 'manifest version 3, data shared by '
+                                   'reference (doc/dedup-and-gc.rst)'),
+                        ('chained', 'manifest versions 1/2, each backup '
+                                    'owns its objects')],
                help='How new backups store their data. "shared" (manifest '
                     'version 3): data is referenced by content in one '
                     'repository per project and container, identical data '
