@@ -4,21 +4,12 @@ import json
 import pytest
 
 from tests.functional import backup_support as bs
+from tests.helpers.cli import table
 
 
 @pytest.fixture(scope='module')
 def dep(backupd_all):
     return backupd_all
-
-
-def _table(proc):
-    """{Property: Value} of a cinder show-style table."""
-    rows = {}
-    for line in proc.stdout.splitlines():
-        cells = [c.strip() for c in line.strip().strip('|').split('|')]
-        if len(cells) == 2 and cells[0] not in ('Property', ''):
-            rows[cells[0]] = cells[1]
-    return rows
 
 
 def _wait(dep, backup_id, status='available'):
@@ -32,35 +23,35 @@ def test_cinder_backup_commands(dep):
 
     refused = dep.cinder('backup-create', volume, check=False)
     assert refused.returncode != 0 and 'force' in refused.stderr
-    full = _table(dep.cinder('backup-create', '--force', '--name', 'cli-full',
-                             volume))['id']
+    full = table(dep.cinder('backup-create', '--force', '--name', 'cli-full',
+                            volume))['id']
     _wait(dep, full)
-    incr = _table(dep.cinder('backup-create', '--force', '--incremental',
+    incr = table(dep.cinder('backup-create', '--force', '--incremental',
                              '--name', 'cli-incr', volume))['id']
     _wait(dep, incr)
     assert bs.volume_status(dep, volume) == 'in-use'
 
     listed = dep.cinder('backup-list').stdout
     assert full in listed and incr in listed
-    shown = _table(dep.cinder('backup-show', 'cli-full'))
+    shown = table(dep.cinder('backup-show', 'cli-full'))
     assert shown['id'] == full and shown['has_dependent_backups'] == 'True'
-    assert _table(dep.cinder('backup-show', incr))['is_incremental'] == 'True'
+    assert table(dep.cinder('backup-show', incr))['is_incremental'] == 'True'
 
     # restore: to a new volume, to a new named volume, onto a volume
-    restored = _table(dep.cinder('backup-restore', full))
+    restored = table(dep.cinder('backup-restore', full))
     assert restored['volume_name'] == 'restore_backup_%s' % full
     _wait(dep, full)
     assert bs.sha256_of(bs.volume_path(dep, restored['volume_id'])) == sha
-    named = _table(dep.cinder('backup-restore', '--name', 'cli-named', incr))
+    named = table(dep.cinder('backup-restore', '--name', 'cli-named', incr))
     assert named['volume_name'] == 'cli-named'
     _wait(dep, incr)
     target = bs.create_volume(dep, project='admin')
-    onto = _table(dep.cinder('backup-restore', '--volume', target, incr))
+    onto = table(dep.cinder('backup-restore', '--volume', target, incr))
     assert onto['volume_id'] == target
     _wait(dep, incr)
     assert bs.sha256_of(bs.volume_path(dep, target)) == sha
 
-    record = _table(dep.cinder('backup-export', incr))
+    record = table(dep.cinder('backup-export', incr))
     assert set(record) == {'backup_service', 'backup_url'}
 
     # the parent of an incremental is refused, saying why
@@ -81,22 +72,22 @@ def test_cinder_backup_commands(dep):
 def test_cinder_export_import_and_all_tenants(dep):
     volume = bs.create_volume(dep, project='demo')
     sha = bs.write_pattern(bs.volume_path(dep, volume), seed=22)
-    mine = _table(dep.cinder('backup-create', '--name', 'demo-b', volume,
-                             project='demo', user='demo'))['id']
+    mine = table(dep.cinder('backup-create', '--name', 'demo-b', volume,
+                            project='demo', user='demo'))['id']
     _wait(dep, mine)
     assert mine not in dep.cinder('backup-list').stdout
     assert mine in dep.cinder('backup-list', '--all-tenants').stdout
 
-    record = _table(dep.cinder('backup-export', mine))
+    record = table(dep.cinder('backup-export', mine))
     # The row is lost while the data stays (a database restored from an old
     # dump): injected with SQL, no API loses a row like that.
     bs.sql(dep, "UPDATE backups SET deleted = :yes, status = 'deleted' "
            'WHERE id = :id', id=mine, yes=True)
-    imported = _table(dep.cinder('backup-import', record['backup_service'],
-                                 record['backup_url']))
+    imported = table(dep.cinder('backup-import', record['backup_service'],
+                                record['backup_url']))
     assert imported['id'] == mine
     _wait(dep, mine)
-    restored = _table(dep.cinder('backup-restore', mine))
+    restored = table(dep.cinder('backup-restore', mine))
     _wait(dep, mine)
     assert bs.sha256_of(bs.volume_path(dep, restored['volume_id'])) == sha
 
@@ -139,14 +130,14 @@ def test_openstack_volume_backup_set_state(backupd_all_factory):
 def test_cinder_backup_of_a_snapshot(dep):
     volume = bs.create_volume(dep, project='admin')
     sha = bs.write_pattern(bs.volume_path(dep, volume), seed=24)
-    snapshot = _table(dep.cinder('snapshot-create', volume))['id']
+    snapshot = table(dep.cinder('snapshot-create', volume))['id']
     bs.wait_for(dep, 'snapshots', snapshot, 'available')
     bs.write_pattern(bs.volume_path(dep, volume), seed=25,
                      regions=((0, bs.MiB),))
-    backup = _table(dep.cinder('backup-create', '--snapshot-id', snapshot,
-                               volume))['id']
+    backup = table(dep.cinder('backup-create', '--snapshot-id', snapshot,
+                              volume))['id']
     shown = _wait(dep, backup)
     assert shown['snapshot_id'] == snapshot
-    restored = _table(dep.cinder('backup-restore', backup))
+    restored = table(dep.cinder('backup-restore', backup))
     _wait(dep, backup)
     assert bs.sha256_of(bs.volume_path(dep, restored['volume_id'])) == sha

@@ -16,8 +16,8 @@ import openstack
 import pytest
 
 from tests.fixtures import services
-from tests.functional.test_cinder_cli_volumes import listing
-from tests.functional.test_cinder_cli_volumes import table
+from tests.helpers.cli import listing
+from tests.helpers.cli import table
 
 
 @pytest.fixture(scope='module')

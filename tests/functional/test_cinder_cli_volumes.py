@@ -6,29 +6,13 @@ import uuid
 
 import pytest
 
+from tests.helpers.cli import listing
+from tests.helpers.cli import table
+
 
 @pytest.fixture(scope='module')
 def dep(backupd_all):
     return backupd_all
-
-
-def table(stdout):
-    """{Property: Value} of a cinder show-style table."""
-    rows = {}
-    for line in stdout.splitlines():
-        cells = [c.strip() for c in line.strip().strip('|').split('|')]
-        if len(cells) == 2 and line.startswith('|'):
-            rows[cells[0]] = cells[1]
-    rows.pop('Property', None)
-    return rows
-
-
-def listing(stdout):
-    """Rows of a cinder list-style table as dicts."""
-    lines = [line for line in stdout.splitlines() if line.startswith('|')]
-    header = [c.strip() for c in lines[0].strip('|').split('|')]
-    return [dict(zip(header, (c.strip() for c in line.strip('|').split('|'))))
-            for line in lines[1:]]
 
 
 def name():

@@ -5,7 +5,6 @@ import json
 import os
 import pty
 import subprocess
-import sys
 
 import pytest
 import requests
@@ -13,51 +12,18 @@ import requests
 from backupd.client import shell
 from backupd.client import wait
 from tests.functional import backup_support as bs
+from tests.helpers.cli import as_json
+from tests.helpers.cli import BACKUPD
+from tests.helpers.cli import backupd
+from tests.helpers.cli import noauth
+from tests.helpers.cli import table
 
 MiB = bs.MiB
-BACKUPD = os.path.join(os.path.dirname(sys.executable), 'backupd')
 
 
 @pytest.fixture(scope='module')
 def dep(backupd_all):
     return backupd_all
-
-
-def noauth(dep, user='admin', project='admin'):
-    return ['--os-auth-type', 'noauth', '--os-user-id', user,
-            '--os-project-id', project,
-            '--os-endpoint', '%s/v3/%s' % (dep.endpoint, project)]
-
-
-def backupd(dep, *args, user='admin', project='admin', ok=True, env=None,
-            **kw):
-    """Run ``backupd`` with noauth options; ``ok``: expect exit status 0
-    (True), non-zero (False) or don't check (None)."""
-    cmd = [BACKUPD] + noauth(dep, user, project) + list(args)
-    kw.setdefault('stderr', subprocess.PIPE)
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True,
-                          timeout=180, stdin=subprocess.DEVNULL,
-                          env=dict(os.environ, **(env or {})), **kw)
-    assert 'Traceback' not in (proc.stderr or ''), proc.stderr
-    if ok is not None:
-        assert (proc.returncode == 0) == ok, (
-            '%s -> %s\nstdout: %s\nstderr: %s' % (
-                ' '.join(args), proc.returncode, proc.stdout, proc.stderr))
-    return proc
-
-
-def as_json(proc):
-    return json.loads(proc.stdout)
-
-
-def table(proc):
-    """{Property: Value} of a show-style table."""
-    rows = {}
-    for line in proc.stdout.splitlines():
-        cells = [c.strip() for c in line.strip().strip('|').split('|')]
-        if len(cells) == 2 and cells[0] not in ('Property', ''):
-            rows[cells[0]] = cells[1]
-    return rows
 
 
 def api_backup(dep, backup_id, project='admin'):

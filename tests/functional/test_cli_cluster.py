@@ -1,8 +1,8 @@
 """The backupd CLI against separate api/volume/backup processes on
 RabbitMQ and PostgreSQL: a backup round trip followed with --wait."""
 from tests.functional import backup_support as bs
-from tests.functional.test_cli import as_json
-from tests.functional.test_cli import backupd
+from tests.helpers.cli import as_json
+from tests.helpers.cli import backupd
 
 
 def test_backup_round_trip_on_separate_processes(backupd_cluster_factory):

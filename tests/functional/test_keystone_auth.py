@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests.functional import backup_support as bs
-from tests.functional.test_cinder_cli_backups import _table
+from tests.helpers.cli import table
 
 pytestmark = pytest.mark.xdist_group('keystone')  # one Keystone per worker
 
@@ -42,8 +42,8 @@ def test_member_creates_backs_up_restores_and_deletes_with_the_clis(dep):
     sha = bs.write_pattern(bs.volume_path(dep, volume), seed=20,
                            regions=((0, 2 * MiB), (600 * MiB, 1 * MiB)))
 
-    backup = _table(dep.cinder('backup-create', '--name', 'ks-backup',
-                               volume))['id']
+    backup = table(dep.cinder('backup-create', '--name', 'ks-backup',
+                              volume))['id']
     bs.wait_for(dep, 'backups', backup, 'available', admin=False)
     listed = _osc(dep, 'volume', 'backup', 'list')
     assert backup in {b['ID'] for b in listed}
@@ -51,7 +51,7 @@ def test_member_creates_backs_up_restores_and_deletes_with_the_clis(dep):
     assert bs.sql(dep, 'SELECT project_id FROM backups WHERE id = :id',
                   id=backup)[0][0] == dep.persona_project('owner')
 
-    restored = _table(dep.cinder('backup-restore', backup))['volume_id']
+    restored = table(dep.cinder('backup-restore', backup))['volume_id']
     bs.wait_for(dep, 'backups', backup, 'available', admin=False)
     _volume_available(dep, restored)
     assert bs.sha256_of(bs.volume_path(dep, restored)) == sha
