@@ -305,6 +305,8 @@ class VolumeType(CreatedUpdatedMixin, Base):
     name = sa.Column(sa.String(255), nullable=False, unique=True)
     description = sa.Column(sa.String(255))
     is_public = sa.Column(sa.Boolean, default=True, nullable=False)
+    # associated QoS specs (GET /qos-specs/{id}/associate), or None
+    qos_specs_id = sa.Column(sa.String(UUID_LEN))
 
 
 class VolumeTypeExtraSpec(Base):
@@ -358,3 +360,26 @@ class Message(TimestampMixin, Base):
     message_level = sa.Column(sa.String(255), nullable=False)
     user_message = sa.Column(sa.String(1024), nullable=False)
     expires_at = sa.Column(sa.DateTime)
+
+
+class QosSpecs(CreatedUpdatedMixin, Base):
+    """Named QoS keys with a consumer; deleted outright, as volume types."""
+    __tablename__ = 'qos_specs'
+    __table_args__ = (sa.UniqueConstraint('name',
+                                          name='uniq_qos_specs0name'),)
+
+    id = sa.Column(sa.String(UUID_LEN), primary_key=True)
+    name = sa.Column(sa.String(255), nullable=False)
+    consumer = sa.Column(sa.String(255), nullable=False)
+
+
+class QosSpecKey(Base):
+    __tablename__ = 'qos_spec_keys'
+    __table_args__ = (sa.UniqueConstraint('qos_specs_id', 'key',
+                                          name='uniq_qos_spec_keys0qos_key'),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    qos_specs_id = sa.Column(sa.String(UUID_LEN), sa.ForeignKey('qos_specs.id'),
+                             nullable=False, index=True)
+    key = sa.Column(sa.String(255), nullable=False)
+    value = sa.Column(sa.String(255))
