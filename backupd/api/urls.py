@@ -6,9 +6,16 @@ project form the caller used) in the WSGI environ under
 ``URL_PREFIX_KEY``; ``url_for`` builds links from it, so a link answers in
 the same version and form as the request.
 """
+import re
+import urllib.parse
+
 from oslo_config import cfg
 
 URL_PREFIX_KEY = 'backupd.url_prefix'
+_BOOKMARK_PREFIX_KEY = 'backupd.bookmark_prefix'
+# The first /vN or /vN.M segment of a path: the API version (Cinder's
+# remove_version_from_href).
+_VERSION = re.compile(r'/v[0-9]+(?:\.[0-9]+)?(?=/|$)')
 
 
 def base_url(req):
@@ -22,7 +29,21 @@ def url_for(req, *parts):
     return '/'.join([req.environ[URL_PREFIX_KEY]] + [str(p) for p in parts])
 
 
+def bookmark_prefix(req):
+    """The URL prefix without the API version, as Cinder's bookmark
+    links have it (``http://h:8776/{project}``); once per request."""
+    prefix = req.environ.get(_BOOKMARK_PREFIX_KEY)
+    if prefix is None:
+        parts = urllib.parse.urlsplit(req.environ[URL_PREFIX_KEY])
+        prefix = urllib.parse.urlunsplit(
+            parts._replace(path=_VERSION.sub('', parts.path, count=1)))
+        req.environ[_BOOKMARK_PREFIX_KEY] = prefix
+    return prefix
+
+
 def links(req, collection, object_id):
-    """The ``self`` and ``bookmark`` links of one object."""
-    href = url_for(req, collection, object_id)
-    return [{'rel': 'self', 'href': href}, {'rel': 'bookmark', 'href': href}]
+    """The ``self`` link of one object, and its ``bookmark`` link: the
+    same without the API version (Cinder's)."""
+    return [{'rel': 'self', 'href': url_for(req, collection, object_id)},
+            {'rel': 'bookmark', 'href': '%s/%s/%s' % (
+                bookmark_prefix(req), collection, object_id)}]

@@ -314,11 +314,11 @@ def test_microversion_dependent_fields(dep):
     base = set(shown('3.0'))
     assert set(shown('3.43')) == base | {'metadata'}
     assert shown('3.43')['metadata'] == {'k': 'v'}
-    assert set(shown('3.64')) == base | {'metadata', 'encryption_key_id'}
+    # encryption_key_id (3.64) only for an encrypted backup, as Cinder
+    assert set(shown('3.64')) == base | {'metadata'}
     admin_view = shown('3.64', admin=True)
     assert set(admin_view) == base | {
-        'metadata', 'encryption_key_id', 'user_id',
-        'os-backup-project-attr:project_id'}
+        'metadata', 'user_id', 'os-backup-project-attr:project_id'}
     assert admin_view['os-backup-project-attr:project_id'] == 'mv'
     assert set(shown('3.18', admin=True)) == base | {
         'os-backup-project-attr:project_id'}

@@ -46,11 +46,19 @@ def _row(**kw):
     ('3.43', False, {'metadata'}),
     ('3.56', True, {'os-backup-project-attr:project_id', 'metadata',
                     'user_id'}),
-    ('3.64', False, {'metadata', 'encryption_key_id'}),
+    ('3.64', False, {'metadata'}),
 ])
 def test_detail_keys_per_microversion(version, owner, extra):
     body = views.detail(_req(version), _row(), {'k': 'v'}, show_owner=owner)
     assert set(body) == BASE | extra
+
+
+def test_encryption_key_id_only_when_the_backup_has_one():
+    """As Cinder from 3.64: the key of an encrypted backup, else no key."""
+    row = _row(encryption_key_id='k1')
+    assert views.detail(_req('3.64'), row)['encryption_key_id'] == 'k1'
+    assert 'encryption_key_id' not in views.detail(_req('3.63'), row)
+    assert 'encryption_key_id' not in views.detail(_req('3.64'), _row())
 
 
 def test_detail_values():
@@ -109,3 +117,10 @@ def test_bad_bodies_are_400_naming_the_field(schema, body, words):
     with pytest.raises(exception.InvalidInput) as caught:
         wsgi.validate(body, schema)
     assert words in str(caught.value)
+
+
+def test_bookmark_link_has_no_api_version():
+    """Cinder's bookmark: the self link without /v3 (remove_version_from_href)."""
+    links = views.summary(_req('3.0'), _row())['links']
+    assert links == [{'rel': 'self', 'href': 'http://h/v3/p/backups/b1'},
+                     {'rel': 'bookmark', 'href': 'http://h/p/backups/b1'}]

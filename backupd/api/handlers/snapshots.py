@@ -60,7 +60,7 @@ def show(req, snapshot_id):
 def _views(req, ctx, rows, detailed):
     metas = metadata.of(ctx, models.Snapshot, [row.id for row in rows])
     if not detailed:
-        return [views.summary_or_created(req, row, metas[row.id])
+        return [views.summary(row, metas[row.id])
                 for row in rows]
     return [views.detail(req, row, metas[row.id], common.allowed(
                 ctx, policy.EXTENDED_ATTRIBUTES,
@@ -100,7 +100,7 @@ def create(req):
                     ctx, volume.host, row.id),
                 SERVICE,
                 undo=lambda: snapshot_db.destroy(ctx, row.id, (S.CREATING,)))
-    return wsgi.json_response({'snapshot': views.summary_or_created(
+    return wsgi.json_response({'snapshot': views.created(
         req, row, body.get('metadata') or {})}, status=202)
 
 

@@ -42,7 +42,8 @@ def detail(req, row, metadata=None, show_owner=False, has_dependents=None):
         body['metadata'] = dict(metadata or {})
     if show_owner and wsgi.at_least(req, '3.56'):
         body['user_id'] = row.user_id
-    if wsgi.at_least(req, '3.64'):
+    if row.encryption_key_id and wsgi.at_least(req, '3.64'):
+        # only when the backup has one: Cinder leaves the key out else
         body['encryption_key_id'] = row.encryption_key_id
     return body
 

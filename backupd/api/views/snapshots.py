@@ -1,7 +1,9 @@
 """Snapshot bodies with exactly Cinder's keys per call and microversion.
 
-Create: the base keys; show/detail add ``os-extended-snapshot-attributes:*``
-as policy allows. 3.14 adds ``group_snapshot_id``, 3.41 ``user_id``.
+List items (GET /snapshots): the base keys at every microversion, as
+Cinder's summary. Create: the base keys plus the microversion keys (3.14
+``group_snapshot_id``, 3.41 ``user_id``); show/detail add
+``os-extended-snapshot-attributes:*`` to those as policy allows.
 """
 from backupd.api import wsgi
 
@@ -11,9 +13,9 @@ MICROVERSION_KEYS = (
 )
 
 
-def summary_or_created(req, snap, metadata):
-    """List (non-detail) items and the create response: the base keys."""
-    body = {
+def summary(snap, metadata):
+    """An item of GET /snapshots: the base keys."""
+    return {
         'id': snap.id,
         'created_at': snap.created_at,
         'updated_at': snap.updated_at,
@@ -24,6 +26,11 @@ def summary_or_created(req, snap, metadata):
         'size': snap.volume_size,
         'metadata': dict(metadata),
     }
+
+
+def created(req, snap, metadata):
+    """The create response: the base keys and the microversion keys."""
+    body = summary(snap, metadata)
     values = {'group_snapshot_id': None, 'user_id': snap.user_id}
     for version, key in MICROVERSION_KEYS:
         if wsgi.at_least(req, version):
@@ -32,7 +39,7 @@ def summary_or_created(req, snap, metadata):
 
 
 def detail(req, snap, metadata, extended):
-    body = summary_or_created(req, snap, metadata)
+    body = created(req, snap, metadata)
     if extended:
         body['os-extended-snapshot-attributes:progress'] = (
             snap.progress or '0%')

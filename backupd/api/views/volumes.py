@@ -20,7 +20,8 @@ MICROVERSION_KEYS = (
     ('3.48', 'service_uuid', False),
     ('3.61', 'cluster_name', True),
     ('3.63', 'volume_type_id', False),
-    ('3.64', 'encryption_key_id', False),
+    # 3.64 shows encryption_key_id of an encrypted volume only (Cinder
+    # leaves the key out otherwise); backupd does not encrypt volumes.
 )
 
 
@@ -65,7 +66,6 @@ def _microversion_values(volume):
         'service_uuid': service_uuid(volume.host),
         'cluster_name': None,
         'volume_type_id': volume.volume_type_id,
-        'encryption_key_id': None,  # backupd volumes are never encrypted
     }
 
 
