@@ -4,7 +4,7 @@ import os
 import signal
 
 from tests.functional import backup_support as bs
-from tests.functional import test_backup_races as races
+from tests.helpers import backup_races
 
 MiB = bs.MiB
 
@@ -60,7 +60,7 @@ def test_backup_service_down_is_a_503_naming_the_host(backupd_cluster):
 
 def test_race_on_a_real_database(backupd_cluster):
     for attempt in range(3):
-        races.check_race(backupd_cluster, attempt)
+        backup_races.check_race(backupd_cluster, attempt)
 
 
 def test_backup_service_killed_with_a_delete_pending(backupd_cluster):
