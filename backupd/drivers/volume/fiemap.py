@@ -44,12 +44,14 @@ class Unsupported(Exception):
 def extents(fd):
     """[(logical, physical, length, flags)] of the file, sorted by
     logical offset; dirty data is flushed first (FIEMAP_FLAG_SYNC) so
-    every extent has its final place."""
+    every extent has its final place. Extents out of order or overlapping
+    (which no filesystem should report) raise Unsupported: what changed
+    is then not worked out from them."""
     found = []
     start = 0
     flags = FIEMAP_FLAG_SYNC
+    request = bytearray(_HEADER.size + _BATCH * _EXTENT.size)
     while True:
-        request = bytearray(_HEADER.size + _BATCH * _EXTENT.size)
         _HEADER.pack_into(request, 0, start, 2 ** 64 - 1 - start, flags, 0,
                           _BATCH, 0)
         try:
@@ -59,14 +61,18 @@ def extents(fd):
         mapped = _HEADER.unpack_from(request, 0)[3]
         if not mapped:
             return found
-        for n in range(mapped):
-            logical, physical, length, _, _, eflags, _, _, _ = \
-                _EXTENT.unpack_from(request, _HEADER.size + n * _EXTENT.size)
+        records = memoryview(request)[_HEADER.size:
+                                      _HEADER.size + mapped * _EXTENT.size]
+        for logical, physical, length, _, _, eflags, _, _, _ in \
+                _EXTENT.iter_unpack(records):
+            if logical < start:
+                raise Unsupported('FIEMAP reported an extent at %d, before '
+                                  'the end (%d) of the one before it'
+                                  % (logical, start))
             found.append((logical, physical, length, eflags))
+            start = logical + length
             if eflags & FIEMAP_EXTENT_LAST:
                 return found
-        last = found[-1]
-        start = last[0] + last[2]
         flags = 0       # synced once is enough
 
 
@@ -80,68 +86,49 @@ def _same_place(a, b):
     return a[1] - a[0] == b[1] - b[0]
 
 
-def _shared(base, snap):
-    """(start, end) ranges both lists map to the same physical place."""
-    i = j = 0
-    while i < len(base) and j < len(snap):
-        a, b = base[i], snap[j]
-        start, end = max(a[0], b[0]), min(a[0] + a[2], b[0] + b[2])
-        if start < end and _same_place(a, b):
-            yield start, end
-        if a[0] + a[2] <= b[0] + b[2]:
-            i += 1
-        else:
-            j += 1
-
-
-def _union(ranges):
-    merged = []
-    for start, end in sorted(ranges):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return merged
-
-
-def _complement(ranges, size):
-    """The parts of [0, size) outside the merged ``ranges``."""
-    position = 0
-    for start, end in ranges:
-        if start > position:
-            yield position, min(start, size)
-        position = max(position, end)
-        if position >= size:
-            return
-    if position < size:
-        yield position, size
-
-
 def changed_ranges(base_extents, base_size, snap_extents, snap_size):
     """[(offset, length)] of the snapshot that may differ from the base.
 
     Unchanged: ranges both map to the same physical blocks, and ranges
     that are holes in both. Everything past the base's size is changed.
+    Both extent lists are sorted and do not overlap (as :func:`extents`
+    returns them); one pass over both, in step.
     """
     limit = min(base_size, snap_size)
-    mapped = _union([(e[0], e[0] + e[2]) for e in base_extents + snap_extents])
-    same = _union(list(_shared(base_extents, snap_extents))
-                  + list(_complement(mapped, limit)))
-    changed = [(start, end - start)
-               for start, end in _complement(same, limit)]
+    changed = []
+    i = j = 0
+    position = 0
+    while position < limit:
+        while i < len(base_extents) and \
+                base_extents[i][0] + base_extents[i][2] <= position:
+            i += 1
+        while j < len(snap_extents) and \
+                snap_extents[j][0] + snap_extents[j][2] <= position:
+            j += 1
+        a = base_extents[i] if i < len(base_extents) else None
+        b = snap_extents[j] if j < len(snap_extents) else None
+        # Up to the next place where either list starts or ends an extent,
+        # both sides stay as they are at ``position``.
+        end = limit
+        a_here = a is not None and a[0] <= position
+        b_here = b is not None and b[0] <= position
+        if a is not None:
+            end = min(end, a[0] + a[2] if a_here else a[0])
+        if b is not None:
+            end = min(end, b[0] + b[2] if b_here else b[0])
+        if a_here != b_here or (a_here and not _same_place(a, b)):
+            _extend(changed, position, end)
+        position = end
     if snap_size > limit:
-        changed.append((limit, snap_size - limit))
-    return _merge_adjacent(changed)
+        _extend(changed, limit, snap_size)
+    return [(start, end - start) for start, end in changed]
 
 
-def _merge_adjacent(ranges):
-    merged = []
-    for offset, length in ranges:
-        if merged and merged[-1][0] + merged[-1][1] == offset:
-            merged[-1] = (merged[-1][0], merged[-1][1] + length)
-        else:
-            merged.append((offset, length))
-    return merged
+def _extend(ranges, start, end):
+    if ranges and ranges[-1][1] == start:
+        ranges[-1][1] = end
+    else:
+        ranges.append([start, end])
 
 
 def fingerprint(fd, file_extents=None):
