@@ -45,3 +45,16 @@ def pytest_make_collect_report(collector):
     allow_module_level=True)``, ``pytest.importorskip``)."""
     outcome = yield
     _fail_if_skipped(outcome.get_result())
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        'markers', 'start_first: a long test that pytest-xdist hands out '
+                   'before the others, so it does not end the run late '
+                   '(tests/functional/test_tempest.py)')
+
+
+def pytest_collection_modifyitems(items):
+    """Tests marked start_first first (a stable sort: the rest keep their
+    order); xdist's scheduler hands work out in collection order."""
+    items.sort(key=lambda item: item.get_closest_marker('start_first') is None)

@@ -18,6 +18,7 @@ from backupd.api.handlers import extensions
 from backupd.api.handlers import hosts
 from backupd.api.handlers import limits
 from backupd.api.handlers import messages
+from backupd.api.handlers import qos_specs
 from backupd.api.handlers import quota_sets
 from backupd.api.handlers import scheduler_stats
 from backupd.api.handlers import service_actions
@@ -97,6 +98,15 @@ ROUTES = {
                               'DELETE': transfers.delete},
            '/{transfer_id}/accept': {'POST': transfers.accept},
        }.items()},
+    '/qos-specs': {'GET': qos_specs.index, 'POST': qos_specs.create},
+    '/qos-specs/{qos_id}': {'GET': qos_specs.show, 'PUT': qos_specs.update,
+                            'DELETE': qos_specs.delete},
+    '/qos-specs/{qos_id}/delete_keys': {'PUT': qos_specs.delete_keys},
+    '/qos-specs/{qos_id}/associations': {'GET': qos_specs.associations},
+    '/qos-specs/{qos_id}/associate': {'GET': qos_specs.associate},
+    '/qos-specs/{qos_id}/disassociate': {'GET': qos_specs.disassociate},
+    '/qos-specs/{qos_id}/disassociate_all': {
+        'GET': qos_specs.disassociate_all},
     '/messages': {'GET': messages.index},
     '/messages/{message_id}': {'GET': messages.show,
                                'DELETE': messages.delete},

@@ -11,6 +11,7 @@ from oslo_policy import policy
 from backupd import exception
 from backupd.policies import backups
 from backupd.policies import messages
+from backupd.policies import qos_specs
 from backupd.policies import base
 from backupd.policies import quotas
 from backupd.policies import scheduler_stats
@@ -21,7 +22,7 @@ from backupd.policies import volume_types
 from backupd.policies import volumes
 
 _MODULES = (base, services, backups, volumes, snapshots, scheduler_stats,
-            quotas, volume_types, transfers, messages)
+            quotas, volume_types, transfers, messages, qos_specs)
 _ENFORCER = None
 
 

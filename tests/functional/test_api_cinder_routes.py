@@ -354,3 +354,59 @@ def test_retype_without_migration_moves_typed_quota(dep):
         project=project), 400)
     error_of(action(dep, 'volume', vol['id'], {'os-retype': {
         'new_type': 'no-such-type'}}, project=project), 404)
+
+
+def test_qos_specs_keys_and_associations(dep):
+    s = tempest_schemas
+    resp = dep.request('POST', '/qos-specs', admin=True, json={'qos_specs': {
+        'name': 'gold', 'consumer': 'front-end', 'read_iops_sec': 2000}})
+    _check(s.QOS_SHOW, resp, 200)
+    created = resp.json()['qos_specs']
+    assert created['specs'] == {'read_iops_sec': '2000'}
+    qos = '/qos-specs/%s' % created['id']
+    listed = dep.request('GET', '/qos-specs', admin=True)
+    _check(s.QOS_LIST, listed, 200)
+    assert created in listed.json()['qos_specs']
+    assert 'already exist' in error_of(dep.request(
+        'POST', '/qos-specs', admin=True,
+        json={'qos_specs': {'name': 'gold'}}), 409)
+    error_of(dep.request('POST', '/qos-specs', admin=True, json={
+        'qos_specs': {'name': 'x', 'consumer': 'sideways'}}), 400)
+    resp = dep.request('PUT', qos, admin=True,
+                       json={'qos_specs': {'iops_bytes': '500'}})
+    _check(s.QOS_SET_KEYS, resp, 200)
+    assert resp.json() == {'qos_specs': {'iops_bytes': '500'}}
+    assert dep.request('PUT', qos + '/delete_keys', admin=True, json={
+        'keys': ['iops_bytes']}).status_code == 202
+    assert 'iops_bytes' not in dep.request(
+        'GET', qos, admin=True).json()['qos_specs']['specs']
+    error_of(dep.request('PUT', qos + '/delete_keys', admin=True,
+                         json={'keys': ['iops_bytes']}), 404)
+
+    type_id = dep.request('POST', '/types', admin=True, json={
+        'volume_type': {'name': 'with-qos'}}).json()['volume_type']['id']
+    assert dep.request('GET', qos + '/associate?vol_type_id=%s' % type_id,
+                       admin=True).status_code == 202
+    resp = dep.request('GET', qos + '/associations', admin=True)
+    _check(s.QOS_ASSOCIATIONS, resp, 200)
+    assert resp.json()['qos_associations'] == [{
+        'association_type': 'volume_type', 'id': type_id,
+        'name': 'with-qos'}]
+    assert dep.request('GET', '/types/%s' % type_id, admin=True).json()[
+        'volume_type']['qos_specs_id'] == created['id']
+    # in use: delete needs force
+    assert 'force' in error_of(dep.request('DELETE', qos, admin=True), 400)
+    assert dep.request('GET', qos + '/disassociate?vol_type_id=%s' % type_id,
+                       admin=True).status_code == 202
+    assert dep.request('GET', qos + '/associations',
+                       admin=True).json()['qos_associations'] == []
+    dep.request('GET', qos + '/associate?vol_type_id=%s' % type_id,
+                admin=True)
+    assert dep.request('GET', qos + '/disassociate_all',
+                       admin=True).status_code == 202
+    assert dep.request('GET', '/types/%s' % type_id, admin=True).json()[
+        'volume_type']['qos_specs_id'] is None
+    error_of(dep.request('GET', qos + '/associate', admin=True), 400)
+    error_of(dep.request('GET', '/qos-specs'), 403)
+    assert dep.request('DELETE', qos, admin=True).status_code == 202
+    error_of(dep.request('GET', qos, admin=True), 404)

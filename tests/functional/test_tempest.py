@@ -30,7 +30,8 @@ REGEX = r'^tempest\.api\.volume'
 CONCURRENCY = int(os.environ.get('BACKUPD_TEMPEST_CONCURRENCY', '6'))
 TIMEOUT = 900
 
-pytestmark = pytest.mark.xdist_group('tempest')
+# its own xdist group, handed out first (tests/conftest.py): the longest test
+pytestmark = [pytest.mark.xdist_group('tempest'), pytest.mark.start_first]
 
 
 def tempest_missing():

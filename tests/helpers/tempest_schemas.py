@@ -278,3 +278,21 @@ def check(schemas, call, resp, status):
         jsonschema.validate(resp.json(), schemas[call])
     except jsonschema.ValidationError as e:
         raise AssertionError('%s: %s' % (call, e.message)) from None
+
+
+# --- QoS specs (qos.py) -------------------------------------------------------
+
+_QOS_KEYS = {'type': 'object', 'patternProperties': {'^.+$': STRING}}
+QOS_SHOW = _closed({
+    'qos_specs': _closed({'name': STRING, 'id': STRING, 'consumer': STRING,
+                          'specs': {'type': ['object', 'null']}},
+                         ['name', 'id', 'specs']),
+    'links': LINKS}, ['qos_specs', 'links'])
+QOS_LIST = _closed({'qos_specs': {'type': 'array', 'items': _closed(
+    {'specs': _QOS_KEYS, 'consumer': STRING, 'id': STRING, 'name': STRING},
+    ['specs', 'id', 'name'])}}, ['qos_specs'])
+QOS_SET_KEYS = _closed({'qos_specs': _QOS_KEYS}, ['qos_specs'])
+QOS_ASSOCIATIONS = _closed({'qos_associations': {
+    'type': 'array', 'items': _closed(
+        {'association_type': STRING, 'id': STRING, 'name': STRING},
+        ['association_type', 'id', 'name'])}}, ['qos_associations'])

@@ -155,7 +155,7 @@ def test_served_routes_are_recognised(entry):
 @pytest.mark.parametrize('entry', [
     ('GET', '/os-quota-sets/validate_setup_for_nested_quota_use', None),
     ('ACTION', '/volumes/{}/action', 'os-migrate_volume'),
-    ('GET', '/qos-specs', None),
+    ('GET', '/attachments', None),
 ])
 def test_unserved_routes_are_recognised(entry):
     assert not served(entry)

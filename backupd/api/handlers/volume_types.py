@@ -1,7 +1,7 @@
 """/types, /types/{id} and /types/{id}/extra_specs[/{key}], as Cinder's.
 
 A type's view: ``id``, ``name``, ``description``, ``is_public``,
-``os-volume-type-access:is_public``, ``qos_specs_id`` (always null: no QoS)
+``os-volume-type-access:is_public``, ``qos_specs_id`` (its QoS specs)
 and ``extra_specs`` (all of them for admins, the user-visible ones for
 others); as in Cinder, a create answers without ``qos_specs_id`` and an
 update without it and ``os-volume-type-access:is_public`` (VIEW_KEYS). ``/types/default`` is the default type. Non-admins see public
@@ -189,7 +189,7 @@ def _views(ctx, rows, call='show'):
                 'description': row.description,
                 'is_public': row.is_public,
                 'os-volume-type-access:is_public': row.is_public,
-                'qos_specs_id': None,
+                'qos_specs_id': row.qos_specs_id,
                 'extra_specs': _visible_specs(ctx, specs[row.id])}
         views.append({k: view[k] for k in keys})
     return views
