@@ -77,6 +77,11 @@ class Collection:
                        'deleted_objects': 0, 'referenced_bytes': 0}
 
     def run(self):
+        if self.driver.head_object(self.repo.container,
+                                   self.repo.prefix + 'key') is None:
+            # No writer ever came here (the key is written before any data
+            # and never removed): nothing to collect, nothing to lease.
+            return self.report
         try:
             lease = self.repo.start_collection()
         except repository.Busy as exc:
