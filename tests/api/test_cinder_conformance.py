@@ -11,7 +11,7 @@ import pytest
 from backupd.manager import states
 from backupd import names
 from tests.fixtures import api_inprocess
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 from tests.helpers import tempest_schemas
 from tests.helpers.tempest_schemas import check as _check
 from tests.helpers.volume_api import action

@@ -10,7 +10,7 @@ import pytest
 
 from tests.fixtures import api_inprocess
 from tests.fixtures import services
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 from tests.helpers import quota_api
 
 

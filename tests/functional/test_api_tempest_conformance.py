@@ -7,7 +7,7 @@ API's own rules (statuses, sort keys, 404s, binaries) are checked in
 process: tests/api/test_cinder_conformance.py."""
 import pytest
 
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 from tests.helpers import tempest_schemas
 from tests.helpers.tempest_schemas import check as _check
 from tests.helpers.volume_api import create_volume

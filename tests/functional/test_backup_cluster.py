@@ -3,8 +3,8 @@ RabbitMQ, with MariaDB and with PostgreSQL."""
 import os
 import signal
 
-from tests.functional import backup_support as bs
 from tests.helpers import backup_races
+from tests.helpers import backup_support as bs
 
 MiB = bs.MiB
 

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 
 MiB = bs.MiB
 # These scenarios look at the per-backup files of the chained layout

@@ -11,7 +11,7 @@ import os
 import struct
 import threading
 
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 
 BLOCK = 64 * 1024
 BLOCKS = 256                       # a 16 MiB region

@@ -4,7 +4,7 @@ through a temporary snapshot, the delete rules and the admin actions.
 """
 import pytest
 
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 
 MiB = bs.MiB
 

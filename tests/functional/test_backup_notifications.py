@@ -3,7 +3,7 @@ writes each one, as JSON, to the service log)."""
 
 import pytest
 
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 
 
 @pytest.fixture(scope='module')

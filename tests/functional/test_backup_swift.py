@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 
 MiB = bs.MiB
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests import backup_driver_cases
 from tests.fixtures import services
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 
 # Each test makes its own volumes and backups in project "demo": no quota
 # gets in the way (quotas have tests of their own).

@@ -12,7 +12,7 @@ import os
 import pytest
 
 from tests.fixtures import services
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 
 MiB = bs.MiB
 

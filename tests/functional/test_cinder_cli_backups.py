@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 from tests.helpers.cli import table
 
 

@@ -11,7 +11,7 @@ import requests
 
 from backupd.client import shell
 from backupd.client import wait
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 from tests.helpers.cli import as_json
 from tests.helpers.cli import BACKUPD
 from tests.helpers.cli import backupd

@@ -1,6 +1,6 @@
 """The backupd CLI against separate api/volume/backup processes on
 RabbitMQ and PostgreSQL: a backup round trip followed with --wait."""
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 from tests.helpers.cli import as_json
 from tests.helpers.cli import backupd
 

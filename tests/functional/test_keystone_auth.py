@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 from tests.helpers.cli import table
 
 pytestmark = pytest.mark.xdist_group('keystone')  # one Keystone per worker

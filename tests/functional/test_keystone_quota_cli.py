@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.fixtures import services
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 
 pytestmark = pytest.mark.xdist_group('keystone')  # one Keystone per worker
 

@@ -21,7 +21,7 @@ import os
 
 import pytest
 
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 
 
 @pytest.fixture(params=['default', 'thin'])

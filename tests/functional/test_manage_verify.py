@@ -5,7 +5,7 @@ import os
 import subprocess
 
 from tests.fixtures import services
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 
 
 def verify(dep, *args, extra_conf=None):

@@ -11,10 +11,10 @@ import time
 import pytest
 
 from backupd import binaries
-from tests.fixtures import services
 from tests.fixtures.private_rabbit import private_rabbit  # noqa: F401
-from tests.functional import backup_support as bs
-from tests.functional import outage_support as outage
+from tests.fixtures import services
+from tests.helpers import backup_support as bs
+from tests.helpers import outage_support as outage
 
 MiB = 1024 * 1024
 BOUND = 3          # rpc_cast_timeout of this deployment

@@ -14,10 +14,10 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from tests.fixtures import services
 from tests.fixtures.private_db import private_db  # noqa: F401
-from tests.functional import backup_support as bs
-from tests.functional import outage_support as outage
+from tests.fixtures import services
+from tests.helpers import backup_support as bs
+from tests.helpers import outage_support as outage
 
 OUTAGE = 15
 MiB = 1024 * 1024

@@ -23,7 +23,7 @@ import zipfile
 import pytest
 
 from tests.fixtures import services
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))

@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from tests.fixtures import services
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 from tests.helpers import quota_api
 
 @pytest.fixture(scope='module')

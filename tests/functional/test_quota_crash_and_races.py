@@ -8,7 +8,7 @@ import subprocess
 import uuid
 
 from tests.fixtures import services
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 
 CREATES, QUOTA = 50, 10
 

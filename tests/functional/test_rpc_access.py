@@ -16,7 +16,7 @@ from backupd.manager.backup import manager as backup_manager
 from backupd.manager.volume import manager as volume_manager
 from backupd import rpc
 
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 
 # Which database serves the rows does not matter here.
 pytestmark = pytest.mark.parametrize('backupd_cluster', ['mariadb'],

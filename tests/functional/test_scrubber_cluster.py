@@ -5,8 +5,8 @@ engine's SQL.
 """
 import pytest
 
-from tests import backup_helpers as bh
-from tests.functional import backup_support as bs
+from tests.helpers import backup_helpers as bh
+from tests.helpers import backup_support as bs
 
 MiB = bs.MiB
 SMALL = ((0, MiB), (8 * MiB, 512 * 1024))

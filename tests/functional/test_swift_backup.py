@@ -7,7 +7,7 @@ clients, Swift going away in the middle of a backup, tokens expiring,
 Keystone v3, data damaged on the wire. All faults here are real (the proxy
 process is stopped, a genuinely expired token is used, a relay damages
 real traffic); nothing is mocked. Keystone cannot run here: its tests fake
-ONLY the token endpoint (tests/fake_keystone.py), Swift stays real.
+ONLY the token endpoint (tests/helpers/fake_keystone.py), Swift stays real.
 """
 import json
 import time
@@ -17,11 +17,11 @@ import pytest
 from backupd import exception
 from backupd.drivers.backup import base
 from tests import backup_driver_cases as cases
-from tests import fake_keystone
-from tests import http_relay
-from tests import shared_store_cases as shared_cases
 from tests.backup_driver_cases import MiB
 from tests.functional import test_swift_backup_store as store_tests
+from tests.helpers import fake_keystone
+from tests.helpers import http_relay
+from tests import shared_store_cases as shared_cases
 
 
 class TestSwiftBackup(cases.BackupDriverCases):
@@ -157,7 +157,7 @@ def test_token_expiring_mid_backup_is_renewed(driver, swift,
 
 def test_keystone_token_expiring_mid_backup_is_renewed_by_every_thread(
         make_swift_driver, swift, swift_container, tmp_path):
-    # FAKE: only Keystone's token endpoint (tests/fake_keystone.py); Swift
+    # FAKE: only Keystone's token endpoint (tests/helpers/fake_keystone.py); Swift
     # is real. The first token it hands out is a genuine one that expires
     # a few seconds later; once data flows the backup waits until Swift
     # refuses that token, so the engine's writer threads all meet a 401 at

@@ -2,8 +2,8 @@
 
 Faults are real: servers stopped and started, genuinely expired tokens,
 and traffic damaged on its way by a relay between the driver and the real
-proxy (tests/http_relay.py). Keystone cannot run here: the Keystone tests
-fake ONLY its token endpoint (tests/fake_keystone.py) and hand out real
+proxy (tests/helpers/http_relay.py). Keystone cannot run here: the Keystone tests
+fake ONLY its token endpoint (tests/helpers/fake_keystone.py) and hand out real
 tempauth tokens of the real Swift.
 """
 import hashlib
@@ -12,8 +12,8 @@ import threading
 import pytest
 
 from backupd import exception
-from tests import fake_keystone
-from tests import http_relay
+from tests.helpers import fake_keystone
+from tests.helpers import http_relay
 
 
 @pytest.fixture
@@ -310,7 +310,7 @@ def test_fixture_deletes_a_container_with_its_objects(swift, swift_container):
         c['name'] for c in conn.get_account(full_listing=True)[1]]
 
 
-# --- Keystone v3 (FAKE token endpoint, real Swift: see tests/fake_keystone.py)
+# --- Keystone v3 (FAKE token endpoint, real Swift: see tests/helpers/fake_keystone.py)
 
 KEYSTONE_USER = dict(user='backup', password='backup-pw', project='service',
                      user_domain='users', project_domain='projects')

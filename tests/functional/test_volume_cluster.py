@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from backupd.db import models
 from tests.fixtures.services import wait_for
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 from tests.helpers.volume_api import action
 from tests.helpers.volume_api import create_snapshot
 from tests.helpers.volume_api import create_volume

@@ -23,7 +23,7 @@ from tests.fixtures import services
 from tests.fixtures.services import wait_for
 from tests.fixtures.xfs import _detach_loops
 from tests.fixtures.xfs import _run
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 from tests.helpers.volume_api import create_volume
 from tests.helpers.volume_api import error_of
 from tests.helpers.volume_api import wait_gone

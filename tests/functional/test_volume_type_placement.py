@@ -6,8 +6,8 @@ and MariaDB."""
 import uuid
 
 from tests.fixtures import services
-from tests.functional import backup_support as bs
 from tests.fixtures.services import wait_for
+from tests.helpers import backup_support as bs
 
 
 def _type(dep, backend):

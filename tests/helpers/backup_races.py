@@ -4,7 +4,7 @@ backupd-all, test_backup_cluster.py on separate services)."""
 import concurrent.futures
 import threading
 
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 
 ACTIONS = {
     'delete': dict(method='DELETE', suffix='', admin=False, json=None),

@@ -25,7 +25,7 @@ from backupd.manager.backup import manager as backup_manager
 from backupd.manager.backup import restore
 from backupd.manager import states
 from backupd.manager.volume import manager as volume_manager
-from tests import db_support
+from tests.helpers import db_support
 
 B = states.Backup
 V = states.Volume

@@ -22,7 +22,7 @@ from backupd.db import listing
 from backupd.db import metadata
 from backupd.db import models
 from backupd.manager import states
-from tests import db_support
+from tests.helpers import db_support
 
 PROJECTS = ('p-small', 'p-big', 'p-other')
 PER_PROJECT = 600

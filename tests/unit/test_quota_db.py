@@ -20,8 +20,8 @@ from backupd import exception
 from backupd.manager import states
 from backupd import quota
 
-from tests import db_support
 from tests.fixtures import services
+from tests.helpers import db_support
 
 V, S, B = states.Volume, states.Snapshot, states.Backup
 TYPE = '__DEFAULT__'

@@ -10,7 +10,7 @@ from backupd.db import api as db
 from backupd.db import backups as backup_db
 from backupd.db import models
 from backupd.manager import states
-from tests import db_support
+from tests.helpers import db_support
 
 B = states.Backup
 NOW = datetime.datetime(2026, 1, 1, 12, 0, 0)

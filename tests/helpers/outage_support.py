@@ -1,7 +1,7 @@
 """What the outage tests share (test_outage_broker.py,
 test_outage_database.py): operations put in flight before an outage and the
 checks after it (doc/reliability.rst)."""
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 
 TRANSIENT_SQL = (
     "SELECT 'backup', id, status FROM backups WHERE deleted = false AND "

@@ -1,5 +1,5 @@
 """A threaded HTTP server on 127.0.0.1 for the test doubles that need one
-(tests/fake_keystone.py, tests/http_relay.py)."""
+(tests/helpers/fake_keystone.py, tests/helpers/http_relay.py)."""
 import http.server
 import threading
 

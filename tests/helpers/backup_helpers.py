@@ -1,4 +1,4 @@
-"""Backup test helpers beyond tests/functional/backup_support.py: running
+"""Backup test helpers beyond tests/helpers/backup_support.py: running
 backupd-scrubber against a deployment's config (one-shot, --daemon,
 --restore, --list-pending), delayed-delete config, a backup's row whatever
 its state."""
@@ -8,7 +8,7 @@ import signal
 import subprocess
 
 from tests.fixtures import services
-from tests.functional import backup_support as bs
+from tests.helpers import backup_support as bs
 
 SCRUBBER = os.path.join(services.BIN, 'backupd-scrubber')
 

@@ -13,7 +13,7 @@ server sees, checks and answers the damaged request itself.
 """
 import http.client
 
-from tests import loopback_http
+from tests.helpers import loopback_http
 
 HOP_BY_HOP = {'connection', 'keep-alive', 'transfer-encoding', 'te',
               'trailer', 'upgrade', 'proxy-connection'}

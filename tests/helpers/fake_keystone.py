@@ -20,7 +20,7 @@ import json
 
 from keystoneauth1 import fixture as ksa_fixture
 
-from tests import loopback_http
+from tests.helpers import loopback_http
 
 
 class FakeKeystone(loopback_http.LoopbackServer):
