@@ -383,3 +383,28 @@ class QosSpecKey(Base):
                              nullable=False, index=True)
     key = sa.Column(sa.String(255), nullable=False)
     value = sa.Column(sa.String(255))
+
+
+class GroupType(CreatedUpdatedMixin, Base):
+    """A group type (3.11); deleted outright, as volume types."""
+    __tablename__ = 'group_types'
+    __table_args__ = (sa.UniqueConstraint('name',
+                                          name='uniq_group_types0name'),)
+
+    id = sa.Column(sa.String(UUID_LEN), primary_key=True)
+    name = sa.Column(sa.String(255), nullable=False)
+    description = sa.Column(sa.String(255))
+    is_public = sa.Column(sa.Boolean, default=True, nullable=False)
+
+
+class GroupTypeSpec(Base):
+    __tablename__ = 'group_type_specs'
+    __table_args__ = (sa.UniqueConstraint(
+        'group_type_id', 'key', name='uniq_group_type_specs0type_key'),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    group_type_id = sa.Column(sa.String(UUID_LEN),
+                              sa.ForeignKey('group_types.id'),
+                              nullable=False, index=True)
+    key = sa.Column(sa.String(255), nullable=False)
+    value = sa.Column(sa.String(255))
