@@ -1,5 +1,5 @@
 """Repair what a stopped backup operation left, one rule per stuck status
-(../shared/docs/states.md), at start and from the reconciler
+(doc/contributor/states.rst), at start and from the reconciler
 (backupd.manager.backup.reconcile). Idempotent: every change is a
 compare-and-swap, so a second pass finds nothing to do. Runs only once the
 driver is ready (resumed deletes need it).
