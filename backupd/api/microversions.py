@@ -17,6 +17,8 @@ VERSIONS = [
     ('3.3', 'user messages: GET /messages, GET|DELETE /messages/{id}.'),
     ('3.7', 'os-services: "cluster" key (always null: no clustering).'),
     ('3.9', 'PUT /backups/{id} updates name and description.'),
+    ('3.11', 'group types: /group_types and their group_specs (no groups '
+             'yet).'),
     ('3.12', 'GET /volumes/summary: count and total size.'),
     ('3.13', 'volumes: "group_id" key (always null: no groups).'),
     ('3.14', 'snapshots: "group_snapshot_id" key (always null).'),

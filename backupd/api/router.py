@@ -15,6 +15,7 @@ from backupd.api.handlers import backup_restore
 from backupd.api.handlers import availability_zones
 from backupd.api.handlers import backups
 from backupd.api.handlers import extensions
+from backupd.api.handlers import group_types
 from backupd.api.handlers import hosts
 from backupd.api.handlers import limits
 from backupd.api.handlers import messages
@@ -107,6 +108,15 @@ ROUTES = {
     '/qos-specs/{qos_id}/disassociate': {'GET': qos_specs.disassociate},
     '/qos-specs/{qos_id}/disassociate_all': {
         'GET': qos_specs.disassociate_all},
+    '/group_types': {'GET': group_types.index, 'POST': group_types.create},
+    '/group_types/{group_type_id}': {'GET': group_types.show,
+                                     'PUT': group_types.update,
+                                     'DELETE': group_types.delete},
+    '/group_types/{group_type_id}/group_specs': {
+        'GET': group_types.specs_index, 'POST': group_types.specs_create},
+    '/group_types/{group_type_id}/group_specs/{key}': {
+        'GET': group_types.specs_show, 'PUT': group_types.specs_update,
+        'DELETE': group_types.specs_delete},
     '/messages': {'GET': messages.index},
     '/messages/{message_id}': {'GET': messages.show,
                                'DELETE': messages.delete},

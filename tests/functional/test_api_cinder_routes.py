@@ -410,3 +410,52 @@ def test_qos_specs_keys_and_associations(dep):
     error_of(dep.request('GET', '/qos-specs'), 403)
     assert dep.request('DELETE', qos, admin=True).status_code == 202
     error_of(dep.request('GET', qos, admin=True), 404)
+
+
+def test_group_types_and_specs(dep):
+    s = tempest_schemas
+    mv = '3.11'
+
+    def call(method, path, admin=True, **kw):
+        return dep.request(method, path, admin=admin, microversion=mv, **kw)
+    resp = call('POST', '/group_types', json={'group_type': {
+        'name': 'gt-public', 'description': 'd',
+        'group_specs': {'consistent_group_snapshot_enabled': '<is> False'}}})
+    _check(s.GROUP_TYPE_SHOW, resp, 202)
+    public = resp.json()['group_type']
+    private = call('POST', '/group_types', json={'group_type': {
+        'name': 'gt-private', 'is_public': False}}).json()['group_type']
+    error_of(call('POST', '/group_types', json={'group_type': {
+        'name': 'gt-public'}}), 409)
+    names = lambda resp: [t['name'] for t in resp.json()['group_types']]
+    resp = call('GET', '/group_types?sort=name:desc&is_public=None')
+    _check(s.GROUP_TYPE_LIST, resp, 200)
+    listed = names(resp)
+    assert listed.index('gt-public') < listed.index('gt-private')
+    assert 'gt-public' not in names(call('GET', '/group_types?is_public=false'))
+    # members see public types only; a private one is not found
+    assert 'gt-private' not in names(call('GET', '/group_types', admin=False))
+    error_of(call('GET', '/group_types/%s' % private['id'], admin=False), 404)
+    error_of(call('POST', '/group_types', admin=False,
+                  json={'group_type': {'name': 'x'}}), 403)
+    resp = call('PUT', '/group_types/%s' % public['id'], json={
+        'group_type': {'name': 'gt-renamed', 'description': 'new'}})
+    _check(s.GROUP_TYPE_SHOW, resp, 200)
+    assert resp.json()['group_type']['name'] == 'gt-renamed'
+
+    specs = '/group_types/%s/group_specs' % public['id']
+    resp = call('POST', specs, json={'group_specs': {'k1': 'v1', 'k2': 'v2'}})
+    _check(s.GROUP_SPECS, resp, 202)
+    assert call('PUT', specs + '/k2', json={'k2': 'v2b'}).json() == {
+        'k2': 'v2b'}
+    assert call('GET', specs).json()['group_specs'] == {
+        'consistent_group_snapshot_enabled': '<is> False', 'k1': 'v1',
+        'k2': 'v2b'}
+    assert call('DELETE', specs + '/k1').status_code == 202
+    error_of(call('GET', specs + '/k1'), 404)
+    error_of(call('GET', '/group_types/default'), 404)
+    # before 3.11 there are no group types
+    error_of(dep.request('GET', '/group_types', admin=True), 404)
+    for type_id in (public['id'], private['id']):
+        assert call('DELETE', '/group_types/%s' % type_id).status_code == 202
+    error_of(call('GET', '/group_types/%s' % public['id']), 404)

@@ -296,3 +296,16 @@ QOS_ASSOCIATIONS = _closed({'qos_associations': {
     'type': 'array', 'items': _closed(
         {'association_type': STRING, 'id': STRING, 'name': STRING},
         ['association_type', 'id', 'name'])}}, ['qos_associations'])
+
+
+# --- group types (group_types.py) ---------------------------------------------
+
+_GROUP_TYPE = _closed({'id': STRING, 'is_public': BOOLEAN,
+                       'group_specs': _QOS_KEYS,
+                       'description': STRING_OR_NULL, 'name': STRING},
+                      ['id', 'is_public', 'description', 'name'])
+GROUP_TYPE_SHOW = _wrapped('group_type', _GROUP_TYPE)
+GROUP_TYPE_LIST = _closed({'group_types': {'type': 'array',
+                                           'items': _GROUP_TYPE}},
+                          ['group_types'])
+GROUP_SPECS = _closed({'group_specs': _QOS_KEYS}, ['group_specs'])
