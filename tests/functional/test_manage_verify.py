@@ -20,17 +20,16 @@ def verify(dep, *args, extra_conf=None):
 
 
 def flip_a_byte(dep, backup):
-    """Bit rot in one stored chunk of ``backup``; returns its object name."""
-    chunk = next(n for n in bs.backup_files(dep, backup)
-                 if n.startswith('chunk_'))
-    path = os.path.join(dep.state_path, 'backup', 'backups',
-                        'backup_%s' % backup, chunk)
+    """Bit rot in one stored chunk of ``backup``; returns its object name
+    (in the shared layout an object the backups of the volume share)."""
+    name = bs.first_data_object(dep, backup)
+    path = os.path.join(dep.state_path, 'backup', 'backups', name)
     with open(path, 'r+b') as f:
         data = bytearray(f.read())
         data[len(data) // 2] ^= 0xFF
         f.seek(0)
         f.write(data)
-    return 'backup_%s/%s' % (backup, chunk)
+    return name
 
 
 def test_verify_reports_each_backup_and_names_a_damaged_object(

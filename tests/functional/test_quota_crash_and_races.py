@@ -41,8 +41,7 @@ def test_usage_right_after_kill_during_backup_create_and_restore(
     bs.write_pattern(bs.volume_path(dep, volume), seed=14,
                      regions=bs.REGIONS)
     backup = bs.create_backup(dep, volume, project=project, wait=None)
-    bs.until(lambda: any(n.startswith('chunk_')
-                         for n in bs.backup_files(dep, backup)),
+    bs.until(lambda: bs.data_written(dep, backup),
              what='the first chunk of backup %s stored' % backup)
     dep.kill()
     dep.start()

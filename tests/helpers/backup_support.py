@@ -166,6 +166,36 @@ def backup_files(dep, backup_id, container='backups'):
     return sorted(os.listdir(root))
 
 
+def data_written(dep, backup_id, container='backups'):
+    """Whether the backup stored some data yet: a chunk under its own
+    directory (chained layout), or, in the shared layout
+    (doc/dedup-and-gc.rst), a chunk or pack in a repository where the
+    backup is registered (a fresh deployment's only writer)."""
+    if any(n.startswith('chunk_') for n in backup_files(dep, backup_id,
+                                                         container)):
+        return True
+    root = os.path.join(dep.state_path, 'backup', container)
+    for repo in os.listdir(root) if os.path.isdir(root) else ():
+        names = os.listdir(os.path.join(root, repo)) \
+            if repo.startswith('p_') else ()
+        if 'ref_%s' % backup_id in names and any(
+                n.startswith(('c_', 'k_')) for n in names):
+            return True
+    return False
+
+
+def first_data_object(dep, backup_id, container='backups'):
+    """Name (in the container) of an object holding the backup's first
+    data chunk, whichever the layout."""
+    root = os.path.join(dep.state_path, 'backup', container)
+    with open(os.path.join(root, 'backup_%s' % backup_id, 'manifest')) as f:
+        found = json.load(f)
+    chunk = next(c for c in found['chunks'] if not c['zero'])
+    if found['version'] >= 3:
+        return chunk['layers'][0][0]
+    return chunk['object']
+
+
 def temp_resources(dep):
     """Temporary snapshot/volume rows still alive and their files."""
     engine = sa.create_engine(db_url(dep))
