@@ -408,3 +408,17 @@ class GroupTypeSpec(Base):
                               nullable=False, index=True)
     key = sa.Column(sa.String(255), nullable=False)
     value = sa.Column(sa.String(255))
+
+
+class VolumeTypeProject(CreatedUpdatedMixin, Base):
+    """A project a private volume type is shared with (type access)."""
+    __tablename__ = 'volume_type_projects'
+    __table_args__ = (sa.UniqueConstraint(
+        'volume_type_id', 'project_id',
+        name='uniq_volume_type_projects0type_project'),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    volume_type_id = sa.Column(sa.String(UUID_LEN),
+                               sa.ForeignKey('volume_types.id'),
+                               nullable=False)
+    project_id = sa.Column(sa.String(255), nullable=False, index=True)
