@@ -2,7 +2,7 @@
 names that would leave a backup's place are 400s naming the field, import
 records are checked field by field and can never alias another backup's
 data, and no sequence of calls leaves a row that delete or force-delete
-cannot remove. Driver-level checks: tests/backup_driver_cases.py."""
+cannot remove. Driver-level checks: tests/contracts/backup_driver_cases.py."""
 import base64
 import json
 import os
@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from tests import backup_driver_cases
+from tests.contracts import backup_driver_cases
 from tests.fixtures import services
 from tests.helpers import backup_support as bs
 

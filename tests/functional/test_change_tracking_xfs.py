@@ -20,9 +20,9 @@ import pytest
 from backupd.drivers.backup import base as backup_base
 from backupd.drivers.backup.engine import tracked
 from backupd.drivers.volume import base as volume_base
-from tests import backup_driver_cases as cases
-from tests.functional.test_posix_backup import make_posix_driver
-from tests.unit.test_file_volume_driver import make_driver
+from tests.contracts import backup_driver_cases as cases
+from tests.contracts.file_volume_driver import make_driver
+from tests.helpers.posix_driver import make_posix_driver
 
 MiB = cases.MiB
 KiB = cases.KiB

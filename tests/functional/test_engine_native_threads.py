@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 
-from tests import backup_driver_cases as cases
+from tests.contracts import backup_driver_cases as cases
 
 CHILD = r'''
 import eventlet

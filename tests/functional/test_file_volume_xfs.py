@@ -10,10 +10,10 @@ import subprocess
 import pytest
 
 from backupd import exception
-from tests.unit.test_file_volume_driver import FileDriverContract
-from tests.unit.test_file_volume_driver import MiB
-from tests.unit.test_file_volume_driver import make_driver
-from tests.unit.test_file_volume_driver import sha256
+from tests.contracts.file_volume_driver import FileDriverContract
+from tests.contracts.file_volume_driver import MiB
+from tests.contracts.file_volume_driver import make_driver
+from tests.contracts.file_volume_driver import sha256
 
 
 class TestFileDriverOnXFS(FileDriverContract):

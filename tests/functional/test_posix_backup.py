@@ -7,22 +7,9 @@ import pytest
 
 from backupd import exception
 from backupd.drivers.backup import posix
-from tests import backup_driver_cases as cases
-from tests import shared_store_cases as shared_cases
-
-
-def make_posix_driver(root, **overrides):
-    """A POSIX driver on ``root``; the chained layout unless
-    ``backup_data_layout`` says otherwise (cases.CHAINED)."""
-    conf = cfg.ConfigOpts()
-    conf([])
-    driver = posix.PosixBackupDriver(conf)
-    conf.set_override('backup_posix_path', str(root))
-    conf.set_override('backup_posix_min_free_space', 0)
-    for name, value in {**cases.CHAINED, **overrides}.items():
-        conf.set_override(name, value)
-    driver.do_setup()
-    return driver
+from tests.contracts import backup_driver_cases as cases
+from tests.contracts import shared_store_cases as shared_cases
+from tests.helpers.posix_driver import make_posix_driver
 
 
 class TestPosixBackup(cases.BackupDriverCases):

@@ -23,7 +23,7 @@ import uuid
 from backupd.drivers.backup import base
 from backupd.drivers.backup.engine import manifest
 from backupd.drivers.backup.engine import repository
-from tests import backup_driver_cases as cases
+from tests.contracts import backup_driver_cases as cases
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -225,7 +225,7 @@ def _seed():
 
 
 def test_random_sequences_with_kills_on_posix(tmp_path):
-    from tests.functional.test_posix_backup import make_posix_driver
+    from tests.helpers.posix_driver import make_posix_driver
     options = dict(OPTIONS, backup_posix_path=str(tmp_path / 'store'),
                    backup_posix_min_free_space=0)
     driver = make_posix_driver(tmp_path / 'store', **options)

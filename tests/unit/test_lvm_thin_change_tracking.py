@@ -20,8 +20,8 @@ from backupd.drivers.backup import base as backup_base
 from backupd.drivers.backup.engine import tracked
 from backupd.drivers.volume import base
 from backupd.drivers.volume import thin_delta
-from tests import backup_driver_cases as cases
-from tests.functional.test_posix_backup import make_posix_driver
+from tests.contracts import backup_driver_cases as cases
+from tests.helpers.posix_driver import make_posix_driver
 
 KiB, MiB = 1024, 1024 ** 2
 BLOCK = 64 * KiB         # the simulated pool's data block

@@ -1,7 +1,7 @@
 """The shared name rules (backupd.names) as the API applies them: request
 schemas refuse bad containers, names, descriptions and metadata with a 400
 naming the field, and the decoded import record is checked field by field.
-The drivers apply the same rules: tests/backup_driver_cases.py."""
+The drivers apply the same rules: tests/contracts/backup_driver_cases.py."""
 import base64
 import json
 
@@ -14,7 +14,7 @@ from backupd.api import wsgi
 from backupd import exception
 from backupd.manager.backup import rpcapi
 from backupd import names
-from tests import backup_driver_cases
+from tests.contracts import backup_driver_cases
 
 VOLUME = '0c6b6b8e-9d7e-4b51-a7a4-9b3e1fdc2a10'
 BACKUP = '5e1b0a3c-1f0e-4f57-9f52-2f8b9e6c1d33'

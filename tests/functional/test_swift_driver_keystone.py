@@ -3,7 +3,7 @@ Keystone: a second proxy of the test Swift (same rings and storage
 servers) validates tokens with keystonemiddleware's auth_token and
 authorizes them with Swift's keystoneauth; its endpoint is the catalog's
 ``object-store``. The driver logs in with a password, finds Swift in the
-catalog and stores into the project's account. (test_swift_backup.py's
+catalog and stores into the project's account. (test_swift_driver.py's
 Keystone tests fake the token endpoint to reach expiry and renewal; here
 nothing is fake.)
 """
@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from backupd.drivers.backup import base
-from tests import backup_driver_cases as cases
-from tests.backup_driver_cases import MiB
+from tests.contracts import backup_driver_cases as cases
+from tests.contracts.backup_driver_cases import MiB
 from tests.fixtures.keystone_server import PASSWORD
 from tests.fixtures.keystone_server import PERSONAS
 from tests.fixtures.ports import reserve_port

@@ -45,7 +45,8 @@ BLOCK = 32 * KiB
 SMALL = {'backup_chunk_size': CHUNK, 'backup_sha_block_size_bytes': BLOCK}
 # These cases are of the chained layout (manifests 1/2: each backup owns
 # its objects under backup_<id>/), which earlier releases wrote and every
-# release reads; the shared layout's are in tests/shared_store_cases.py.
+# release reads; the shared layout's are in
+# tests/contracts/shared_store_cases.py.
 CHAINED = {'backup_data_layout': 'chained'}
 # Containers the issue 13 tenant sent, and their kin: each leaves its one
 # level (or is no name at all) on some backend.
@@ -747,7 +748,7 @@ class BackupDriverCases:
                                  dict(info, service_metadata=copy))
         # Another backup's manifest: a chained backup's objects are its
         # own, so it is never shared under another id (the shared layout
-        # does share: tests/shared_store_cases.py).
+        # does share: tests/contracts/shared_store_cases.py).
         with pytest.raises(exception.BackupDriverError,
                            match='import it under its own id'):
             driver.import_record(base.BackupRef('other', 'vol-2'), dict(

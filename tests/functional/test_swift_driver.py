@@ -1,8 +1,8 @@
 """The Swift backup driver end to end on a real single-node Swift.
 
 The driver-agnostic cases (round trips, sparse volumes, compressions,
-corruption, cancel, delete) come from tests/backup_driver_cases.py; the
-tests below are what only Swift has: objects visible to other Swift
+corruption, cancel, delete) come from tests/contracts/backup_driver_cases.py;
+the tests below are what only Swift has: objects visible to other Swift
 clients, Swift going away in the middle of a backup, tokens expiring,
 Keystone v3, data damaged on the wire. All faults here are real (the proxy
 process is stopped, a genuinely expired token is used, a relay damages
@@ -16,12 +16,12 @@ import pytest
 
 from backupd import exception
 from backupd.drivers.backup import base
-from tests import backup_driver_cases as cases
-from tests.backup_driver_cases import MiB
-from tests.functional import test_swift_backup_store as store_tests
+from tests.contracts import backup_driver_cases as cases
+from tests.contracts.backup_driver_cases import MiB
+from tests.contracts import shared_store_cases as shared_cases
 from tests.helpers import fake_keystone
 from tests.helpers import http_relay
-from tests import shared_store_cases as shared_cases
+from tests.helpers import swift_faults
 
 
 class TestSwiftBackup(cases.BackupDriverCases):
@@ -157,8 +157,8 @@ def test_token_expiring_mid_backup_is_renewed(driver, swift,
 
 def test_keystone_token_expiring_mid_backup_is_renewed_by_every_thread(
         make_swift_driver, swift, swift_container, tmp_path):
-    # FAKE: only Keystone's token endpoint (tests/helpers/fake_keystone.py); Swift
-    # is real. The first token it hands out is a genuine one that expires
+    # FAKE: only Keystone's token endpoint (tests/helpers/fake_keystone.py);
+    # Swift is real. The first token it hands out is a genuine one that expires
     # a few seconds later; once data flows the backup waits until Swift
     # refuses that token, so the engine's writer threads all meet a 401 at
     # once and must share one renewal without failing the backup.
@@ -172,10 +172,10 @@ def test_keystone_token_expiring_mid_backup_is_renewed_by_every_thread(
             waited.append(wait_until_refused(swift, first[0]))
 
     with fake_keystone.FakeKeystone(
-            swift.storage_url, store_tests.fresh_tokens(swift, first),
-            **store_tests.KEYSTONE_USER) as keystone:
-        driver = store_tests.keystone_driver(make_swift_driver, keystone,
-                                             **cases.SMALL)
+            swift.storage_url, swift_faults.fresh_tokens(swift, first),
+            **swift_faults.KEYSTONE_USER) as keystone:
+        driver = swift_faults.keystone_driver(make_swift_driver, keystone,
+                                              **cases.SMALL)
         ref = base.BackupRef('keystone', 'vol-1')
         ref = cases.stored_ref(ref, driver.backup(ref, str(volume),
                                                   progress=progress))
@@ -213,8 +213,9 @@ def test_a_chunk_damaged_on_the_wire_fails_the_backup_and_leaves_nothing(
                                 layout='random')
     with http_relay.HttpRelay(swift.ports['proxy']) as relay:
         driver = make_swift_driver(
-            backup_swift_url=relay.url_for(swift.storage_url), **cases.SMALL)
-        relay.alter_request = store_tests.flip_first_byte_of(
+            backup_swift_url=relay.url_for(swift.storage_url), **cases.SMALL,
+            **cases.CHAINED)
+        relay.alter_request = swift_faults.flip_first_byte_of(
             '/backup_damaged/chunk_00000009')
         with pytest.raises(exception.BackupDriverError) as err:
             driver.backup(base.BackupRef('damaged', 'vol-1'), str(volume))

@@ -2,9 +2,9 @@
 
 Faults are real: servers stopped and started, genuinely expired tokens,
 and traffic damaged on its way by a relay between the driver and the real
-proxy (tests/helpers/http_relay.py). Keystone cannot run here: the Keystone tests
-fake ONLY its token endpoint (tests/helpers/fake_keystone.py) and hand out real
-tempauth tokens of the real Swift.
+proxy (tests/helpers/http_relay.py). Keystone cannot run here: the Keystone
+tests fake ONLY its token endpoint (tests/helpers/fake_keystone.py) and hand
+out real tempauth tokens of the real Swift.
 """
 import hashlib
 import threading
@@ -14,6 +14,11 @@ import pytest
 from backupd import exception
 from tests.helpers import fake_keystone
 from tests.helpers import http_relay
+from tests.helpers.swift_faults import flip_first_byte_of
+from tests.helpers.swift_faults import fresh_tokens
+from tests.helpers.swift_faults import KEYSTONE_USER
+from tests.helpers.swift_faults import keystone_driver
+from tests.helpers.swift_faults import replace_etag_of
 
 
 @pytest.fixture
@@ -260,24 +265,6 @@ def test_an_answer_cut_off_mid_body_is_fetched_again(
     assert 'broken off' in message and 'reachable and healthy' in message
 
 
-def flip_first_byte_of(suffix):
-    """alter_request for HttpRelay: damage PUT bodies of ``suffix``."""
-    def alter(method, path, headers, body):
-        if method == 'PUT' and path.endswith(suffix) and body:
-            body = bytes([body[0] ^ 1]) + body[1:]
-        return body
-    return alter
-
-
-def replace_etag_of(suffix, etag):
-    """alter_response for HttpRelay: a wrong ETag for PUTs of ``suffix``."""
-    def alter(method, path, status, headers):
-        if method != 'PUT' or not path.endswith(suffix):
-            return headers
-        return [(k, etag if k.lower() == 'etag' else v) for k, v in headers]
-    return alter
-
-
 def test_check_backend_creates_the_container(driver, swift, swift_container):
     assert swift.object_names(swift_container) == []
     driver.check_backend()
@@ -310,31 +297,8 @@ def test_fixture_deletes_a_container_with_its_objects(swift, swift_container):
         c['name'] for c in conn.get_account(full_listing=True)[1]]
 
 
-# --- Keystone v3 (FAKE token endpoint, real Swift: see tests/helpers/fake_keystone.py)
-
-KEYSTONE_USER = dict(user='backup', password='backup-pw', project='service',
-                     user_domain='users', project_domain='projects')
-
-
-def keystone_driver(make_swift_driver, keystone, **overrides):
-    options = dict(backup_swift_auth_version='3',
-                   backup_swift_auth_url=keystone.url,
-                   backup_swift_user=KEYSTONE_USER['user'],
-                   backup_swift_key=KEYSTONE_USER['password'],
-                   backup_swift_project=KEYSTONE_USER['project'],
-                   backup_swift_user_domain=KEYSTONE_USER['user_domain'],
-                   backup_swift_project_domain=KEYSTONE_USER[
-                       'project_domain'])
-    options.update(overrides)
-    return make_swift_driver(**options)
-
-
-def fresh_tokens(swift, first=()):
-    """issue_token for FakeKeystone: ``first`` tokens, then real ones."""
-    queued = list(first)
-    return lambda: queued.pop(0) if queued else swift.connection().get_auth(
-        )[1]
-
+# --- Keystone v3 (FAKE token endpoint, real Swift: see
+# tests/helpers/fake_keystone.py)
 
 def test_keystone_v3_password_auth_reaches_the_catalog_swift(
         make_swift_driver, swift, swift_container):

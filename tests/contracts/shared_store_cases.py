@@ -16,8 +16,9 @@ import pytest
 from backupd import exception
 from backupd.drivers.backup import base
 from backupd.drivers.backup.engine import repository
-from tests.backup_driver_cases import (BLOCK, MiB, SMALL, rewrite_blocks,
-                                       sha256_of, stored_ref, write_volume)
+from tests.contracts.backup_driver_cases import (BLOCK, MiB, SMALL,
+                                                 rewrite_blocks, sha256_of,
+                                                 stored_ref, write_volume)
 
 SHARED = dict(SMALL, backup_data_layout='shared')
 
@@ -269,6 +270,8 @@ class SharedStoreCases:
 
     def test_a_collection_never_runs_beside_a_writer(self, driver,
                                                      tmp_path):
+        volume = write_volume(tmp_path / 'vol', 1 * MiB, seed=22)
+        self.backup(driver, volume, 'done')
         repo = self.repo_of(driver)
         lease = repo.open_writer('in-progress')
         report = driver.collect_garbage(None, 'project-a')

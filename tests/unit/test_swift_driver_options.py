@@ -2,7 +2,7 @@
 Connection, its rewindable request bodies, its entry point.
 
 No Swift or Keystone is contacted: these only check what the driver hands
-to swiftclient (tests/functional/test_swift_backup_*.py use a real Swift,
+to swiftclient (tests/functional/test_swift_driver*.py use a real Swift,
 and a fake Keystone token endpoint for v3: no Keystone runs here).
 """
 from oslo_config import cfg
