@@ -155,7 +155,7 @@ def test_error_backup_that_stored_nothing_deletes_while_service_is_down(
     """Issue 6 item 4. The row is one a create leaves when it fails before
     its driver stored anything (``service`` still empty); it is inserted
     with SQL because the API cannot produce one while the service is down."""
-    from tests.functional import backup_support as bs
+    from tests.helpers import backup_support as bs
     dep = backupd_cluster_factory(conf=NOTIFY)
     volume = bs.create_volume(dep)
     stored = bs.create_backup(dep, volume)

@@ -102,7 +102,7 @@ def test_hidden_snapshots_go_with_their_volume_as_cascaded_ones_do():
 
 def test_file_driver_without_reflinks_tracks_nothing(tmp_path):
     from backupd.drivers.volume import base
-    from tests.unit.test_file_volume_driver import make_driver
+    from tests.contracts.file_volume_driver import make_driver
     driver = make_driver(tmp_path / 'volumes')
     driver.do_setup()
     driver.check_for_setup_error()
