@@ -137,6 +137,10 @@ ROUTES = {
     '/types/{type_id}/extra_specs/{key}': {
         'GET': volume_types.specs_show, 'PUT': volume_types.specs_update,
         'DELETE': volume_types.specs_delete},
+    '/types/{type_id}/action': {
+        'POST': actions.route(volume_types.ACTIONS)},
+    '/types/{type_id}/os-volume-type-access': {
+        'GET': volume_types.access_index},
     '/os-availability-zone': {'GET': availability_zones.index},
 }
 

@@ -1,7 +1,8 @@
 """Which volume type a new volume gets, and the backend it asks for.
 
 The type named in the request (by name or id; 404 as in Cinder when there
-is none, or when a non-admin names a private type), else the source
+is none, or when a non-admin names a private type not shared with the
+project), else the source
 volume's type, else ``default_volume_type``. Its ``volume_backend_name``
 extra spec, if any, restricts placement to volume hosts reporting that
 backend (backupd.api.host_selection.place_volume).
@@ -10,6 +11,7 @@ import collections
 
 from oslo_config import cfg
 
+from backupd.db import type_access
 from backupd.db import volume_types as types_db
 from backupd import exception
 
@@ -22,7 +24,7 @@ Choice = collections.namedtuple('Choice', 'id name backend')
 def choose(ctx, requested=None, source_type_id=None):
     if requested:
         row = types_db.find(ctx, requested)
-        if not row.is_public and not ctx.is_admin:
+        if not type_access.may_use(ctx, row):
             raise exception.VolumeTypeNotFound(volume_type_id=requested)
     elif source_type_id:
         try:

@@ -40,10 +40,13 @@ def find(context, name_or_id):
 
 
 @api.reader
-def get_all(context, public_only=False, is_public=None):
+def get_all(context, public_only=False, is_public=None, shared_ids=()):
+    """Types by name; ``public_only`` (a member's list) keeps the
+    private ones of ``shared_ids`` (shared with the member's project)."""
     query = context.session.query(T)
     if public_only:
-        query = query.filter(T.is_public.is_(True))
+        query = query.filter(sa.or_(T.is_public.is_(True),
+                                    T.id.in_(list(shared_ids))))
     elif is_public is not None:
         query = query.filter(T.is_public.is_(bool(is_public)))
     return query.order_by(T.name).all()
@@ -122,6 +125,9 @@ def destroy(context, type_id):
             reason='Volume type %s is used by %d volume(s); delete or retype '
                    'them first.' % (type_id, in_use))
     context.session.query(X).filter(X.volume_type_id == type_id).delete(
+        synchronize_session=False)
+    context.session.query(models.VolumeTypeProject).filter(
+        models.VolumeTypeProject.volume_type_id == type_id).delete(
         synchronize_session=False)
     context.session.query(T).filter(T.id == type_id).delete(
         synchronize_session=False)

@@ -17,6 +17,9 @@ SPECS_CREATE = 'volume_extension:types_extra_specs:create'
 SPECS_UPDATE = 'volume_extension:types_extra_specs:update'
 SPECS_DELETE = 'volume_extension:types_extra_specs:delete'
 AZ_LIST = 'volume_extension:availability_zone_list'
+ACCESS_LIST = 'volume_extension:volume_type_access'
+ADD_ACCESS = 'volume_extension:volume_type_access:addProjectAccess'
+REMOVE_ACCESS = 'volume_extension:volume_type_access:removeProjectAccess'
 
 _T = '/types/{type_id}'
 _X = _T + '/extra_specs'
@@ -44,6 +47,12 @@ RULES = [
          _X + '/{key}'),
     rule(AZ_LIST, base.PROJECT_READER_OR_ADMIN, 'List the availability '
          'zones of the volume hosts.', 'GET', '/os-availability-zone'),
+    rule(ACCESS_LIST, base.ADMIN, 'List the projects a private volume type '
+         'is shared with.', 'GET', _T + '/os-volume-type-access'),
+    rule(ADD_ACCESS, base.ADMIN, 'Share a private volume type with a '
+         'project.', 'POST', _T + '/action'),
+    rule(REMOVE_ACCESS, base.ADMIN, 'Stop sharing a private volume type '
+         'with a project.', 'POST', _T + '/action'),
 ]
 
 

@@ -459,3 +459,45 @@ def test_group_types_and_specs(dep):
     for type_id in (public['id'], private['id']):
         assert call('DELETE', '/group_types/%s' % type_id).status_code == 202
     error_of(call('GET', '/group_types/%s' % public['id']), 404)
+
+
+def test_private_type_shared_with_a_project(dep):
+    type_id = dep.request('POST', '/types', admin=True, json={'volume_type': {
+        'name': 'private-shared', 'os-volume-type-access:is_public': False}}
+    ).json()['volume_type']['id']
+    action_path = '/types/%s/action' % type_id
+    # not shared yet: the member neither sees nor uses it
+    error_of(dep.request('GET', '/types/%s' % type_id), 404)
+    error_of(dep.request('POST', '/volumes', json={'volume': {
+        'size': 1, 'volume_type': type_id}}), 404)
+    for project in ('demo', 'other'):
+        resp = dep.request('POST', action_path, admin=True, json={
+            'addProjectAccess': {'project': project}})
+        assert resp.status_code == 202, resp.text
+    error_of(dep.request('POST', action_path, admin=True, json={
+        'addProjectAccess': {'project': 'demo'}}), 409)
+    resp = dep.request('GET', '/types/%s/os-volume-type-access' % type_id,
+                       admin=True)
+    assert resp.json() == {'volume_type_access': [
+        {'volume_type_id': type_id, 'project_id': 'demo'},
+        {'volume_type_id': type_id, 'project_id': 'other'}]}
+    assert type_id in [t['id'] for t in dep.request(
+        'GET', '/types').json()['volume_types']]
+    vol = create_volume(dep, volume_type=type_id)
+    assert vol['volume_type'] == 'private-shared'
+    # members may not change the list
+    error_of(dep.request('POST', action_path, json={
+        'removeProjectAccess': {'project': 'demo'}}), 403)
+    assert dep.request('POST', action_path, admin=True, json={
+        'removeProjectAccess': {'project': 'demo'}}).status_code == 202
+    error_of(dep.request('POST', action_path, admin=True, json={
+        'removeProjectAccess': {'project': 'demo'}}), 404)
+    error_of(dep.request('GET', '/types/%s' % type_id), 404)
+    assert type_id not in [t['id'] for t in dep.request(
+        'GET', '/types').json()['volume_types']]
+    # a public type has no access list
+    public = dep.request('POST', '/types', admin=True, json={'volume_type': {
+        'name': 'public-no-list'}}).json()['volume_type']['id']
+    assert 'public' in error_of(dep.request(
+        'POST', '/types/%s/action' % public, admin=True,
+        json={'addProjectAccess': {'project': 'demo'}}), 400)

@@ -5,12 +5,16 @@ A type's view: ``id``, ``name``, ``description``, ``is_public``,
 and ``extra_specs`` (all of them for admins, the user-visible ones for
 others); as in Cinder, a create answers without ``qos_specs_id`` and an
 update without it and ``os-volume-type-access:is_public`` (VIEW_KEYS). ``/types/default`` is the default type. Non-admins see public
-types only; a private one is 404 for them, as in Cinder.
+types and the private ones shared with their project (type access:
+``/types/{id}/action`` addProjectAccess/removeProjectAccess,
+``/types/{id}/os-volume-type-access``); any other private one is 404 for
+them, as in Cinder.
 """
 from backupd.api import common
 from backupd.api.schemas import volume_types as schemas
 from backupd.api import volume_type_choice
 from backupd.api import wsgi
+from backupd.db import type_access
 from backupd.db import volume_types as types_db
 from backupd import exception
 from backupd import policies
@@ -28,8 +32,10 @@ def index(req):
     if ctx.is_admin and 'is_public' in req.GET and \
             req.GET['is_public'].lower() != 'none':
         is_public = wsgi.bool_param(req, 'is_public')
-    rows = types_db.get_all(ctx, public_only=not ctx.is_admin,
-                            is_public=is_public)
+    rows = types_db.get_all(
+        ctx, public_only=not ctx.is_admin, is_public=is_public,
+        shared_ids=() if ctx.is_admin else type_access.shared_with(
+            ctx, ctx.project_id))
     return wsgi.json_response({'volume_types': _views(ctx, rows)})
 
 
@@ -151,7 +157,7 @@ def _get(ctx, type_id):
     """The type by id (or 'default'); private ones are 404 for non-admins."""
     row = (volume_type_choice.default(ctx) if type_id == 'default'
            else types_db.get(ctx, type_id))
-    if not row.is_public and not ctx.is_admin:
+    if not type_access.may_use(ctx, row):
         raise exception.VolumeTypeNotFound(volume_type_id=type_id)
     return row
 
@@ -193,3 +199,56 @@ def _views(ctx, rows, call='show'):
                 'extra_specs': _visible_specs(ctx, specs[row.id])}
         views.append({k: view[k] for k in keys})
     return views
+
+
+# --- access lists of private types ----------------------------------------
+
+ACCESS_BODY = {'type': 'object', 'properties': {'project': {
+    'type': 'string', 'minLength': 1, 'maxLength': 255}},
+    'required': ['project'], 'additionalProperties': False}
+
+
+def access_index(req, type_id):
+    ctx = wsgi.context_of(req)
+    policies.authorize(ctx, policy.ACCESS_LIST)
+    row = _get(ctx, type_id)
+    if row.is_public:
+        raise exception.InvalidInput(
+            reason='Volume type %s is public: every project has access; '
+                   'access lists are for private types.' % row.id)
+    return wsgi.json_response({'volume_type_access': [
+        {'volume_type_id': row.id, 'project_id': project}
+        for project in type_access.projects_of(ctx, row.id)]})
+
+
+def _private(ctx, type_id, action):
+    row = _get(ctx, type_id)
+    if row.is_public:
+        raise exception.InvalidInput(
+            reason='Volume type %s is public; %s applies to private types '
+                   'only.' % (row.id, action))
+    return row
+
+
+def _add_access(req, ctx, type_id):
+    policies.authorize(ctx, policy.ADD_ACCESS)
+    project = wsgi.extract_json(req, {
+        'type': 'object', 'properties': {'addProjectAccess': ACCESS_BODY},
+        'required': ['addProjectAccess'], 'additionalProperties': False}
+    )['addProjectAccess']['project']
+    type_access.add(ctx, _private(ctx, type_id, 'addProjectAccess').id,
+                    project)
+
+
+def _remove_access(req, ctx, type_id):
+    policies.authorize(ctx, policy.REMOVE_ACCESS)
+    project = wsgi.extract_json(req, {
+        'type': 'object', 'properties': {'removeProjectAccess': ACCESS_BODY},
+        'required': ['removeProjectAccess'], 'additionalProperties': False}
+    )['removeProjectAccess']['project']
+    type_access.remove(ctx, _private(ctx, type_id, 'removeProjectAccess').id,
+                       project)
+
+
+ACTIONS = {'addProjectAccess': _add_access,
+           'removeProjectAccess': _remove_access}
