@@ -2,7 +2,7 @@
 doc/dedup-and-gc.rst), for every chunked backend.
 
 A backend's module subclasses :class:`SharedStoreCases` and supplies
-``driver_factory`` as for :mod:`tests.backup_driver_cases` (option
+``driver_factory`` as for :mod:`tests.contracts.backup_driver_cases` (option
 overrides in, a ready driver on real storage out). Every driver made here
 uses the shared layout; old-layout backups are made with
 ``backup_data_layout = chained`` to check they keep working.
