@@ -14,8 +14,8 @@ from backupd.conf import CONF
 from backupd.conf import opts as conf_opts
 from backupd.db import api as db
 from backupd.db import migration
+from backupd import hub
 from backupd import rpc
-from backupd import utils
 from backupd import version
 
 
@@ -43,7 +43,8 @@ def prepare(binary, argv=None, defaults=None, with_bus=True,
     parse_command_line(binary, sys.argv[1:] if argv is None else argv)
     errors.check_option_values(CONF)
     logging.setup(CONF, 'backupd')
-    native_logging_lock()
+    # Native threads and the hub: logging, garbage collection (hub.py).
+    hub.install()
     db.configure(CONF)
     if with_bus:
         url = None
@@ -87,22 +88,6 @@ def quiet_console(conf):
             conf.use_journal):
         import logging as stdlib_logging
         stdlib_logging.getLogger().setLevel(stdlib_logging.WARNING)
-
-
-def native_logging_lock():
-    """Make the logging module's own lock a native one.
-
-    oslo.log gives handlers a lock that works across native and green
-    threads, but leaves ``logging._lock`` (taken by getLogger and by every
-    logger's first level check) a green RLock. Drivers log from native
-    threads; when one of them met that lock held by a green thread it raised
-    'Cannot switch to a different thread' and left the lock wedged, hanging
-    the next green thread that logged. The lock guards only a few dict
-    updates and is never held across I/O, so a native RLock costs the hub
-    nothing.
-    """
-    import logging as stdlib_logging
-    stdlib_logging._lock = utils.native_threading().RLock()
 
 
 def launch(services, workers=None):

@@ -11,9 +11,9 @@ logged and notified (``<kind>.init.success`` / ``<kind>.init.error``).
 """
 import eventlet
 from eventlet import event
-from eventlet import tpool
 from oslo_log import log as logging
 
+from backupd import hub
 from backupd import notifications
 from backupd import utils
 
@@ -53,7 +53,7 @@ class DriverInitializer:
                  self.kind, self.driver_name, self.host, attempt)
         try:
             with eventlet.Timeout(self.timeout):
-                tpool.execute(self._setup_then_release)
+                hub.call(self._setup_then_release)
         except eventlet.Timeout:
             error = ('initialization attempt %d timed out after %ss'
                      % (attempt, self.timeout))

@@ -12,12 +12,12 @@ import contextlib
 
 import eventlet
 from eventlet import semaphore
-from eventlet import tpool
 from oslo_log import log as logging
 
 from backupd.db import api as db
 from backupd.db import models
 from backupd.db import retry
+from backupd import hub
 from backupd import notifications
 
 LOG = logging.getLogger(__name__)
@@ -125,8 +125,8 @@ def execute(context, run, function, *args):
     while a green thread persists the run's progress."""
     watcher = eventlet.spawn(_watch, context, run)
     try:
-        result = tpool.execute(function, *args, progress=run.progress,
-                               is_cancelled=run.is_cancelled)
+        result = hub.call(function, *args, progress=run.progress,
+                          is_cancelled=run.is_cancelled)
     finally:
         watcher.kill()
     retry.call(_persist, context, run, final=True)
@@ -135,7 +135,7 @@ def execute(context, run, function, *args):
 
 def in_thread(function, *args, **kwargs):
     """A blocking driver call (verify, delete, import) in a native thread."""
-    return tpool.execute(function, *args, **kwargs)
+    return hub.call(function, *args, **kwargs)
 
 
 def _watch(context, run):

@@ -1,13 +1,13 @@
 """What the volume operations share: native threads, per-volume locks,
 status changes that log, notification payloads."""
 import eventlet.patcher
-import eventlet.tpool
 from oslo_concurrency import lockutils
 from oslo_log import log as logging
 
 from backupd.db import api as db
 from backupd.db import models
 from backupd import exception
+from backupd import hub
 from backupd.manager import states
 from backupd import notifications
 
@@ -17,7 +17,7 @@ LOG = logging.getLogger(__name__)
 def run_native(func, *args):
     """Run blocking driver work in a native thread, off the eventlet hub."""
     if eventlet.patcher.is_monkey_patched('thread'):
-        return eventlet.tpool.execute(func, *args)
+        return hub.call(func, *args)
     return func(*args)
 
 
