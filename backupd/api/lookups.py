@@ -36,22 +36,26 @@ def authorize(ctx, action, row):
                                      'user_id': row.user_id})
 
 
-def volume(ctx, volume_id, action=None):
-    """The caller's visible volume (authorized for ``action`` if given)."""
+def volume(ctx, volume_id, action=None, read_only=False):
+    """The caller's visible volume (authorized for ``action`` if given;
+    ``read_only``: a row for a view only, db.api.get)."""
     return _visible(ctx, resources.get(ctx, models.Volume, volume_id,
-                                       project_id=owner_filter(ctx)), action)
+                                       project_id=owner_filter(ctx),
+                                       read_only=read_only), action)
 
 
-def snapshot(ctx, snapshot_id, action=None):
+def snapshot(ctx, snapshot_id, action=None, read_only=False):
     """The caller's visible snapshot (authorized for ``action`` if given)."""
     return _visible(ctx, resources.get(ctx, models.Snapshot, snapshot_id,
-                                       project_id=owner_filter(ctx)), action)
+                                       project_id=owner_filter(ctx),
+                                       read_only=read_only), action)
 
 
-def backup(ctx, backup_id, action=None):
+def backup(ctx, backup_id, action=None, read_only=False):
     """The caller's visible backup (authorized for ``action`` if given);
     one deleted with delayed_delete is a 404 for non-admins."""
-    row = db.get(ctx, models.Backup, backup_id, project_id=owner_filter(ctx))
+    row = db.get(ctx, models.Backup, backup_id, project_id=owner_filter(ctx),
+                 read_only=read_only)
     if backup_hidden(ctx, row):
         raise exception.BackupNotFound(backup_id=backup_id)
     return _visible(ctx, row, action)

@@ -73,14 +73,16 @@ def _match(column, wanted):
     return column == wanted
 
 
-def filter_clauses(model, filters):
+def filter_clauses(model, filters, core=False):
     """WHERE clauses of a non-deleted row matching ``filters`` (column
     name -> value, collection of values or None). ``deleted = false``, not
     ``deleted IS false``: PostgreSQL and MariaDB use an index only for the
-    former (models.list_indexes)."""
-    clauses = [model.deleted == sa.false()]
+    former (models.list_indexes). ``core``: on the table's columns, for a
+    Core statement (read-only rows without the ORM's row loading)."""
+    source = model.__table__.c if core else model
+    clauses = [source.deleted == sa.false()]
     for name, wanted in (filters or {}).items():
-        clauses.append(_match(getattr(model, name), wanted))
+        clauses.append(_match(getattr(source, name), wanted))
     return clauses
 
 
@@ -101,17 +103,45 @@ def create_many(context, model, rows):
 
 
 @reader
-def get(context, model, id_, project_id=None, include_deleted=False):
-    """One row by id; NotFound (404) when absent or another project's."""
-    query = context.session.query(model).filter(model.id == id_)
-    if not include_deleted:
-        query = query.filter(model.deleted.is_(False))
-    if project_id is not None:
-        query = query.filter(model.project_id == project_id)
-    row = query.first()
+def get(context, model, id_, project_id=None, include_deleted=False,
+        read_only=False):
+    """One row by id; NotFound (404) when absent or another project's.
+
+    ``read_only``: a Core row of every column (attributes as an ORM row,
+    none of its cost; it cannot be changed), for a view."""
+    if read_only:
+        row = context.session.execute(
+            _get_statement(model, include_deleted, project_id is not None),
+            {'id_': id_, 'project_id': project_id}).first()
+    else:
+        query = context.session.query(model).filter(model.id == id_)
+        if not include_deleted:
+            query = query.filter(model.deleted == sa.false())
+        if project_id is not None:
+            query = query.filter(model.project_id == project_id)
+        row = query.first()
     if row is None:
         raise _NOT_FOUND.get(model, lambda i: exception.NotFound())(id_)
     return row
+
+
+# (model, include_deleted, by project) -> the SELECT of a read-only get:
+# built once (building a 36-column SELECT costs more than running it).
+_GET_STATEMENTS = {}
+
+
+def _get_statement(model, include_deleted, by_project):
+    key = (model, include_deleted, by_project)
+    stmt = _GET_STATEMENTS.get(key)
+    if stmt is None:
+        table = model.__table__
+        clauses = [table.c.id == sa.bindparam('id_')]
+        if not include_deleted:
+            clauses.append(table.c.deleted == sa.false())
+        if by_project:
+            clauses.append(table.c.project_id == sa.bindparam('project_id'))
+        stmt = _GET_STATEMENTS[key] = sa.select(table).where(*clauses)
+    return stmt
 
 
 @reader

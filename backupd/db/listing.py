@@ -45,7 +45,7 @@ def after_marker(model, keys, dirs, values, nulls_high):
     range: ``k1 <= v1 AND (k1 < v1 OR (k1 = v1 AND <the same for k2>))``
     (``>=``/``>`` ascending). A NULL marker value, or NULLs sorting after
     the values, take the IS NULL forms of the same condition."""
-    column = getattr(model, keys[0])
+    column = model.__table__.c[keys[0]]
     value, direction = values[0], dirs[0]
     rest = (after_marker(model, keys[1:], dirs[1:], values[1:], nulls_high)
             if len(keys) > 1 else None)
@@ -72,7 +72,7 @@ def _fixed_prefix(model, keys, dirs, values, nulls_high):
     MariaDB sorts rather than read the index when asked to."""
     fixed = 0
     for key, direction, value in zip(keys, dirs, values):
-        column = getattr(model, key)
+        column = model.__table__.c[key]
         if not (value is None and column.nullable
                 and (direction == 'asc') == nulls_high):
             break
@@ -83,9 +83,10 @@ def _fixed_prefix(model, keys, dirs, values, nulls_high):
 def page_query(model, columns, filters, keys, dirs, marker_values=None,
                limit=None, offset=None, dialect_name='sqlite'):
     """The SELECT of one page (also what the query-plan test explains)."""
-    selected = ([getattr(model, c) for c in columns] if columns
-                else list(model.__table__.columns))
-    stmt = sa.select(*selected).where(*api.filter_clauses(model, filters))
+    table = model.__table__
+    selected = [table.c[c] for c in columns] if columns else [table]
+    stmt = sa.select(*selected).where(*api.filter_clauses(model, filters,
+                                                           core=True))
     ordered = list(zip(keys, dirs))
     if marker_values is not None:
         nulls_high = _nulls_last_ascending(dialect_name)
@@ -93,9 +94,8 @@ def page_query(model, columns, filters, keys, dirs, marker_values=None,
                                        nulls_high))
         ordered = ordered[_fixed_prefix(model, keys, dirs, marker_values,
                                         nulls_high):]
-    stmt = stmt.order_by(*[getattr(model, k).asc() if d == 'asc'
-                           else getattr(model, k).desc()
-                           for k, d in ordered])
+    stmt = stmt.order_by(*[table.c[k].asc() if d == 'asc'
+                           else table.c[k].desc() for k, d in ordered])
     if limit is not None:
         stmt = stmt.limit(limit)
     if offset:
@@ -109,14 +109,15 @@ def page(context, model, filters, sort_keys=None, sort_dirs=None,
     """Rows of one page: ``columns`` (names; None: every column) of the
     rows matching ``filters`` after the row whose id is ``marker``."""
     keys, dirs = order(sort_keys, sort_dirs)
+    table = model.__table__
     for key in keys:
-        if not hasattr(model, key):
+        if key not in table.c:
             raise exception.InvalidInput(reason='invalid sort key: %s' % key)
     marker_values = None
     if marker is not None:
         found = context.session.execute(
-            sa.select(*[getattr(model, k) for k in keys])
-            .where(model.id == marker)).first()
+            sa.select(*[table.c[k] for k in keys])
+            .where(table.c.id == marker)).first()
         if found is None:
             raise exception.InvalidInput(
                 reason='marker %s does not name an existing item' % marker)

@@ -1,5 +1,6 @@
 """Key/value metadata rows of volumes, snapshots and backups (one shape)."""
 from oslo_utils import timeutils
+import sqlalchemy as sa
 
 from backupd.db import api
 from backupd.db import models
@@ -56,17 +57,28 @@ def delete_key(context, model, owner_id, key):
         synchronize_session=False) > 0
 
 
+# model -> SELECT owner, key, value of the metadata of some owners, built
+# once: one query per page (or show), cheaper to run than to build.
+_OF = {}
+
+
 @api.reader
 def of(context, model, owner_ids):
     """{owner id: {key: value}} for every id in ``owner_ids``."""
-    meta_model, fk_column, fk = _table(model)
     result = {owner_id: {} for owner_id in owner_ids}
     if not owner_ids:
         return result
-    rows = context.session.query(meta_model).filter(
-        fk_column.in_(list(owner_ids)), meta_model.deleted.is_(False)).all()
-    for row in rows:
-        result[getattr(row, fk)][row.key] = row.value
+    stmt = _OF.get(model)
+    if stmt is None:
+        meta_model, _, fk = _table(model)
+        table = meta_model.__table__
+        stmt = _OF[model] = sa.select(
+            table.c[fk], table.c.key, table.c.value).where(
+            table.c[fk].in_(sa.bindparam('owners', expanding=True)),
+            table.c.deleted == sa.false())
+    for owner, key, value in context.session.execute(
+            stmt, {'owners': list(owner_ids)}):
+        result[owner][key] = value
     return result
 
 

@@ -17,9 +17,11 @@ _NOT_FOUND = {
 
 
 @api.reader
-def get(context, model, id_, project_id=None):
-    """A visible row by id; NotFound when absent, temporary or not ours."""
-    row = api.get(context, model, id_, project_id=project_id)
+def get(context, model, id_, project_id=None, read_only=False):
+    """A visible row by id; NotFound when absent, temporary or not ours
+    (``read_only``: as api.get)."""
+    row = api.get(context, model, id_, project_id=project_id,
+                  read_only=read_only)
     if row.is_temporary:
         raise _NOT_FOUND[model](id_)
     return row

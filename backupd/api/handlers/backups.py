@@ -91,9 +91,10 @@ def _list_items(req, ctx, rows, detailed):
 
 def show(req, backup_id):
     ctx = wsgi.context_of(req)
-    row = lookups.backup(ctx, backup_id, policy.GET)
-    return wsgi.json_response({'backup': _details(req, ctx, [row])[0]},
-                              headers=backup_progress.headers(row))
+    with db.reader.using(ctx):       # one transaction for the whole view
+        row = lookups.backup(ctx, backup_id, policy.GET, read_only=True)
+        body = {'backup': _details(req, ctx, [row])[0]}
+    return wsgi.json_response(body, headers=backup_progress.headers(row))
 
 
 def _details(req, ctx, rows):

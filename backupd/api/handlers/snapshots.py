@@ -53,8 +53,10 @@ def _list(req, detailed):
 
 def show(req, snapshot_id):
     ctx = wsgi.context_of(req)
-    row = lookups.snapshot(ctx, snapshot_id, policy.GET)
-    return wsgi.json_response({'snapshot': _views(req, ctx, [row], True)[0]})
+    with db.reader.using(ctx):       # one transaction for the whole view
+        row = lookups.snapshot(ctx, snapshot_id, policy.GET, read_only=True)
+        body = {'snapshot': _views(req, ctx, [row], True)[0]}
+    return wsgi.json_response(body)
 
 
 def _views(req, ctx, rows, detailed):

@@ -84,8 +84,10 @@ def _list_items(req, ctx, rows, detailed):
 
 def show(req, volume_id):
     ctx = wsgi.context_of(req)
-    row = lookups.volume(ctx, volume_id, policy.GET)
-    return wsgi.json_response({'volume': _details(req, ctx, [row])[0]})
+    with db.reader.using(ctx):       # one transaction for the whole view
+        row = lookups.volume(ctx, volume_id, policy.GET, read_only=True)
+        body = {'volume': _details(req, ctx, [row])[0]}
+    return wsgi.json_response(body)
 
 
 def _details(req, ctx, rows):
