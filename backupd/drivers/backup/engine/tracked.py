@@ -18,6 +18,7 @@ whole too.
 import collections
 import dataclasses
 import os
+import sys
 import typing
 
 from backupd import utils
@@ -190,8 +191,14 @@ class _Prefetch:
     chunk as soon as its blocks are in. The thread advises on a duplicate
     of the reader's descriptor, so it never touches another file whatever
     the reader does with its own, and stays at most PREFETCH_BYTES ahead
-    of the chunk :meth:`past` names. :meth:`close` stops it.
+    of the chunk :meth:`past` names. Once that far ahead it sleeps until
+    the reader has taken half of it: woken per chunk, the two threads
+    would trade the GIL thousands of times. :meth:`close` stops it.
     """
+
+    # Sleeping, it still looks every so often: a lost wake-up could only
+    # cost advice, never a read.
+    WAIT = 0.5
 
     def __init__(self, fd, runs, chunk_size):
         threading = utils.native_threading()
@@ -200,6 +207,8 @@ class _Prefetch:
         self._todo = sorted(runs.items())
         self._cond = threading.Condition()
         self._reader_at = 0
+        # The reader wakes the thread only once past this chunk.
+        self._wake_after = sys.maxsize
         self._stopping = False
         self._ahead = collections.deque()      # (index, bytes) advised
         self._bytes = 0
@@ -213,11 +222,12 @@ class _Prefetch:
 
     def past(self, index):
         """The reader is at chunk ``index``."""
-        if self._thread is None:
-            return
-        with self._cond:
-            self._reader_at = index
-            self._cond.notify()
+        # Set, then look (the thread sets _wake_after, then looks at
+        # _reader_at): one of the two sees the other's write.
+        self._reader_at = index
+        if index > self._wake_after:
+            with self._cond:
+                self._cond.notify()
 
     def close(self):
         if self._thread is None:
@@ -258,7 +268,15 @@ class _Prefetch:
                     return False
                 if self._bytes < self._window:
                     return True
-                self._cond.wait()
+                left = self._bytes
+                for index, advised in self._ahead:
+                    left -= advised
+                    if left <= self._window // 2:
+                        self._wake_after = index
+                        break
+                if self._reader_at <= self._wake_after:
+                    self._cond.wait(self.WAIT)
+                self._wake_after = sys.maxsize
             return False
 
 
