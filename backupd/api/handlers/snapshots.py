@@ -159,13 +159,6 @@ def _delete(ctx, row, transition):
                     {'status': S.DELETING}))
 
 
-def action(req, snapshot_id):
-    ctx = wsgi.context_of(req)
-    name, handler = common.action_of(req, ACTIONS)
-    handler(req, ctx, snapshot_id)
-    return wsgi.empty_response(202)
-
-
 def _reset_status(req, ctx, snapshot_id):
     body = wsgi.extract_json(req, schemas.RESET_STATUS)['os-reset_status']
     row = lookups.snapshot(ctx, snapshot_id, policy.RESET_STATUS)

@@ -280,13 +280,6 @@ def _refused(ctx, volume_id, verb, transition):
 
 # --- actions ---------------------------------------------------------------
 
-def action(req, volume_id):
-    ctx = wsgi.context_of(req)
-    name, handler = common.action_of(req, ACTIONS)
-    handler(req, ctx, volume_id)
-    return wsgi.empty_response(202)
-
-
 def _attach(req, ctx, volume_id):
     body = wsgi.extract_json(req, schemas.ATTACH)['os-attach']
     row = lookups.volume(ctx, volume_id, policy.ATTACH)
