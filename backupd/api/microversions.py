@@ -42,8 +42,9 @@ VERSIONS = [
              '"accepted".'),
     ('3.61', 'volumes: "cluster_name" for admins (always null).'),
     ('3.63', 'volumes: "volume_type_id" key.'),
-    ('3.64', 'volumes and backups: "encryption_key_id" key (always null: '
-             'backupd does not encrypt).'),
+    ('3.64', 'volumes and backups: "encryption_key_id" of an encrypted '
+             'one (else no key, as Cinder; backupd volumes are never '
+             'encrypted).'),
 ]
 
 # Cinder changes within the advertised range that backupd does NOT implement
