@@ -1,5 +1,7 @@
 """User messages: why an asynchronous request failed, for the project that
-made it (GET /messages, backupd.api.handlers.messages).
+made it (GET /messages, backupd.api.handlers.messages). Written today when
+a backup's create or restore fails in the backup service (the reason is
+the one the backup's fail_reason or the log shows).
 
 ``record`` writes one; it never raises (a message is a courtesy: failing
 to write it must not change how the failed operation ends).
@@ -16,6 +18,10 @@ from backupd.db import models
 LOG = logging.getLogger(__name__)
 # Cinder keeps a message 30 days (message_ttl)
 TTL = datetime.timedelta(days=30)
+
+# event ids: VOLUME_<resource type>_<what failed>
+CREATE_BACKUP_FAILED = 'VOLUME_BACKUP_CREATE_FAILED'
+RESTORE_FAILED = 'VOLUME_BACKUP_RESTORE_FAILED'
 
 
 def record(ctx, project_id, resource_type, resource_uuid, event_id,

@@ -501,3 +501,37 @@ def test_private_type_shared_with_a_project(dep):
     assert 'public' in error_of(dep.request(
         'POST', '/types/%s/action' % public, admin=True,
         json={'addProjectAccess': {'project': 'demo'}}), 400)
+
+
+def test_a_failed_restore_writes_a_user_message(dep):
+    """A restore that fails in the backup service (a stored data object
+    damaged on purpose: a real failure, no mock) leaves a user message for
+    the project that asked (GET /messages, 3.3)."""
+    import os
+    from tests.helpers import backup_support as bs
+    vol = create_volume(dep)
+    with open(bs.volume_path(dep, vol['id']), 'r+b') as f:
+        f.write(os.urandom(1 << 20))
+    backup_id = bs.create_backup(dep, vol['id'])
+    damaged = os.path.join(dep.state_path, 'backup', 'backups',
+                           bs.first_data_object(dep, backup_id))
+    with open(damaged, 'r+b') as f:
+        f.write(b'garbage')
+    resp = dep.request('POST', '/backups/%s/restore' % backup_id,
+                       json={'restore': {'volume_id': None}})
+    assert resp.status_code == 202, resp.text
+    target = resp.json()['restore']['volume_id']
+    bs.wait_for(dep, 'backups', backup_id, 'available', admin=False)
+    assert dep.request('GET', '/volumes/%s' % target).json()[
+        'volume']['status'] == 'error_restoring'
+    listed = dep.request('GET', '/messages', microversion='3.3')
+    _check(tempest_schemas.MESSAGES_LIST, listed, 200)
+    (message,) = [m for m in listed.json()['messages']
+                  if m['resource_uuid'] == backup_id]
+    assert message['event_id'] == 'VOLUME_BACKUP_RESTORE_FAILED'
+    assert message['resource_type'] == 'VOLUME_BACKUP'
+    assert target in message['user_message']
+    # not another project's
+    assert backup_id not in [m['resource_uuid'] for m in dep.request(
+        'GET', '/messages', project='other', user='other',
+        microversion='3.3').json()['messages']]

@@ -18,6 +18,7 @@ from backupd.manager.backup import bases
 from backupd.manager.backup import common
 from backupd.manager.backup import settle
 from backupd.manager.backup import work
+from backupd import messages
 
 LOG = logging.getLogger(__name__)
 B = common.B
@@ -88,6 +89,10 @@ def _end(mgr, context, row, result, error, changes=None):
     reason = _reason(row, error)
     if error is not None and not isinstance(error, exception.BackupCancelled):
         LOG.error('Backup %s failed: %s', row.id, reason)
+        messages.record(context, row.project_id, 'VOLUME_BACKUP', row.id,
+                        messages.CREATE_BACKUP_FAILED,
+                        'Backup %s of volume %s failed: %s'
+                        % (row.id, row.volume_id, reason))
     settle.after_run(mgr, context, row.id, B.FROM['fail_create'],
                      {'status': B.ERROR, 'fail_reason': reason[:1024]},
                      'create')

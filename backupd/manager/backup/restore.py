@@ -16,6 +16,7 @@ from backupd.manager.backup import common
 from backupd.manager.backup import delete
 from backupd.manager.backup import settle
 from backupd.manager.backup import work
+from backupd import messages
 
 LOG = logging.getLogger(__name__)
 B = common.B
@@ -81,6 +82,11 @@ def _end(mgr, context, row, volume_id, error, new_target=False):
         if not isinstance(error, exception.BackupCancelled):
             LOG.error('Restore of backup %s to volume %s failed: %s',
                       row.id, volume_id, reason)
+            messages.record(
+                context, context.project_id or row.project_id,
+                'VOLUME_BACKUP', row.id, messages.RESTORE_FAILED,
+                'Restore of backup %s to volume %s failed: %s'
+                % (row.id, volume_id, reason))
     back = {'status': B.AVAILABLE, 'restore_volume_id': None}
     if error is None and db.conditional_update(
             context, models.Backup, row.id, back,
