@@ -4,7 +4,7 @@ on native threads.
 A child process (the patch must come first and must not leak into the
 test process) monkey-patches like a service, starts a green thread that
 ticks every 100 ms, and runs a 1 GiB backup through the POSIX driver via
-``eventlet.tpool.execute``, as a manager does. The hub must never stall for
+``backupd.hub.call``, as a manager does. The hub must never stall for
 a second, and the engine's stages must show up as OS threads.
 """
 import json
@@ -23,9 +23,9 @@ import re
 import sys
 import time
 
-from eventlet import tpool
 from oslo_config import cfg
 
+from backupd import hub
 from backupd import utils
 from backupd.drivers.backup import base
 from backupd.drivers.backup import posix
@@ -53,7 +53,7 @@ def heartbeat():
 beat = eventlet.spawn(heartbeat)
 eventlet.sleep(0.3)
 started = time.monotonic()
-result = tpool.execute(driver.backup, base.BackupRef('hub', 'vol-1'), volume)
+result = hub.call(driver.backup, base.BackupRef('hub', 'vol-1'), volume)
 finished = time.monotonic()
 running[0] = False
 beat.wait()
