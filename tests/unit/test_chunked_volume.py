@@ -64,6 +64,33 @@ def test_a_reused_buffer_never_leaks_old_bytes_into_a_hole(tmp_path):
     assert second[4096:8192] == b'\xab' * 4096
 
 
+def test_a_remembered_data_run_never_hides_what_changed_since(tmp_path):
+    # DataRuns remembers where data runs (SEEK_HOLE is costly on XFS); a
+    # file that changes under the reader must still read as it is now.
+    path = sparse_file(tmp_path / 'vol', 4 * CHUNK,
+                       range(0, 3 * CHUNK, 4096))    # data, then a hole
+    fd = os.open(path, os.O_RDWR)
+    try:
+        runs = volume.DataRuns(fd)
+        assert runs.next_hole(0, 4 * CHUNK) == 3 * CHUNK
+        # Data written into the hole after the run was found: found.
+        os.pwrite(fd, b'\xcd' * 4096, 3 * CHUNK + 8192)
+        assert runs.next_data(3 * CHUNK, 4 * CHUNK) == 3 * CHUNK + 8192
+        view = memoryview(bytearray(b'\xff' * CHUNK))
+        volume.read_data_only(fd, view, 3 * CHUNK, 4 * CHUNK, runs)
+        assert bytes(view) == (bytes(8192) + b'\xcd' * 4096
+                               + bytes(CHUNK - 8192 - 4096))
+        # Data inside the remembered run cut away (a hole now): zeros.
+        assert runs.next_hole(0, 4 * CHUNK) == 3 * CHUNK
+        os.ftruncate(fd, CHUNK)
+        os.ftruncate(fd, 4 * CHUNK)
+        view = memoryview(bytearray(b'\xff' * 2 * CHUNK))
+        volume.read_data_only(fd, view, 0, 4 * CHUNK, runs)
+        assert bytes(view) == b'\xab' * CHUNK + bytes(CHUNK)
+    finally:
+        os.close(fd)
+
+
 def test_write_zeros_keeps_holes_and_clears_data(tmp_path):
     path = sparse_file(tmp_path / 'target', 1024 * KiB, [512 * KiB])
     fd = os.open(path, os.O_RDWR)

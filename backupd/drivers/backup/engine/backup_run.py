@@ -189,6 +189,7 @@ class BackupRun:
 
     def run(self, device_path, ticker):
         fd = self._fd = os.open(device_path, os.O_RDONLY)
+        self._data_runs = volume.DataRuns(fd)
         try:
             size = volume.device_size(fd)
             ticker.total = size
@@ -437,7 +438,7 @@ class BackupRun:
         buffer = task.buffer
         view = memoryview(buffer)[:task.length]
         volume.read_data_only(self._fd, view, task.offset,
-                              task.offset + task.length)
+                              task.offset + task.length, self._data_runs)
         task.data = buffer if task.length == len(buffer) else bytes(view)
         task.entry = None
         return self.hash_and_compress(task)

@@ -137,6 +137,7 @@ def read_chunks(fd, size, chunk_size, runs, parent_manifest, buffers,
 
 def _tasks(fd, size, chunk_size, runs, parent_manifest, buffers, batch,
            prefetch):
+    data_runs = volume.DataRuns(fd)
     offset = 0
     carried_from, carried = None, 0
     while offset < size:
@@ -174,7 +175,7 @@ def _tasks(fd, size, chunk_size, runs, parent_manifest, buffers, batch,
                                    buffer=buffer, blocks=blocks)
         else:
             yield volume.read_one_chunk(fd, offset, length, size, chunk_size,
-                                        buffers)
+                                        buffers, data_runs)
         offset += length
     if carried_from is not None:
         yield _carried(carried_from, offset, chunk_size)

@@ -61,6 +61,42 @@ def next_hole(fd, offset, end):
         return end
 
 
+class DataRuns:
+    """:func:`next_data` and :func:`next_hole` for a reader moving forward
+    through a file, remembering the run of data found last.
+
+    On XFS (and other filesystems whose lseek walks extents, iomap's)
+    SEEK_HOLE from inside data visits every extent up to the next hole: on
+    a dense volume, up to its end. Asked once per chunk that made a full
+    read quadratic in the number of extents, and a volume whose snapshots
+    are kept as bases for changed-block tracking (reflinks) gains extents
+    with every write it takes. Only a run of *data* is remembered: were it
+    stale, the reader would read bytes that may have become a hole (they
+    read as zeros), never skip bytes that may have become data. Threads
+    may share one: the run is a single tuple, replaced whole.
+    """
+
+    def __init__(self, fd):
+        self._fd = fd
+        self._run = (0, 0)           # [start, end) known to be data
+
+    def next_data(self, offset, end):
+        start, stop = self._run
+        if start <= offset < stop:
+            return min(offset, end)
+        return next_data(self._fd, offset, end)
+
+    def next_hole(self, offset, end):
+        start, stop = self._run
+        if not start <= offset < stop:
+            try:
+                stop = os.lseek(self._fd, offset, os.SEEK_HOLE)
+            except OSError:
+                return end
+            self._run = (offset, stop)
+        return min(stop, end)
+
+
 def write_zeros(fd, offset, length):
     """Make [offset, offset+length) read as zeros, writing only where the
     file holds data: holes of a sparse target stay holes."""
@@ -75,9 +111,10 @@ def write_zeros(fd, offset, length):
             offset += piece
 
 
-def region_has_data(fd, offset, length):
+def region_has_data(fd, offset, length, runs=None):
     """False only when [offset, offset+length) is known to be a hole."""
-    return next_data(fd, offset, offset + length) < offset + length
+    runs = runs or DataRuns(fd)
+    return runs.next_data(offset, offset + length) < offset + length
 
 
 class BufferPool:
@@ -109,49 +146,56 @@ def read_chunks(fd, size, chunk_size, buffers):
     as ONE task (``hole=True``, ``length`` spanning them all): a 10 GiB
     volume holding 100 MiB costs a few dozen pipeline trips, not 2560.
     """
+    runs = DataRuns(fd)
     offset = 0
     while offset < size:
         index = offset // chunk_size
         length = min(chunk_size, size - offset)
-        data_at = next_data(fd, offset, size)
+        data_at = runs.next_data(offset, size)
         if data_at >= offset + length:
             hole_end = (size if data_at >= size
                         else data_at // chunk_size * chunk_size)
             yield ChunkTask(index, offset, hole_end - offset, hole=True)
             offset = hole_end
             continue
-        yield read_one_chunk(fd, offset, length, size, chunk_size, buffers)
+        yield read_one_chunk(fd, offset, length, size, chunk_size, buffers,
+                             runs)
         offset += length
 
 
-def read_one_chunk(fd, offset, length, size, chunk_size, buffers):
+def read_one_chunk(fd, offset, length, size, chunk_size, buffers,
+                   runs=None):
     """The ChunkTask of one chunk: a hole task when it holds no data, else
-    its bytes read into a buffer of ``buffers``."""
+    its bytes read into a buffer of ``buffers``. ``runs``: the reader's
+    :class:`DataRuns`."""
     index = offset // chunk_size
-    if not region_has_data(fd, offset, length):
+    runs = runs or DataRuns(fd)
+    if not region_has_data(fd, offset, length, runs):
         return ChunkTask(index, offset, length, hole=True)
     buffer = buffers.get()
     view = memoryview(buffer)[:length]
-    read_data_only(fd, view, offset, size)
+    read_data_only(fd, view, offset, size, runs)
     # A whole bytearray compares with bytes at memcmp speed (a
     # memoryview does not); only a short last chunk needs the slice.
     data = buffer if length == len(buffer) else bytes(view)
     return ChunkTask(index, offset, length, data=data, buffer=buffer)
 
 
-def read_data_only(fd, view, offset, size):
+def read_data_only(fd, view, offset, size, runs=None):
     """Fill ``view`` with the volume's bytes at ``offset``, reading only
     its data extents: holes inside the chunk are zero-filled in memory,
-    cheaper than having the kernel copy zeros out."""
+    cheaper than having the kernel copy zeros out. ``runs``: the reader's
+    :class:`DataRuns`."""
+    runs = runs or DataRuns(fd)
     end = offset + len(view)
     zeros = memoryview(checksums.zero_bytes(len(view)))
     position = offset
     while position < end:
-        data_at = next_data(fd, position, end)
+        data_at = runs.next_data(position, end)
         view[position - offset:data_at - offset] = zeros[:data_at - position]
         if data_at >= end:
             return
-        data_end = next_hole(fd, data_at, end)
+        data_end = runs.next_hole(data_at, end)
         pread_exact(fd, view[data_at - offset:data_end - offset], data_at,
                     size)
         position = data_end
