@@ -95,6 +95,19 @@ def test_changed_runs_merge_neighbours_and_cut_the_last_block():
                                 checksums.block_digests(before, BLOCK),
                                 BLOCK, length)
     assert runs == [[BLOCK, 2 * BLOCK], [4 * BLOCK, BLOCK - 100]]
+    # Only within given runs (the blocks a tracked incremental read): a
+    # difference elsewhere is not looked at; neighbours still merge.
+    runs = checksums.changed_runs(checksums.block_digests(after, BLOCK),
+                                checksums.block_digests(before, BLOCK),
+                                BLOCK, length,
+                                within=[[0, 2 * BLOCK], [2 * BLOCK, BLOCK],
+                                        [4 * BLOCK, BLOCK - 100]])
+    assert runs == [[BLOCK, 2 * BLOCK], [4 * BLOCK, BLOCK - 100]]
+    assert checksums.changed_runs(checksums.block_digests(after, BLOCK),
+                                  checksums.block_digests(before, BLOCK),
+                                  BLOCK, length,
+                                  within=[[0, BLOCK], [3 * BLOCK, BLOCK]]) \
+        == []
 
 
 def test_object_names_stay_under_the_backup_prefix():

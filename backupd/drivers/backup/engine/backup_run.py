@@ -458,8 +458,10 @@ class BackupRun:
             return []
         else:
             base_digests = self.parent.hashes.for_chunk(task.index)
+        # A chunk read in part took its other digests from the parent's.
         runs = checksums.changed_runs(task.digests, base_digests,
-                                      self.block_size, task.length)
+                                      self.block_size, task.length,
+                                      task.blocks)
         changed = sum(size for _, size in runs)
         # Past half the chunk, a delta saves little and makes restore read
         # the parent too; an empty run list here means the hashes disagree

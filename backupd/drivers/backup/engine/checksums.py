@@ -60,11 +60,19 @@ def checksum(data, block_size):
     return list_checksum(block_digests(data, block_size))
 
 
-def changed_runs(digests, parent_digests, block_size, length):
-    """``[start, length]`` runs of blocks whose digest differs."""
+def changed_runs(digests, parent_digests, block_size, length, within=None):
+    """``[start, length]`` runs of blocks whose digest differs; only among
+    the blocks of the ``within`` runs when given (a tracked incremental's
+    other digests are the parent's)."""
     runs = []
-    for block, off in enumerate(range(0, length, block_size)):
-        at = block * DIGEST_SIZE
+    if within is None:
+        offsets = range(0, length, block_size)
+    else:
+        offsets = (off for start, size in within
+                   for off in range(start - start % block_size,
+                                    min(start + size, length), block_size))
+    for off in offsets:
+        at = off // block_size * DIGEST_SIZE
         if digests[at:at + DIGEST_SIZE] == parent_digests[at:at + DIGEST_SIZE]:
             continue
         size = min(block_size, length - off)
