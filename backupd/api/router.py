@@ -179,12 +179,26 @@ class VersionDocuments:
         return req.get_response(self.application)
 
 
+def _first_segment(path):
+    return path.split('/', 2)[1]
+
+
 class APIRouter:
     def __init__(self):
-        self.mapper = routes.Mapper()
+        # One mapper per first path segment: Routes tries a mapper's
+        # routes one by one, and the table has dozens (issue 15).
+        self.mappers = {}
         for path in ROUTES:
+            mapper = self.mappers.setdefault(_first_segment(path),
+                                             routes.Mapper())
             # Routes keeps defaults as strings: route to the table's key.
-            self.mapper.connect(path, route=path)
+            mapper.connect(path, route=path)
+
+    def match(self, path):
+        """Routes' match of ``path`` (its ``route``: the ROUTES key and
+        the path's parameters), or None."""
+        mapper = self.mappers.get(_first_segment(path))
+        return mapper.match(path) if mapper is not None else None
 
     @webob.dec.wsgify
     def __call__(self, req):
@@ -240,7 +254,7 @@ class APIRouter:
                 detail='The resource %s/ could not be found: an empty id '
                        'after the last "/"; drop the trailing "/" to list.'
                        % rest)
-        match = self.mapper.match(rest)
+        match = self.match(rest)
         if match is None:
             raise webob.exc.HTTPNotFound(
                 detail='The resource %s could not be found.' % rest)

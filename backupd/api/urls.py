@@ -13,6 +13,7 @@ from oslo_config import cfg
 
 URL_PREFIX_KEY = 'backupd.url_prefix'
 _BOOKMARK_PREFIX_KEY = 'backupd.bookmark_prefix'
+_LINK_PREFIXES_KEY = 'backupd.link_prefixes'
 # The first /vN or /vN.M segment of a path: the API version (Cinder's
 # remove_version_from_href).
 _VERSION = re.compile(r'/v[0-9]+(?:\.[0-9]+)?(?=/|$)')
@@ -44,6 +45,14 @@ def bookmark_prefix(req):
 def links(req, collection, object_id):
     """The ``self`` link of one object, and its ``bookmark`` link: the
     same without the API version (Cinder's)."""
-    return [{'rel': 'self', 'href': url_for(req, collection, object_id)},
-            {'rel': 'bookmark', 'href': '%s/%s/%s' % (
-                bookmark_prefix(req), collection, object_id)}]
+    prefixes = req.environ.get(_LINK_PREFIXES_KEY)
+    if prefixes is None:
+        prefixes = req.environ[_LINK_PREFIXES_KEY] = {}
+    pair = prefixes.get(collection)
+    if pair is None:     # once per request and collection, not per item
+        pair = prefixes[collection] = (
+            url_for(req, collection) + '/',
+            '%s/%s/' % (bookmark_prefix(req), collection))
+    object_id = str(object_id)
+    return [{'rel': 'self', 'href': pair[0] + object_id},
+            {'rel': 'bookmark', 'href': pair[1] + object_id}]

@@ -66,7 +66,7 @@ def not_implemented_entries():
     return found
 
 
-_MAPPER = router.APIRouter().mapper
+_MAPPER = router.APIRouter()
 
 
 def _route_of(method, path):
