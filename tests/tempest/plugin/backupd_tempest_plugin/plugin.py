@@ -16,11 +16,10 @@ tests skip or error although they never touch the missing service:
   marked ``@utils.services('image')``.
 
 With ``[backupd] lift_absent_service_checks = true`` (tests/tempest/
-tempest.conf.template), and only while Nova and Neutron (for the first) or
-Glance (for the second) are configured as absent, the plugin clears the
-network flag when a volume test class starts, and the image client is a
-class attribute None (which ``setup_clients`` replaces when Glance is
-there) instead of no attribute. The patch is made in ``load_tests``, which
+tempest.conf.template) and Nova and Neutron configured as absent, the
+plugin clears the network flag when a volume test class starts. The image
+client becomes a class attribute None (which ``setup_clients`` replaces
+when Glance is there) instead of no attribute. The patch is made in ``load_tests``, which
 Tempest calls in every test process after importing its own tests. No test body or assertion changes;
 a test that does use the missing service still skips through its own
 ``@utils.services`` mark. Nothing else is added: ``load_tests`` names this
