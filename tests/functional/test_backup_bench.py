@@ -66,3 +66,21 @@ def test_swift_bench(tmp_path, swift):
     check_figures(out, size)
     # The bench deletes its backups: nothing left in its container.
     assert swift.object_names('backup-bench') == []
+
+
+def test_tracked_bench_on_xfs(xfs_dir):
+    # --tracked (issue 19): a file volume driver on XFS with reflink; the
+    # tool exits non-zero when a tracked incremental read everything or
+    # its restore differs from the volume.
+    size = 32 * 1024 * 1024
+    out = run_bench(xfs_dir, '--size', '32M', '--tracked')
+    check_figures(out, size)
+    assert PHASE_KEYS <= set(out['tracked_full'])
+    for phase in ('tracked_incremental', 'tracked_unchanged'):
+        assert out[phase]['read']['mode'] == 'tracked'
+        assert set(out[phase]['steps']) == {
+            'snapshot', 'identity', 'changed_ranges', 'backup'}
+        assert out[phase]['time_vs_cp'] > 0
+    assert out['tracked_incremental']['stored_fraction'] <= 0.02
+    assert out['tracked_incremental']['read']['changed_bytes'] > 0
+    assert out['tracked_unchanged']['read']['changed_bytes'] == 0

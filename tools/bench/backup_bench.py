@@ -226,10 +226,20 @@ def tracked_backup(spec, driver, volumes, ref):
     (``volumes``: the file volume driver, set up as a service has it)."""
     from backupd.drivers.backup.engine import tracked
     from backupd.drivers.volume import base as volume_base
+    steps = {}
+    started = time.perf_counter()
+
+    def step(name):
+        nonlocal started
+        now = time.perf_counter()
+        steps[name] = round(now - started, 3)
+        started = now
     volumes.create_snapshot(spec['snapshot'], TRACKED_VOLUME)
+    step('snapshot')
     snapshot = {'snapshot_id': spec['snapshot'],
                 'identity': volumes.snapshot_identity(spec['snapshot'],
                                                       TRACKED_VOLUME)}
+    step('identity')
     base = spec.get('base')
     changes = tracked.Changes(snapshot=snapshot, base=base)
     if base:
@@ -243,12 +253,15 @@ def tracked_backup(spec, driver, volumes, ref):
         except volume_base.CannotTrackChanges as exc:
             changes = tracked.Changes(snapshot=snapshot, base=base,
                                       reason=str(exc))
+        step('changed_ranges')
     result = driver.backup(ref, volumes.snapshot_path(spec['snapshot'],
                                                       TRACKED_VOLUME),
                            changes=changes)
+    step('backup')
     found = json.loads(driver.get_object(result.container,
                                          result.service_metadata))
-    return result, {'snapshot': snapshot, 'read': found['read']}
+    return result, {'snapshot': snapshot, 'read': found['read'],
+                    'steps': steps}
 
 
 def child_phase(spec):
@@ -455,6 +468,9 @@ def summarize(args, runs):
         if phase in out:
             out[phase]['time_vs_cp'] = round(out[phase]['seconds'] / cp, 3)
             out[phase]['read'] = runs[-1][phase]['read']
+            # Where its time went (last run): snapshot, its identity, the
+            # comparison with the base, the engine's backup.
+            out[phase]['steps'] = runs[-1][phase]['steps']
     if 'dense' in out:
         out['sparse_vs_dense_time'] = round(
             out['full']['seconds'] / out['dense']['seconds'], 2)
