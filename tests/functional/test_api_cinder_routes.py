@@ -213,6 +213,11 @@ def test_transfer_create_accept_moves_volume_and_quota(dep):
     # the other project sees no transfer and cannot delete it
     error_of(dep.request('GET', '/os-volume-transfer/%s' % transfer['id'],
                          project='other', user='other'), 404)
+    error_of(dep.request('DELETE', '/os-volume-transfer/%s'
+                         % transfer['id'], project='other', user='other'),
+             404)
+    assert 'Transfer %s could not be found' % ('0' * 32) in error_of(
+        dep.request('GET', '/os-volume-transfer/%s' % ('0' * 32)), 404)
     # a wrong key is refused; the volume stays where it was
     resp = dep.request('POST', '/os-volume-transfer/%s/accept'
                        % transfer['id'], project='other', user='other',

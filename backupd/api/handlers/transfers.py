@@ -83,7 +83,11 @@ def _view(req, row, detailed=True):
 
 
 def _get(ctx, transfer_id):
-    row = db.get(ctx, models.Transfer, transfer_id)
+    """The transfer, for its offering project or an admin; else 404."""
+    try:
+        row = db.get(ctx, models.Transfer, transfer_id)
+    except exception.NotFound:
+        raise _not_found(transfer_id)
     if row.accepted or (not ctx.is_admin and
                         row.source_project_id != ctx.project_id):
         raise _not_found(transfer_id)
