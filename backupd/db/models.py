@@ -130,6 +130,8 @@ class Volume(TimestampMixin, LeaseMixin, Base):
                              server_default=sa.false())
     # os-update_readonly_flag; None until set (shown as metadata "readonly")
     readonly = sa.Column(sa.Boolean)
+    # the group the volume is in (3.13), or None
+    group_id = sa.Column(sa.String(UUID_LEN))
 
 
 class VolumeMetadata(TimestampMixin, Base):
@@ -173,6 +175,8 @@ class Snapshot(TimestampMixin, LeaseMixin, Base):
     status = sa.Column(sa.String(255), nullable=False)
     progress = sa.Column(sa.String(255))
     volume_size = sa.Column(sa.Integer)
+    # the group snapshot it is part of (3.14), or None
+    group_snapshot_id = sa.Column(sa.String(UUID_LEN))
     display_name = sa.Column(sa.String(255))
     display_description = sa.Column(sa.String(255))
     provider_location = sa.Column(sa.String(255))
@@ -422,3 +426,48 @@ class VolumeTypeProject(CreatedUpdatedMixin, Base):
                                sa.ForeignKey('volume_types.id'),
                                nullable=False)
     project_id = sa.Column(sa.String(255), nullable=False, index=True)
+
+
+class Group(TimestampMixin, Base):
+    """A group of volumes (3.13), Cinder's generic one: bookkeeping over
+    per-volume operations."""
+    __tablename__ = 'groups'
+    __table_args__ = (sa.Index('groups_project_idx', 'project_id',
+                               'deleted'),)
+
+    id = sa.Column(sa.String(UUID_LEN), primary_key=True)
+    user_id = sa.Column(sa.String(255))
+    project_id = sa.Column(sa.String(255))
+    availability_zone = sa.Column(sa.String(255))
+    display_name = sa.Column(sa.String(255))
+    display_description = sa.Column(sa.String(255))
+    status = sa.Column(sa.String(255), nullable=False)
+    group_type_id = sa.Column(sa.String(UUID_LEN), nullable=False)
+    group_snapshot_id = sa.Column(sa.String(UUID_LEN))
+    source_group_id = sa.Column(sa.String(UUID_LEN))
+
+
+class GroupVolumeType(Base):
+    """A volume type a group takes."""
+    __tablename__ = 'group_volume_types'
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    group_id = sa.Column(sa.String(UUID_LEN), sa.ForeignKey('groups.id'),
+                         nullable=False, index=True)
+    volume_type_id = sa.Column(sa.String(UUID_LEN), nullable=False)
+
+
+class GroupSnapshot(TimestampMixin, Base):
+    """A snapshot of every volume of a group (3.14)."""
+    __tablename__ = 'group_snapshots'
+    __table_args__ = (sa.Index('group_snapshots_project_idx', 'project_id',
+                               'deleted'),)
+
+    id = sa.Column(sa.String(UUID_LEN), primary_key=True)
+    group_id = sa.Column(sa.String(UUID_LEN), nullable=False)
+    user_id = sa.Column(sa.String(255))
+    project_id = sa.Column(sa.String(255))
+    display_name = sa.Column(sa.String(255))
+    display_description = sa.Column(sa.String(255))
+    status = sa.Column(sa.String(255), nullable=False)
+    group_type_id = sa.Column(sa.String(UUID_LEN))
