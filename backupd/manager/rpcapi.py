@@ -10,6 +10,7 @@ its change and answers 503).
 """
 import time
 
+from kombu import exceptions as kombu_exceptions
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
@@ -20,6 +21,14 @@ LOG = logging.getLogger(__name__)
 
 #: Seconds between two attempts of a cast that was not delivered.
 CAST_PAUSE = 0.5
+
+#: What a send raises when the broker did not take it. oslo.messaging wraps
+#: the errors of a pooled connection, but when the process has no pooled
+#: connection yet (the first cast of an API worker) and the broker is down,
+#: kombu's error while opening one comes through unwrapped.
+UNDELIVERED = (messaging.MessageDeliveryFailure,
+               messaging.MessageUndeliverable,
+               kombu_exceptions.OperationalError)
 
 
 class RPCClient:
@@ -52,8 +61,7 @@ class RPCClient:
         while True:
             try:
                 return client.cast(ctxt, method, **kwargs)
-            except (messaging.MessageDeliveryFailure,
-                    messaging.MessageUndeliverable) as e:
+            except UNDELIVERED as e:
                 if time.monotonic() + CAST_PAUSE >= deadline:
                     raise messaging.MessageDeliveryFailure(
                         'the message broker did not take the %s for %s '
