@@ -242,6 +242,12 @@ class BackupRun:
         if self.lease is not None:
             self.lease.confirm()         # I5: commit only on a valid lease
         self._put(self.names.manifest, record.to_bytes())
+        if self.repo is not None:
+            LOG.info('Backup %s stored %d bytes in repository %s of '
+                     'container %s; %d bytes of its chunks were stored '
+                     'there already.', self.backup.id, self.stored_bytes,
+                     self.repo.name, self.container,
+                     self.deduplicated_bytes)
         return base.BackupResult(
             container=self.container, service_metadata=self.names.manifest,
             object_count=self.object_count, stored_bytes=self.stored_bytes,
@@ -507,7 +513,7 @@ class BackupRun:
                    checksums.zero_block_digests(length, self.block_size))
 
     def _count_stored(self, task):
-        self.deduplicated_bytes += getattr(task, 'deduplicated', 0)
+        self.deduplicated_bytes += task.deduplicated
         if task.layer is not None:
             if task.layer.runs is None:
                 self.object_count += 1

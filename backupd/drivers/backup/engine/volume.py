@@ -34,8 +34,10 @@ class ChunkTask:
     carried_entries: typing.Optional[list] = None
     blocks: typing.Optional[list] = None
     # Shared layout: the new layer this task stores (a whole chunk under
-    # its content name, or a delta to pack), None when nothing is stored.
+    # its content name, or a delta to pack), None when nothing is stored;
+    # bytes of the chunk the repository had already (stored by content).
     layer: typing.Any = None
+    deduplicated: int = 0
 
 
 def device_size(fd):
