@@ -332,3 +332,30 @@ class SharedStoreCases:
         assert self.data_objects(driver) == []
         assert driver.list_objects(driver.default_container,
                                    'backup_cancelled/') == []
+
+    def test_abandon_lets_go_of_a_dead_run_only(self, driver, tmp_path):
+        # What the service's start-up cleanup does for a backup whose run
+        # died: without a manifest its ref goes at once; with one (it was
+        # whole, os-reset_status can make it available) the ref stays.
+        volume = write_volume(tmp_path / 'vol', 1 * MiB, seed=23)
+        whole = self.backup(driver, volume, 'whole')
+        repo = self.repo_of(driver)
+        repo.open_writer('dead')
+        for backup_id in ('whole', 'dead'):
+            driver.abandon(base.BackupRef(backup_id, 'vol-1',
+                                          project_id='project-a'))
+        assert repo.list('ref_') == [repo.ref_name('whole')]
+        assert self.restores(driver, whole, sha256_of(volume),
+                             tmp_path / 'out')
+
+    def test_a_busy_collection_is_retried_later(self, driver, tmp_path):
+        volume = write_volume(tmp_path / 'vol', 1 * MiB, seed=24)
+        gone = self.backup(driver, volume, 'gone')
+        repo = self.repo_of(driver)
+        writer = repo.open_writer('writing')
+        driver.delete_backup(gone)          # its collection finds a writer
+        assert self.data_objects(driver) != []
+        driver.collect_deferred()            # still busy: kept for later
+        writer.release()
+        driver.collect_deferred()
+        assert self.data_objects(driver) == []
