@@ -148,8 +148,8 @@ def _install_logging():
     native = utils.native_threading()
     # Records ask the native module for their thread's name and id.
     logging.threading = native
-    logging._lock = native.RLock()
     if _pending is None:
+        logging._lock = native.RLock()
         queue = utils.native_queue()
         _pending, _empty = queue.SimpleQueue(), queue.Empty
         _native_ident = native.get_ident
