@@ -42,6 +42,7 @@ crossing):
 import atexit
 import gc
 import logging
+import time
 
 import eventlet
 from eventlet import hubs
@@ -160,15 +161,33 @@ def _install_logging():
 
 # -- garbage collection ---------------------------------------------------------
 
+#: Seconds after which the young generation is collected even below its
+#: threshold.
+YOUNG_COLLECTION_INTERVAL = 1.0
+
+_last_collection = [0.0]
+
+
 def _collect_when_due():
     """Collect the generation CPython would have collected by now (the same
-    thresholds, checked every PUMP_INTERVAL instead of at allocations)."""
+    thresholds, checked every PUMP_INTERVAL instead of at each allocation).
+    A burst of allocations that is freed again between two looks (a native
+    thread's) would leave the cycles it made waiting for the next burst, so
+    the young generation is also collected every YOUNG_COLLECTION_INTERVAL
+    when it holds anything."""
     counts, thresholds = gc.get_count(), gc.get_threshold()
+    now = time.monotonic()
     for generation in (2, 1, 0):
         if thresholds[generation] and \
                 counts[generation] > thresholds[generation]:
-            gc.collect(generation)
+            break
+    else:
+        if not counts[0] or \
+                now - _last_collection[0] < YOUNG_COLLECTION_INTERVAL:
             return
+        generation = 0
+    gc.collect(generation)
+    _last_collection[0] = now
 
 
 def _pump():
