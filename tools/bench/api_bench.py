@@ -34,6 +34,7 @@ import datetime
 import json
 import os
 import random
+import re
 import shutil
 import sqlite3
 import statistics
@@ -41,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -363,6 +365,76 @@ def scaling(one, many, project, ids, args, out):
             out['scaling']['%s/c%d' % (call, conc)] = b['rps'] / a['rps']
 
 
+TIMESTAMP = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$')
+
+
+def _shape(body):
+    """What must be equal between the two servers: keys at every level,
+    scalar values, links as paths (the hosts differ) and whether each
+    timestamp is in Cinder's format."""
+    if isinstance(body, dict):
+        return {k: (_link_path(v) if k == 'href' else _shape(v))
+                for k, v in body.items()}
+    if isinstance(body, list):
+        return [_shape(v) for v in body]
+    if isinstance(body, str) and body[:2] == '20' and 'T' in body:
+        return ('timestamp', body, bool(TIMESTAMP.match(body)))
+    return body
+
+
+def _link_path(href):
+    path = urllib.parse.urlsplit(href)
+    return (path.path, sorted(urllib.parse.parse_qsl(path.query)))
+
+
+def _differences(ours, theirs, where=''):
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        found = ['%s: only backupd has %s' % (where or '/', sorted(
+            set(ours) - set(theirs)))] if set(ours) - set(theirs) else []
+        if set(theirs) - set(ours):
+            found.append('%s: only cinder has %s' % (
+                where or '/', sorted(set(theirs) - set(ours))))
+        for key in set(ours) & set(theirs):
+            found += _differences(ours[key], theirs[key],
+                                  '%s/%s' % (where, key))
+        return found
+    if isinstance(ours, list) and isinstance(theirs, list):
+        if len(ours) != len(theirs):
+            return ['%s: %d items against %d' % (where, len(ours),
+                                                  len(theirs))]
+        return [d for i, (a, b) in enumerate(zip(ours, theirs))
+                for d in _differences(a, b, '%s[%d]' % (where, i))]
+    return [] if ours == theirs else ['%s: %r against %r' % (where, ours,
+                                                             theirs)]
+
+
+def _answer(server, path, role, version):
+    try:
+        return server.get(path, role, version)
+    except urllib.error.HTTPError as e:
+        return {'HTTP %d' % e.code: e.read().decode()[:300]}
+
+
+def views(backupd, cinder, project, ids, out):
+    """The same calls on both servers, at 3.0 and 3.64, as admin and as
+    member: every difference in keys, values, links and timestamps."""
+    print('\n== backupd views against cinder-api\'s (same backups)')
+    base = '/v3/%s/backups' % project
+    paths = {'show': '%s/%s' % (base, ids[0]),
+             'summary': '%s?limit=3' % base,
+             'detail': '%s/detail?limit=3&sort=display_name:asc' % base}
+    for version in ('3.0', '3.64'):
+        for role in IDENTITIES:
+            for call, path in paths.items():
+                ours = _shape(_answer(backupd, path, role, version))
+                theirs = _shape(_answer(cinder, path, role, version))
+                # Cinder's ids in links: the project segment is the same.
+                found = _differences(ours, theirs)
+                out['views']['%s/%s/%s' % (call, role, version)] = found
+                print('%-28s %s' % ('%s %s %s' % (call, role, version),
+                                    '; '.join(found) or 'identical'))
+
+
 def bounded(server, project, args):
     """Items of a list without limit, and whether its next link leads on."""
     path = '/v3/%s/backups/detail' % project
@@ -397,7 +469,8 @@ def main():
     parser.add_argument('--cinder-venv', default=os.path.join(
         REPO, '.venv-cinder'))
     parser.add_argument('--skip', default='',
-                        help='comma list of compare,flat,scaling,bound')
+                        help='comma list of views,compare,flat,scaling,'
+                             'bound')
     parser.add_argument('--json', help='also write the figures here')
     parser.add_argument('--workdir')
     args = parser.parse_args()
@@ -408,7 +481,7 @@ def main():
     rnd = random.Random(15)
     servers = []
     out = {'compare': {}, 'flatness': {}, 'scaling': {}, 'bounded': {},
-           'load': os.getloadavg()}
+           'views': {}, 'load': os.getloadavg()}
     try:
         rows, show_ids, middle = [], {}, {}
         for size in sizes:
@@ -435,6 +508,8 @@ def main():
         servers.append(backupd)
         project = project_of(args.compare_size)
         ids = show_ids[args.compare_size]
+        if 'views' not in skip and cinder is not None:
+            views(backupd, cinder, project, ids, out)
         if 'compare' not in skip:
             compare(backupd, cinder, project, ids, args, out)
         if 'flat' not in skip:
