@@ -2,7 +2,7 @@
 
 A driver gets plain values and returns plain values (HACKING.rst): the
 manager turns a database row into a :class:`BackupRef`, calls the driver
-from a native thread (``eventlet.tpool.execute`` in a patched service), and
+from a native thread (``backupd.hub.call``: never on the eventlet hub), and
 stores what comes back (:class:`BackupResult`) in the backup row, in
 particular ``service_metadata``, which the driver needs again to restore,
 verify or delete the backup.
