@@ -13,6 +13,7 @@ import os
 import socket
 
 import eventlet
+import eventlet.green.socket
 import eventlet.semaphore
 import eventlet.wsgi
 import oslo_messaging as messaging
@@ -92,20 +93,22 @@ class Service(os_service.Service):
 
 
 class WSGIService(os_service.ServiceBase):
-    """Serves a WSGI app with eventlet's server on a socket bound up front,
-    so worker processes forked by ProcessLauncher share it."""
+    """Serves a WSGI app with eventlet's server.
+
+    The address is bound up front (a busy port fails at once, port 0 is
+    resolved) but listened on only in ``start``: each serving process,
+    this one or each worker ProcessLauncher forks, listens on its own
+    SO_REUSEPORT socket there, and the kernel spreads new connections
+    evenly over the workers. (On one shared socket, whichever worker wakes
+    first accepts: one could take most keep-alive connections, issue 15.)
+    """
 
     def __init__(self, conf, app_loader, host, port):
         self.conf = conf
         self.app_loader = app_loader
-        self.socket = eventlet.listen((host, port), family=_family(host),
-                                      backlog=128)
-        # eventlet.wsgi sends a response's headers and body in separate
-        # writes: with Nagle's algorithm the body then waits for the
-        # client's delayed ACK of the headers (~40 ms on loopback, issue
-        # 15). Accepted sockets inherit the option from the listener.
-        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.host, self.port = self.socket.getsockname()[:2]
+        self._bound = _socket(host, port)
+        self.host, self.port = self._bound.getsockname()[:2]
+        self.socket = None
         self._server = None
         self._pool = eventlet.GreenPool(1000)
 
@@ -115,6 +118,8 @@ class WSGIService(os_service.ServiceBase):
         # process: out of the collector's way, a full collection walks only
         # what requests allocate (and forked workers keep sharing pages).
         gc.freeze()
+        self.socket = _socket(self.host, self.port)
+        self.socket.listen(128)
         self._server = eventlet.spawn(
             eventlet.wsgi.server, self.socket, app, custom_pool=self._pool,
             log=_WsgiLog(), log_output=True, debug=False,
@@ -126,6 +131,9 @@ class WSGIService(os_service.ServiceBase):
         if self._server is not None:
             self._server.kill()
             self._server = None
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
 
     def wait(self):
         if self._server is not None:
@@ -136,6 +144,21 @@ class WSGIService(os_service.ServiceBase):
 
     def reset(self):
         pass
+
+
+def _socket(host, port):
+    """A green TCP socket bound to (host, port) with SO_REUSEPORT (so that
+    the reservation and every worker's listener share the port) and
+    TCP_NODELAY: eventlet.wsgi may write a response's headers and body
+    separately, and with Nagle's algorithm the body would then wait for the
+    client's delayed ACK (~40 ms on loopback). Accepted sockets inherit it.
+    """
+    sock = eventlet.green.socket.socket(_family(host), socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    return sock
 
 
 def _family(host):

@@ -50,6 +50,34 @@ def test_api_runs_the_configured_worker_processes(backupd_cluster):
                                        admin=True).status_code == 200
 
 
+def test_api_workers_share_new_connections(backupd_cluster):
+    """Each worker listens on its own SO_REUSEPORT socket, so the kernel
+    spreads connections over them (issue 15): 40 keep-alive connections
+    opened at once all landing on one worker has odds of 2**-39. Each
+    access log line names the process that answered."""
+    import re
+    import requests
+    dep = backupd_cluster
+    api = dep.procs['backupd-api'].pid
+    sessions = [requests.Session() for _ in range(40)]
+    marker = 'workers-%s' % time.monotonic_ns()
+    try:
+        for session in sessions:
+            resp = session.get(dep.url('/backups?marker_of=%s' % marker),
+                               headers={'X-Auth-Token': 'demo:demo'},
+                               timeout=30)
+            assert resp.status_code == 200, resp.text
+    finally:
+        for session in sessions:
+            session.close()
+    wait_for(lambda: dep.log('backupd-api').count(marker) >= 40, 30,
+             what='the access log lines')
+    pids = {int(m.group(1)) for m in re.finditer(
+        r'^\S+ \S+ (\d+) INFO \S+ .*%s' % marker,
+        dep.log('backupd-api'), re.M)}
+    assert api not in pids and len(pids) == 2, pids
+
+
 def test_cinder_cli_service_list_on_cluster(backupd_cluster):
     assert _cli_states(backupd_cluster.cinder('service-list').stdout) == {
         'cinder-volume': 'up', 'cinder-backup': 'up'}

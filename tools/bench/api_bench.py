@@ -181,16 +181,20 @@ class Server:
                     found.append(int(entry))
         return found
 
-    def cpu_seconds(self):
-        total = 0
+    def cpu_by_pid(self):
+        """{pid: user+system seconds} of the server's processes."""
+        found = {}
         for pid in self.pids():
             try:
                 with open('/proc/%d/stat' % pid) as f:
                     fields = f.read().rsplit(')', 1)[1].split()
             except OSError:
                 continue
-            total += int(fields[11]) + int(fields[12])
-        return total / CLOCK_TICKS
+            found[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        return found
+
+    def cpu_seconds(self):
+        return sum(self.cpu_by_pid().values())
 
     def get(self, path, role, version):
         req = urllib.request.Request('http://127.0.0.1:%d%s'
@@ -357,12 +361,20 @@ def scaling(one, many, project, ids, args, out):
         for conc in (10, 50):
             paths = calls(project, ids)[call]
             a = measure(one, paths, 'admin', conc, args)
+            before = many.cpu_by_pid()
             b = measure(many, paths, 'admin', conc, args)
+            after = many.cpu_by_pid()
+            used = {pid: after[pid] - before.get(pid, 0) for pid in after
+                    if pid != many.proc.pid}
+            shares = ' / '.join('%.0f%%' % (100 * v / max(sum(
+                used.values()), 1e-9)) for v in sorted(used.values()))
             print(line('backupd 1 worker %s c=%d' % (call, conc), a))
             print(line('backupd %d workers %s c=%d' % (args.workers, call,
                                                        conc), b))
-            print('%-44s %8.2fx req/s' % ('  ratio', b['rps'] / a['rps']))
-            out['scaling']['%s/c%d' % (call, conc)] = b['rps'] / a['rps']
+            print('%-44s %8.2fx req/s   workers\' CPU shares %s'
+                  % ('  ratio', b['rps'] / a['rps'], shares))
+            out['scaling']['%s/c%d' % (call, conc)] = {
+                'ratio': b['rps'] / a['rps'], 'worker_cpu_shares': shares}
 
 
 TIMESTAMP = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$')
