@@ -14,6 +14,7 @@ does not exist, so ids of other projects are not disclosed. Given an
 ``action``, the row is then authorized by policy with its project and user
 as the target (403).
 """
+from backupd.api import group_status
 from backupd.db import api as db
 from backupd.db import backups as backup_db
 from backupd.db import models
@@ -59,6 +60,22 @@ def backup(ctx, backup_id, action=None, read_only=False):
     if backup_hidden(ctx, row):
         raise exception.BackupNotFound(backup_id=backup_id)
     return _visible(ctx, row, action)
+
+
+def group(ctx, group_id, follow=True):
+    """The caller's visible group, its status following its volumes
+    (backupd.api.group_status) unless ``follow`` is False; 404 else."""
+    try:
+        row = db.get(ctx, models.Group, group_id,
+                     project_id=owner_filter(ctx))
+    except exception.NotFound:
+        row = None
+    if row is not None and follow:
+        row = group_status.follow(ctx, models.Group, row)
+    if row is None:
+        raise exception.NotFound(
+            message='Group %s could not be found.' % group_id)
+    return row
 
 
 def _visible(ctx, row, action):

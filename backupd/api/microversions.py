@@ -17,18 +17,23 @@ VERSIONS = [
     ('3.3', 'user messages: GET /messages, GET|DELETE /messages/{id}.'),
     ('3.7', 'os-services: "cluster" key (always null: no clustering).'),
     ('3.9', 'PUT /backups/{id} updates name and description.'),
-    ('3.11', 'group types: /group_types and their group_specs (no groups '
-             'yet).'),
+    ('3.11', 'group types: /group_types and their group_specs.'),
     ('3.12', 'GET /volumes/summary: count and total size.'),
-    ('3.13', 'volumes: "group_id" key (always null: no groups).'),
-    ('3.14', 'snapshots: "group_snapshot_id" key (always null).'),
+    ('3.13', 'groups (Cinder\'s generic ones); volumes: "group_id" key.'),
+    ('3.14', 'group snapshots, groups from a group snapshot or a group; '
+             'snapshots: "group_snapshot_id" key.'),
     ('3.18', 'backups: "os-backup-project-attr:project_id" for admins.'),
+    ('3.19', 'group snapshots: reset_status.'),
+    ('3.20', 'groups: reset_status.'),
     ('3.21', 'volumes: "provider_id" for admins.'),
+    ('3.25', 'groups: "volumes" with list_volume=true.'),
     ('3.28', 'scheduler-stats/get_pools: "name" filter; other filters '
              'are refused (400).'),
+    ('3.36', 'volumes/summary: "metadata" (every key with its values).'),
+    ('3.38', 'groups: "replication_status" (always "disabled"; the '
+             'replication actions are not served).'),
     ('3.39', 'GET /limits: an admin may give ?project_id= to see another '
              'project\'s limits and usage.'),
-    ('3.36', 'volumes/summary: "metadata" (every key with its values).'),
     ('3.41', 'snapshots: "user_id" key.'),
     ('3.43', 'backups: "metadata" on create, update and in bodies.'),
     ('3.45', 'lists: "count" when with_count=true is asked for.'),
@@ -40,6 +45,7 @@ VERSIONS = [
     ('3.56', 'backups: "user_id" for admins.'),
     ('3.57', 'transfers: "source_project_id", "destination_project_id", '
              '"accepted".'),
+    ('3.58', 'groups and group snapshots: "project_id" for admins.'),
     ('3.61', 'volumes: "cluster_name" for admins (always null).'),
     ('3.63', 'volumes: "volume_type_id" key.'),
     ('3.64', 'volumes and backups: "encryption_key_id" of an encrypted '

@@ -15,7 +15,9 @@ from backupd.api.handlers import backup_restore
 from backupd.api.handlers import availability_zones
 from backupd.api.handlers import backups
 from backupd.api.handlers import extensions
+from backupd.api.handlers import group_snapshots
 from backupd.api.handlers import group_types
+from backupd.api.handlers import groups
 from backupd.api.handlers import hosts
 from backupd.api.handlers import limits
 from backupd.api.handlers import messages
@@ -117,6 +119,19 @@ ROUTES = {
     '/group_types/{group_type_id}/group_specs/{key}': {
         'GET': group_types.specs_show, 'PUT': group_types.specs_update,
         'DELETE': group_types.specs_delete},
+    # groups and group snapshots (3.13, 3.14): Cinder's generic ones
+    '/groups': {'GET': groups.index, 'POST': groups.create},
+    '/groups/detail': {'GET': groups.detail},
+    '/groups/action': {'POST': groups.collection_action},
+    '/groups/{group_id}': {'GET': groups.show, 'PUT': groups.update},
+    '/groups/{group_id}/action': {'POST': actions.route(groups.ACTIONS)},
+    '/group_snapshots': {'GET': group_snapshots.index,
+                         'POST': group_snapshots.create},
+    '/group_snapshots/detail': {'GET': group_snapshots.detail},
+    '/group_snapshots/{group_snapshot_id}': {
+        'GET': group_snapshots.show, 'DELETE': group_snapshots.delete},
+    '/group_snapshots/{group_snapshot_id}/action': {
+        'POST': actions.route(group_snapshots.ACTIONS)},
     '/messages': {'GET': messages.index},
     '/messages/{message_id}': {'GET': messages.show,
                                'DELETE': messages.delete},

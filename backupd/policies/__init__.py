@@ -11,6 +11,7 @@ from oslo_policy import policy
 from backupd import exception
 from backupd.policies import backups
 from backupd.policies import group_types
+from backupd.policies import groups
 from backupd.policies import messages
 from backupd.policies import qos_specs
 from backupd.policies import base
@@ -24,7 +25,7 @@ from backupd.policies import volumes
 
 _MODULES = (base, services, backups, volumes, snapshots, scheduler_stats,
             quotas, volume_types, transfers, messages, qos_specs,
-            group_types)
+            group_types, groups)
 _ENFORCER = None
 
 

@@ -11,6 +11,8 @@ import jsonschema
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers import backup_support as bs
+
 from backupd.db import models
 from tests.helpers import tempest_schemas
 from tests.helpers.volume_api import action
@@ -513,7 +515,6 @@ def test_a_failed_restore_writes_a_user_message(dep):
     damaged on purpose: a real failure, no mock) leaves a user message for
     the project that asked (GET /messages, 3.3)."""
     import os
-    from tests.helpers import backup_support as bs
     vol = create_volume(dep)
     with open(bs.volume_path(dep, vol['id']), 'r+b') as f:
         f.write(os.urandom(1 << 20))
@@ -540,3 +541,110 @@ def test_a_failed_restore_writes_a_user_message(dep):
     assert backup_id not in [m['resource_uuid'] for m in dep.request(
         'GET', '/messages', project='other', user='other',
         microversion='3.3').json()['messages']]
+
+
+def test_groups_and_group_snapshots_generic(dep):
+    """Cinder's generic groups: volumes join at create and by update, a
+    group snapshot is a snapshot of each volume, a group from it or from
+    another group is a volume from each, deleting with delete-volumes
+    deletes them; each status follows its members."""
+    s = tempest_schemas
+    mv = '3.64'
+    project = 'groups-%s' % id(dep)
+
+    def call(method, path, admin=False, **kw):
+        if admin:
+            return dep.request(method, path, admin=True, microversion=mv,
+                               **kw)
+        return dep.request(method, path, project=project, microversion=mv,
+                           **kw)
+
+    def until(path, key, status):
+        return bs.until(lambda: call('GET', path).json()[key]['status'] ==
+                        status, what='%s %s' % (path, status))
+    vtype = call('POST', '/types', admin=True, json={'volume_type': {
+        'name': 'grouped-%s' % project}}).json()['volume_type']
+    gtype = call('POST', '/group_types', admin=True, json={'group_type': {
+        'name': 'gt-%s' % project}}).json()['group_type']
+    resp = call('POST', '/groups', json={'group': {
+        'name': 'g1', 'group_type': gtype['id'],
+        'volume_types': [vtype['id']]}})
+    _check(s.GROUP_CREATE, resp, 202)
+    group = resp.json()['group']['id']
+    until('/groups/%s' % group, 'group', 'available')
+    # a volume of another type does not join
+    assert 'takes volumes of type' in error_of(call('POST', '/volumes', json={
+        'volume': {'size': 1, 'group_id': group}}), 400)
+    vols = [call('POST', '/volumes', json={'volume': {
+        'size': 1, 'group_id': group, 'volume_type': vtype['id']}}).json()[
+        'volume'] for _ in range(2)]
+    for vol in vols:
+        assert vol['group_id'] == group
+        wait_status(dep, 'volume', vol['id'], 'available', project=project)
+    shown = call('GET', '/groups/%s?list_volume=True' % group)
+    _check(s.GROUP_SHOW, shown, 200)
+    assert sorted(shown.json()['group']['volumes']) == sorted(
+        v['id'] for v in vols)
+    _check(s.GROUP_LIST, call('GET', '/groups'), 200)
+    _check(s.GROUP_DETAIL, call('GET', '/groups/detail'), 200)
+    # leave and join again
+    assert call('PUT', '/groups/%s' % group, json={'group': {
+        'remove_volumes': vols[1]['id'], 'name': 'g1b'}}).status_code == 202
+    assert call('GET', '/volumes/%s' % vols[1]['id']).json()[
+        'volume']['group_id'] is None
+    assert call('PUT', '/groups/%s' % group, json={'group': {
+        'add_volumes': vols[1]['id']}}).status_code == 202
+
+    resp = call('POST', '/group_snapshots', json={'group_snapshot': {
+        'group_id': group, 'name': 'gs1'}})
+    _check(s.GROUP_SNAPSHOT_CREATE, resp, 202)
+    gsnap = resp.json()['group_snapshot']['id']
+    until('/group_snapshots/%s' % gsnap, 'group_snapshot', 'available')
+    _check(s.GROUP_SNAPSHOT_SHOW, call('GET', '/group_snapshots/%s' % gsnap),
+           200)
+    _check(s.GROUP_SNAPSHOT_DETAIL, call('GET', '/group_snapshots/detail'),
+           200)
+    members = [sn for sn in call('GET', '/snapshots/detail').json()[
+        'snapshots'] if sn['group_snapshot_id'] == gsnap]
+    assert sorted(sn['volume_id'] for sn in members) == sorted(
+        v['id'] for v in vols)
+
+    groups_from = []
+    for source in ({'group_snapshot_id': gsnap}, {'source_group_id': group}):
+        resp = call('POST', '/groups/action', json={'create-from-src': dict(
+            source, name='copy')})
+        _check(s.GROUP_CREATE, resp, 202)
+        groups_from.append(resp.json()['group']['id'])
+    for copy in groups_from:
+        until('/groups/%s' % copy, 'group', 'available')
+        copied = [v for v in call('GET', '/volumes/detail').json()['volumes']
+                  if v['group_id'] == copy]
+        assert len(copied) == 2
+    # a group with volumes is deleted only with its volumes
+    assert 'delete-volumes' in error_of(call(
+        'POST', '/groups/%s/action' % group, json={'delete': {}}), 400)
+    # admins reset the status (3.20); a reset "creating" stays (it does not
+    # follow the volumes as a new group's does)
+    for status in ('creating', 'error'):
+        assert call('POST', '/groups/%s/action' % group, admin=True, json={
+            'reset_status': {'status': status}}).status_code == 202
+        assert call('GET', '/groups/%s' % group).json()['group'][
+            'status'] == status
+    error_of(call('POST', '/groups/%s/action' % group, json={
+        'reset_status': {'status': 'available'}}), 403)
+    call('POST', '/groups/%s/action' % group, admin=True,
+         json={'reset_status': {'status': 'available'}})
+
+    assert call('DELETE', '/group_snapshots/%s' % gsnap).status_code == 202
+    bs.until(lambda: call('GET', '/group_snapshots/%s' % gsnap
+                          ).status_code == 404, what='group snapshot gone')
+    for gid in [group] + groups_from:
+        assert call('POST', '/groups/%s/action' % gid, json={
+            'delete': {'delete-volumes': True}}).status_code == 202
+    for gid in [group] + groups_from:
+        bs.until(lambda: call('GET', '/groups/%s' % gid).status_code == 404,
+                 what='group %s gone' % gid)
+    assert [v for v in call('GET', '/volumes/detail').json()['volumes']
+            if v['group_id'] in [group] + groups_from] == []
+    # before 3.13 there are no groups
+    error_of(dep.request('GET', '/groups', project=project), 404)

@@ -309,3 +309,35 @@ GROUP_TYPE_LIST = _closed({'group_types': {'type': 'array',
                                            'items': _GROUP_TYPE}},
                           ['group_types'])
 GROUP_SPECS = _closed({'group_specs': _QOS_KEYS}, ['group_specs'])
+
+
+# --- groups and group snapshots (groups.py, group_snapshots.py) -------------
+
+_IDS = {'type': 'array', 'items': STRING}
+_GROUP = _closed({
+    'status': STRING, 'description': STRING_OR_NULL,
+    'availability_zone': STRING, 'created_at': STRING, 'group_type': STRING,
+    'group_snapshot_id': STRING_OR_NULL, 'source_group_id': STRING_OR_NULL,
+    'volume_types': _IDS, 'id': STRING, 'name': STRING, 'volumes': _IDS,
+    'replication_status': STRING_OR_NULL,
+}, ['status', 'description', 'created_at', 'group_type', 'volume_types',
+    'id', 'name'])
+_ID_NAME = _closed({'id': STRING, 'name': STRING}, ['id', 'name'])
+GROUP_CREATE = _wrapped('group', _ID_NAME)
+GROUP_SHOW = _wrapped('group', _GROUP)
+GROUP_LIST = _closed({'groups': {'type': 'array', 'items': _ID_NAME}},
+                     ['groups'])
+GROUP_DETAIL = _closed({'groups': {'type': 'array', 'items': _GROUP}},
+                       ['groups'])
+_GROUP_SNAPSHOT = _closed({
+    'created_at': STRING, 'group_id': STRING, 'id': STRING, 'name': STRING,
+    'status': STRING, 'description': STRING_OR_NULL,
+    'group_type_id': STRING,
+}, ['created_at', 'group_id', 'id', 'name', 'status', 'description',
+    'group_type_id'])
+GROUP_SNAPSHOT_CREATE = _wrapped('group_snapshot', _closed(
+    {'id': STRING, 'name': STRING, 'group_type_id': STRING},
+    ['id', 'name', 'group_type_id']))
+GROUP_SNAPSHOT_SHOW = _wrapped('group_snapshot', _GROUP_SNAPSHOT)
+GROUP_SNAPSHOT_DETAIL = _closed({'group_snapshots': {
+    'type': 'array', 'items': _GROUP_SNAPSHOT}}, ['group_snapshots'])

@@ -1,7 +1,7 @@
 """Group types (3.11): /group_types, /group_types/{id},
 /group_types/{id}/group_specs[/{key}], as Cinder's. Admins create, update
 and delete them and their group specs; everybody lists and shows the public
-ones (a private one is 404 for non-admins). backupd serves no groups yet
+ones (a private one is 404 for non-admins); groups name one
 (doc/rest_api_version_history.rst, "Groups and QoS specs").
 """
 from backupd.api import common
@@ -50,8 +50,8 @@ def _views(ctx, rows):
 def _get(ctx, type_id):
     if type_id == 'default':
         raise exception.NotFound(
-            message='There is no default group type: backupd serves no '
-                    'groups yet.')
+            message='There is no default group type: name the group type '
+                    'of a group (GET /group_types lists them).')
     row = types_db.get(ctx, type_id)
     if not row.is_public and not ctx.is_admin:
         raise exception.NotFound(

@@ -3,31 +3,22 @@
 A snapshot lives on its volume's host; its work goes to the volume service
 there. Temporary snapshots a backup takes never show here.
 """
-import uuid
-
 from backupd.api import common
-from backupd.api import host_selection
 from backupd.api import lookups
-from backupd.api import rpc_clients
+from backupd.api import snapshot_ops
 from backupd.api import sort_keys
 from backupd.api.schemas import snapshots as schemas
 from backupd.api.views import snapshots as views
 from backupd.api import wsgi
-from backupd import binaries
 from backupd.db import api as db
 from backupd.db import metadata
 from backupd.db import models
-from backupd.db import quotas as quotas_db
-from backupd.db import snapshots as snapshot_db
 from backupd import exception
 from backupd.manager import states
 from backupd import policies
 from backupd.policies import snapshots as policy
-from backupd import quota
 
-V = states.Volume
 S = states.Snapshot
-SERVICE = binaries.VOLUME
 
 FILTERS = {'name': 'display_name', 'status': 'status',
            'volume_id': 'volume_id', 'metadata': 'metadata'}
@@ -81,41 +72,12 @@ def create(req):
             message='snapshot/volume_id is null: no volume to snapshot; '
                     'give the id of one of your volumes.')
     volume = lookups.volume(ctx, body['volume_id'])
-    force = common.flag(body, 'force', 'snapshot')
-    allowed = V.FROM['snapshot_forced' if force else 'snapshot']
-    if volume.status not in allowed:
-        raise _volume_refused(volume, force)
-    host_selection.require_up(volume.host, SERVICE,
-                              'snapshot volume %s' % volume.id)
-    with quota.charged(ctx, ctx.project_id, quotas_db.of_snapshot(
-            volume.size, volume.volume_type)):
-        row = snapshot_db.create(ctx, {
-            'id': str(uuid.uuid4()), 'volume_id': volume.id,
-            'user_id': ctx.user_id, 'project_id': ctx.project_id,
-            'status': S.CREATING, 'progress': '0%',
-            'volume_size': volume.size, **common.display_fields(body),
-        }, allowed, body.get('metadata'))
-        if row is None:
-            raise _volume_refused(db.get(ctx, models.Volume, volume.id),
-                                  force)
-    common.cast(lambda: rpc_clients.volume().create_snapshot(
-                    ctx, volume.host, row.id),
-                SERVICE,
-                undo=lambda: snapshot_db.destroy(ctx, row.id, (S.CREATING,)))
+    row = snapshot_ops.create(ctx, volume,
+                              common.flag(body, 'force', 'snapshot'),
+                              common.display_fields(body),
+                              body.get('metadata'))
     return wsgi.json_response({'snapshot': views.created(
         req, row, body.get('metadata') or {})}, status=202)
-
-
-def _volume_refused(volume, force):
-    if volume.status == V.IN_USE and not force:
-        return exception.InvalidState(
-            reason='Volume %s is \'in-use\'; snapshotting an attached volume '
-                   'needs force=True (its data may be changing).'
-                   % volume.id)
-    return exception.InvalidState(
-        reason='Volume %s is \'%s\'; only \'available\' volumes (or '
-               '\'in-use\' ones with force=True) can be snapshotted.'
-               % (volume.id, volume.status))
 
 
 def update(req, snapshot_id):
@@ -135,28 +97,8 @@ def update(req, snapshot_id):
 def delete(req, snapshot_id):
     ctx = wsgi.context_of(req)
     row = lookups.snapshot(ctx, snapshot_id, policy.DELETE)
-    _delete(ctx, row, 'delete')
+    snapshot_ops.delete(ctx, row, 'delete')
     return wsgi.empty_response(202)
-
-
-def _delete(ctx, row, transition):
-    host = db.get(ctx, models.Volume, row.volume_id).host
-    host_selection.require_up(host, SERVICE, 'delete snapshot %s' % row.id)
-    if not db.conditional_update(ctx, models.Snapshot, row.id,
-                                 {'status': S.DELETING},
-                                 {'status': S.FROM[transition]}):
-        current = db.get(ctx, models.Snapshot, row.id).status
-        raise exception.InvalidState(
-            reason='Snapshot %s is \'%s\'; only snapshots that are %s can be '
-                   'deleted%s.' % (
-                       row.id, current, ', '.join(S.FROM[transition]),
-                       '' if transition == 'force_delete' else
-                       '; an admin can use os-force_delete'))
-    common.cast(lambda: rpc_clients.volume().delete_snapshot(
-                    ctx, host, row.id), SERVICE,
-                undo=lambda: db.conditional_update(
-                    ctx, models.Snapshot, row.id, {'status': row.status},
-                    {'status': S.DELETING}))
 
 
 def _reset_status(req, ctx, snapshot_id):
@@ -177,7 +119,7 @@ def _reset_status(req, ctx, snapshot_id):
 def _force_delete(req, ctx, snapshot_id):
     wsgi.extract_json(req, schemas.FORCE_DELETE)
     row = lookups.snapshot(ctx, snapshot_id, policy.FORCE_DELETE)
-    _delete(ctx, row, 'force_delete')
+    snapshot_ops.delete(ctx, row, 'force_delete')
 
 
 ACTIONS = {

@@ -5,23 +5,21 @@ Every status change is a compare-and-swap from the states of
 status and what to do. Work goes to the volume service on the volume's host
 by RPC cast, after checking that service is up (503 otherwise).
 """
-import collections
 import json
 import uuid
-
-from oslo_config import cfg
 
 from backupd.api import common
 from backupd.api import host_selection
 from backupd.api import lookups
 from backupd.api import rpc_clients
 from backupd.api import sort_keys
-from backupd.api import volume_type_choice
+from backupd.api import volume_ops
 from backupd.api.schemas import volumes as schemas
 from backupd.api.views import volumes as views
 from backupd.api import wsgi
 from backupd import binaries
 from backupd.db import api as db
+from backupd.db import groups as groups_db
 from backupd.db import metadata
 from backupd.db import models
 from backupd.db import quotas as quotas_db
@@ -41,23 +39,11 @@ FILTERS = {'name': 'display_name', 'status': 'status',
            'snapshot_id': 'snapshot_id', 'source_volid': 'source_volid'}
 SORT_KEYS = sort_keys.VOLUMES
 
-# What a user can do about a volume whose status refuses a request.
-_HINTS = {
-    V.IN_USE: 'detach it first (os-detach)',
-    V.BACKING_UP: 'a backup is reading it; wait for the backup to finish '
-                  'or force-delete the backup',
-    V.RESTORING_BACKUP: 'a restore is writing it; wait for the restore to '
-                        'finish',
-}
 _UNSUPPORTED_SOURCES = {
     'imageRef': 'an image', 'image_id': 'an image', 'backup_id': 'a backup',
-    'group_id': 'a group', 'consistencygroup_id': 'a consistency group',
+    'consistencygroup_id': 'a consistency group',
     'source_replica': 'a replica',
 }
-
-
-# What a new volume copies: a snapshot or a volume, where it lives.
-Source = collections.namedtuple('Source', 'kind id host zone size type_id')
 
 
 # --- reads -----------------------------------------------------------------
@@ -115,40 +101,26 @@ def create(req):
     body = wsgi.extract_json(req, schemas.CREATE)['volume']
     policies.authorize(ctx, policy.CREATE)
     _refuse_unsupported_sources(body)
-    source = _source_of(ctx, body)
-    size = _create_size(body, source)
-    vtype = volume_type_choice.choose(ctx, body.get('volume_type'),
-                                      source.type_id if source else None)
-    quota.check_volume_size(ctx, ctx.project_id, size)
-    if source is not None:
-        host, zone = source.host, source.zone
-        what = 'create a volume from %s %s' % (source.kind, source.id)
-        volume_type_choice.require_backend(
-            vtype, host_selection.require_up(host, SERVICE, what), what)
-    else:
-        zone = (body.get('availability_zone')
-                or cfg.CONF.storage_availability_zone)
-        host = host_selection.place_volume(size, 'create a volume', zone,
-                                           backend=vtype.backend)
-    with quota.charged(ctx, ctx.project_id,
-                       quotas_db.of_volume(size, vtype.name)):
-        row = volume_db.create(ctx, {
-            'id': str(uuid.uuid4()), 'user_id': ctx.user_id,
-            'project_id': ctx.project_id, 'host': host, 'size': size,
-            'availability_zone': zone, 'status': V.CREATING,
-            'attach_status': volume_db.DETACHED,
-            'snapshot_id': body.get('snapshot_id'),
-            'source_volid': body.get('source_volid'),
-            'volume_type': vtype.name, 'volume_type_id': vtype.id,
-            'multiattach': common.flag(body, 'multiattach', 'volume'),
-            **common.display_fields(body),
-        }, body.get('metadata'))
-    common.cast(lambda: rpc_clients.volume().create_volume(
-                    ctx, host, row.id), SERVICE,
-                undo=lambda: volume_db.destroy(ctx, row.id, (V.CREATING,)))
+    row = volume_ops.create(ctx, body, group=_group_of(ctx, req, body))
     return wsgi.json_response(
         {'volume': views.created(req, row, body.get('metadata') or {}, [],
                                  ctx.is_admin)}, status=202)
+
+
+def _group_of(ctx, req, body):
+    """(group id, its volume type ids) of the group the new volume joins
+    (3.13), checked; or None."""
+    if not body.get('group_id'):
+        return None
+    if not wsgi.at_least(req, '3.13'):
+        raise exception.InvalidInput(
+            reason='volume/group_id needs microversion 3.13 or later.')
+    group = lookups.group(ctx, body['group_id'])
+    if group.status != 'available':
+        raise exception.InvalidState(
+            reason='Group %s is \'%s\'; volumes join only available groups.'
+                   % (group.id, group.status))
+    return group.id, groups_db.volume_types_of(ctx, [group.id])[group.id]
 
 
 def _refuse_unsupported_sources(body):
@@ -160,51 +132,6 @@ def _refuse_unsupported_sources(body):
                        'from a snapshot (snapshot_id) or a volume '
                        '(source_volid). To restore a backup use POST '
                        '/backups/{id}/restore.' % (key, what))
-
-
-def _source_of(ctx, body):
-    """The snapshot or volume the new volume copies, checked; or None."""
-    if body.get('snapshot_id') and body.get('source_volid'):
-        raise exception.InvalidInput(
-            reason='give either volume/snapshot_id or volume/source_volid, '
-                   'not both')
-    if body.get('snapshot_id'):
-        snap = lookups.snapshot(ctx, body['snapshot_id'])
-        if snap.status != S.AVAILABLE:
-            raise exception.InvalidState(
-                reason='Snapshot %s is \'%s\'; a volume can be created only '
-                       'from an \'available\' snapshot.' % (snap.id,
-                                                            snap.status))
-        volume = db.get(ctx, models.Volume, snap.volume_id)
-        return Source('snapshot', snap.id, volume.host,
-                      volume.availability_zone, snap.volume_size,
-                      volume.volume_type_id)
-    if body.get('source_volid'):
-        volume = lookups.volume(ctx, body['source_volid'])
-        if volume.status not in (V.AVAILABLE, V.IN_USE):
-            raise exception.InvalidState(
-                reason='Volume %s is \'%s\'; a volume can be cloned only '
-                       'when it is \'available\' or \'in-use\'.'
-                       % (volume.id, volume.status))
-        return Source('volume', volume.id, volume.host,
-                      volume.availability_zone, volume.size,
-                      volume.volume_type_id)
-    return None
-
-
-def _create_size(body, source):
-    if body.get('size') is None:
-        if source is None:
-            raise exception.InvalidInput(
-                reason='volume/size is required (in GiB) unless the volume '
-                       'is created from a snapshot or a volume')
-        return source.size
-    minimum = source.size if source is not None else 1
-    where = 'volume/size'
-    if source is not None:
-        where += ' (the %s %s is %d GiB)' % (source.kind, source.id,
-                                             source.size)
-    return common.size_gb(body['size'], where, minimum)
 
 
 # --- update ----------------------------------------------------------------
@@ -235,47 +162,9 @@ def delete(req, volume_id):
     row = lookups.volume(ctx, volume_id, policy.DELETE)
     if force:
         policies.authorize(ctx, policy.FORCE_DELETE)
-    _delete(ctx, row, 'force_delete' if force else 'delete', cascade)
+    volume_ops.delete(ctx, row, 'force_delete' if force else 'delete',
+                      cascade)
     return wsgi.empty_response(202)
-
-
-def _delete(ctx, row, transition, cascade):
-    host_selection.require_up(row.host, SERVICE, 'delete volume %s' % row.id)
-    snapshot_change = ((S.DELETING, S.FROM['cascade_delete'])
-                       if cascade else None)
-    if not volume_db.begin_delete(ctx, row.id,
-                                  (V.DELETING, V.FROM[transition]),
-                                  snapshot_change):
-        raise _refused(ctx, row.id, 'deleted', transition)
-    common.cast(lambda: rpc_clients.volume().delete_volume(
-                    ctx, row.host, row.id, cascade=cascade),
-                SERVICE, undo=lambda: _undo_delete(ctx, row, cascade))
-
-
-def _undo_delete(ctx, row, cascade):
-    db.conditional_update(ctx, models.Volume, row.id,
-                          {'status': row.status}, {'status': V.DELETING})
-    # Cascaded snapshots were in 'available' or 'error'; they were
-    # usable, so 'available' is the truthful undo only for those; admins
-    # can reset the others.
-    if cascade:
-        for snap in db.get_all(ctx, models.Snapshot,
-                               {'volume_id': row.id, 'status': S.DELETING}):
-            db.conditional_update(ctx, models.Snapshot, snap.id,
-                                  {'status': S.AVAILABLE},
-                                  {'status': S.DELETING})
-
-
-def _refused(ctx, volume_id, verb, transition):
-    """The 400 of a refused status change: names the current status and
-    what to do."""
-    current = db.get(ctx, models.Volume, volume_id).status
-    allowed = V.FROM[transition]
-    hint = _HINTS.get(current, 'wait until it is in one of those, or ask an '
-                               'admin to fix its status (os-reset_status)')
-    return exception.InvalidState(
-        reason='Volume %s is \'%s\'; only volumes that are %s can be %s; %s.'
-               % (volume_id, current, ', '.join(allowed), verb, hint))
 
 
 # --- actions ---------------------------------------------------------------
@@ -292,7 +181,7 @@ def _attach(req, ctx, volume_id):
         'connector': json.dumps(body.get('connector') or {}),
     })
     if attachment is None:
-        raise _refused(ctx, row.id, 'attached', 'attach')
+        raise volume_ops.refused(ctx, row.id, 'attached', 'attach')
     common.cast(lambda: rpc_clients.volume().attach_volume(
                     ctx, row.host, row.id, attachment.id,
                     body.get('connector') or {}),
@@ -311,7 +200,7 @@ def _detach(req, ctx, volume_id):
                    '(GET /volumes/%s).' % (row.id, attachment_id, row.id))
     if not volume_db.detach(ctx, row.id, (V.AVAILABLE, V.FROM['detach']),
                             attachment_id):
-        raise _refused(ctx, row.id, 'detached', 'detach')
+        raise volume_ops.refused(ctx, row.id, 'detached', 'detach')
     common.cast(lambda: rpc_clients.volume().detach_volume(
                     ctx, row.host, row.id, attachment_id), SERVICE)
 
@@ -330,7 +219,7 @@ def _extend(req, ctx, volume_id):
                                      {'status': V.EXTENDING},
                                      {'status': V.FROM['extend'],
                                       'size': row.size}):
-            raise _refused(ctx, row.id, 'extended', 'extend')
+            raise volume_ops.refused(ctx, row.id, 'extended', 'extend')
     common.cast(lambda: rpc_clients.volume().extend_volume(
                     ctx, row.host, row.id, new_size),
                 SERVICE, undo=lambda: _undo_extend(ctx, row, grown))
@@ -373,7 +262,7 @@ def _reset_status(req, ctx, volume_id):
 def _force_delete(req, ctx, volume_id):
     wsgi.extract_json(req, schemas.FORCE_DELETE)
     row = lookups.volume(ctx, volume_id, policy.ADMIN_FORCE_DELETE)
-    _delete(ctx, row, 'force_delete', cascade=False)
+    volume_ops.delete(ctx, row, 'force_delete', cascade=False)
 
 
 ACTIONS = {

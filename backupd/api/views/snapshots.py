@@ -31,7 +31,8 @@ def summary(snap, metadata):
 def created(req, snap, metadata):
     """The create response: the base keys and the microversion keys."""
     body = summary(snap, metadata)
-    values = {'group_snapshot_id': None, 'user_id': snap.user_id}
+    values = {'group_snapshot_id': snap.group_snapshot_id,
+              'user_id': snap.user_id}
     for version, key in MICROVERSION_KEYS:
         if wsgi.at_least(req, version):
             body[key] = values[key]

@@ -60,7 +60,7 @@ def _attachment(attachment, is_admin):
 
 def _microversion_values(volume):
     return {
-        'group_id': None,
+        'group_id': volume.group_id,
         'provider_id': volume.provider_location,
         'shared_targets': False,
         'service_uuid': service_uuid(volume.host),

@@ -1,0 +1,56 @@
+"""The status of a group or group snapshot follows its members (Cinder's
+generic groups: a backend without group support does the work volume by
+volume). Read paths call :func:`follow` before they show a row:
+
+* ``creating`` (as created, never changed since: ``updated_at`` unset)
+  becomes ``available`` once every member is ``available``, ``error`` as
+  soon as one is in error;
+* ``deleting`` becomes deleted (404) once no member is left.
+
+Each change is a compare-and-swap from the status read, so two readers
+settle it once. An admin's reset_status sets any status, and it stays:
+a ``creating`` it sets does not follow the members (Tempest resets to
+``creating`` and waits to see it).
+"""
+from backupd.db import api as db
+from backupd.db import models
+
+CREATING = 'creating'
+AVAILABLE = 'available'
+DELETING = 'deleting'
+ERROR = 'error'
+# Cinder's group and group snapshot statuses (reset_status takes these)
+STATUSES = ('creating', 'available', 'deleting', 'error', 'error_deleting',
+            'updating', 'in-use', 'deleted')
+
+_MEMBERS = {
+    models.Group: (models.Volume, 'group_id'),
+    models.GroupSnapshot: (models.Snapshot, 'group_snapshot_id'),
+}
+
+
+def members(ctx, model, row_id):
+    member_model, key = _MEMBERS[model]
+    return db.get_all(ctx, member_model, {key: row_id})
+
+
+def follow(ctx, model, row):
+    """``row`` after its status followed its members (None: deleted)."""
+    if row.status not in (CREATING, DELETING) or (
+            row.status == CREATING and row.updated_at is not None):
+        return row
+    statuses = {m.status for m in members(ctx, model, row.id)}
+    if row.status == DELETING:
+        if not statuses:
+            db.soft_delete(ctx, model, row.id, {'status': DELETING})
+            return None
+        return row
+    if any(s.startswith('error') for s in statuses):
+        wanted = ERROR
+    elif statuses <= {AVAILABLE}:
+        wanted = AVAILABLE
+    else:
+        return row
+    db.conditional_update(ctx, model, row.id, {'status': wanted},
+                          {'status': CREATING, 'updated_at': None})
+    return db.get(ctx, model, row.id)
