@@ -359,3 +359,20 @@ class SharedStoreCases:
         writer.release()
         driver.collect_deferred()
         assert self.data_objects(driver) == []
+
+    def test_every_content_name_uses_the_repositorys_stored_key(
+            self, driver_factory, tmp_path):
+        # Hashing threads name chunks at once in a repository whose key
+        # the first of them makes: each name must use the key that was
+        # stored, or the data could never be found again by content.
+        driver = driver_factory(**SHARED, backup_worker_threads=4)
+        volume = write_volume(tmp_path / 'vol', 4 * MiB, seed=25,
+                              layout='random')
+        ref = self.backup(driver, volume, 'first')
+        found = json.loads(driver.get_object(ref.container,
+                                             ref.service_metadata))
+        repo = self.repo_of(driver)        # reads the stored key afresh
+        names = [(chunk['layers'][0][0], chunk['sha256'])
+                 for chunk in found['chunks'] if not chunk['zero']]
+        assert len(names) == 16
+        assert all(name == repo.chunk_name(sha) for name, sha in names)

@@ -127,6 +127,7 @@ class Repository:
         self.lease_seconds = lease_seconds
         self.settle = settle
         self._key = None
+        self._key_lock = utils.native_threading().Lock()
         self._sleeper = utils.native_threading().Event()
 
     # --- storage, through the driver's primitives ---
@@ -147,20 +148,25 @@ class Repository:
         """The repository's random key, made by the first writer. Two
         first writers racing may each use their own key once: that only
         costs dedup between those two backups (names are just names; every
-        payload is checked against its checksum)."""
-        if self._key is None:
-            name = self.prefix + 'key'
-            try:
-                key = self.driver.get_object(self.container, name)
-            except exception.BackupObjectNotFound:
-                self.put(name, os.urandom(32))
-                key = self.driver.get_object(self.container, name)
-            if len(key) < 16:
-                raise exception.BackupDriverError(
-                    reason='Repository key %s in container %s is damaged '
-                           '(%d bytes).' % (name, self.container, len(key)))
-            self._key = bytes(key)
-        return self._key
+        payload is checked against its checksum). Within a process it is
+        read (or made) once: hashing threads name chunks concurrently."""
+        with self._key_lock:
+            if self._key is None:
+                self._key = self._load_key()
+            return self._key
+
+    def _load_key(self):
+        name = self.prefix + 'key'
+        try:
+            key = self.driver.get_object(self.container, name)
+        except exception.BackupObjectNotFound:
+            self.put(name, os.urandom(32))
+            key = self.driver.get_object(self.container, name)
+        if len(key) < 16:
+            raise exception.BackupDriverError(
+                reason='Repository key %s in container %s is damaged '
+                       '(%d bytes).' % (name, self.container, len(key)))
+        return bytes(key)
 
     def _mac(self, label, text):
         return hmac.new(self.key, label + text.encode(),
@@ -215,6 +221,7 @@ class Repository:
         lease = Lease(self, self.ref_name(backup_id), self.lease_seconds)
         lease.write()
         try:
+            self.key          # made before any data is named
             while True:
                 running = self._live_collections()
                 if not running:
