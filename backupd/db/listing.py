@@ -6,7 +6,7 @@ index range, so the database reads the page's rows in index order and
 stops (models.list_indexes), whatever the project's size. No OFFSET walk,
 no sort of the project (tests/unit/test_db_query_plans.py).
 
-Rows are Core rows of only the columns the view prints (attribute access
+Rows are namedtuples of only the columns the view prints (attribute access
 like ORM rows, none of their cost); read them, never change them.
 
 NULLs: a nullable sort key (display_name, updated_at) pages correctly on
@@ -125,4 +125,4 @@ def page(context, model, filters, sort_keys=None, sort_dirs=None,
     dialect = context.session.get_bind().dialect.name
     stmt = page_query(model, columns, filters, keys, dirs, marker_values,
                       limit, offset, dialect)
-    return context.session.execute(stmt).all()
+    return api.plain_rows(context.session.execute(stmt))

@@ -37,7 +37,6 @@ import random
 import re
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -116,9 +115,15 @@ def seed_cinder(path, rows):
     sql = 'INSERT INTO backups (%s) VALUES (%s)' % (
         ', '.join(columns), ', '.join('?' * len(columns)))
     with sqlite3.connect(path) as conn:
-        conn.executemany(sql, ([str(r[c]) if isinstance(
+        conn.executemany(sql, ([_sqlite_time(r[c]) if isinstance(
             r.get(c), datetime.datetime) else r.get(c, 0) for c in columns]
             for r in rows))
+
+
+def _sqlite_time(value):
+    """As SQLAlchemy stores a DateTime in SQLite: always six fractional
+    digits (its comparisons with a marker's value are on the text)."""
+    return value.isoformat(' ', timespec='microseconds')
 
 
 # --- servers ---------------------------------------------------------------
