@@ -21,14 +21,27 @@ reflink=1 or btrfs) the volume lives in a file volume driver's
 backup of a snapshot kept as the base, the same 1 % rewrite, then an
 incremental that takes a new snapshot, compares its extents with the base
 (FIEMAP) and reads only what changed (snapshot, comparison and backup all
-timed), checked by a restore; then one more with nothing changed.
+timed, each also on its own under ``steps``), checked by a restore; then
+one more with nothing changed. An XFS to run it on, as root (``discard``:
+a 10 GiB run writes about 60 GB in all, and without it the image file
+keeps every block it ever held)::
+
+    truncate -s 50G /tmp/cbt19/img
+    mkfs.xfs -q -m reflink=1 /tmp/cbt19/img
+    mount -o loop,discard /tmp/cbt19/img /tmp/cbt19/mnt
+    tools/bench/backup_bench.py --size 10G --runs 1 --tracked \\
+        --workdir /tmp/cbt19/mnt/bench
+
+On 2026-12-04 (2 cores, busy: load average 10) that printed ``cp`` 38.0 s,
+tracked incremental 2.90 s (0.076x ``cp``; snapshot 0.32 s, identity
+0.05 s, changed ranges 0.10 s, backup 2.42 s; 0.82 CPU-s; stored 1.01 %),
+nothing changed 1.13 s. doc/data-engine.rst has these figures, the
+earlier ones and where the time goes.
 
 Examples::
 
     tools/bench/backup_bench.py --runs 3
     tools/bench/backup_bench.py --size 10G --sparse-data 100M --runs 3
-    tools/bench/backup_bench.py --size 10G --runs 1 --tracked \
-        --workdir /mnt/xfs-with-reflink
     tools/bench/backup_bench.py --driver swift --swift-url \\
         http://127.0.0.1:8080/auth/v1.0 --swift-user test:tester \\
         --swift-key testing

@@ -208,9 +208,15 @@ def pread_exact(fd, view, offset, size):
     while done < len(view):          # short reads: only at a shrinking EOF
         got = os.preadv(fd, [view[done:]], offset + done)
         if not got:
+            # Only a volume that shrank under the reader ends early
+            # (a remembered DataRuns run or a tracked block reads on
+            # without asking where data ends); BackupRun.run says the same
+            # when it finds the size changed at the end.
             raise exception.BackupDriverError(
-                reason='volume ended at %d bytes while reading %d bytes at '
-                       'offset %d (expected %d bytes in all)'
+                reason='the volume changed size during the backup: it ended '
+                       'at %d bytes while reading %d bytes at offset %d (it '
+                       'had %d bytes); back up a snapshot or a volume '
+                       'nothing writes to.'
                        % (offset + done, len(view), offset, size))
         done += got
 
