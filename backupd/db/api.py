@@ -142,7 +142,7 @@ def plain_rows(result):
     row_type = _ROW_TYPES.get(names)
     if row_type is None:
         row_type = _ROW_TYPES[names] = collections.namedtuple('Row', names)
-    return [row_type._make(row) for row in result]
+    return [row_type._make(row) for row in result.fetchall()]
 
 
 # (model, include_deleted, by project) -> the SELECT of a read-only get:
