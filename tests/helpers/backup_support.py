@@ -33,11 +33,40 @@ def volume_path(dep, volume_id):
     return os.path.join(volumes_dir(dep), 'volume-%s' % volume_id)
 
 
+_BLOCK = MiB
+_ZEROS = bytes(_BLOCK)
+
+
 def sha256_of(path):
+    """A SHA-256 digest of what ``path`` holds: two files have the same one
+    exactly when they hold the same bytes. It hashes the length and every
+    1 MiB-aligned block that is not all zeros, with its offset, and reads
+    only the file's data regions (SEEK_DATA/SEEK_HOLE): a hole and a block
+    of written zeros are the same bytes, so a restore may lay out holes as
+    it likes. A 1 GiB volume holding a few MiB costs milliseconds instead
+    of the 0.7 s of CPU that hashing all its bytes took, once per pattern
+    written and per restore checked (issue 17)."""
     digest = hashlib.sha256()
     with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(4 * MiB), b''):
-            digest.update(block)
+        fd = f.fileno()
+        size = os.fstat(fd).st_size
+        digest.update(b'%d\n' % size)
+        done = 0        # blocks below this offset are hashed already
+        while done < size:
+            try:
+                data = os.lseek(fd, done, os.SEEK_DATA)
+                hole = os.lseek(fd, data, os.SEEK_HOLE)
+            except OSError:     # ENXIO: no data after ``done``
+                break
+            end = min(size, -(-hole // _BLOCK) * _BLOCK)
+            f.seek(max(done, data - data % _BLOCK))
+            while f.tell() < end:
+                offset = f.tell()
+                block = f.read(min(_BLOCK, end - offset))
+                if block != _ZEROS[:len(block)]:
+                    digest.update(b'%d:%d\n' % (offset, len(block)))
+                    digest.update(block)
+            done = end
     return digest.hexdigest()
 
 
