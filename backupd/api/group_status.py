@@ -5,7 +5,8 @@ volume). Read paths call :func:`follow` before they show a row:
 * ``creating`` (as created, never changed since: ``updated_at`` unset)
   becomes ``available`` once every member is ``available``, ``error`` as
   soon as one is in error;
-* ``deleting`` becomes deleted (404) once no member is left.
+* ``deleting`` becomes deleted (404) once no member is left; a group
+  then leaves the ``groups`` quota, in the same transaction.
 
 Each change is a compare-and-swap from the status read, so two readers
 settle it once. An admin's reset_status sets any status, and it stays:
@@ -14,6 +15,7 @@ a ``creating`` it sets does not follow the members (Tempest resets to
 """
 from backupd.db import api as db
 from backupd.db import models
+from backupd.db import quotas as quotas_db
 
 CREATING = 'creating'
 AVAILABLE = 'available'
@@ -42,7 +44,12 @@ def follow(ctx, model, row):
     statuses = {m.status for m in members(ctx, model, row.id)}
     if row.status == DELETING:
         if not statuses:
-            db.soft_delete(ctx, model, row.id, {'status': DELETING})
+            with db.writer.using(ctx):
+                if (db.soft_delete(ctx, model, row.id,
+                                   {'status': DELETING})
+                        and model is models.Group):
+                    quotas_db.release(ctx, row.project_id,
+                                      quotas_db.of_group())
             return None
         return row
     if any(s.startswith('error') for s in statuses):

@@ -26,9 +26,8 @@ OPTS = [
                help='GiB of backups (each counts its volume\'s size) a '
                     'project may have. -1: no limit.'),
     cfg.IntOpt('quota_groups', default=10, min=-1,
-               help='Number of volume groups a project may have. backupd '
-                    'has no groups; the limit is shown and can be set, as '
-                    'in Cinder, but nothing uses it.'),
+               help='Number of volume groups a project may have (a group '
+                    'counts until it is deleted). -1: no limit.'),
     cfg.IntOpt('per_volume_size_limit', default=-1, min=-1,
                help='Largest volume, in GiB, a project may create '
                     '(quota per_volume_gigabytes). -1: no limit beyond '

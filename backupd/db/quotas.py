@@ -38,7 +38,7 @@ V, S, B = models.Volume, models.Snapshot, models.Backup
 U = models.QuotaUsage
 
 COUNTED = ('volumes', 'snapshots', 'gigabytes', 'backups',
-           'backup_gigabytes')
+           'backup_gigabytes', 'groups')
 PER_TYPE = ('volumes', 'snapshots', 'gigabytes')
 
 
@@ -72,6 +72,10 @@ def of_extend(size, new_size, type_name):
 
 def of_backup(size):
     return {'backups': 1, 'backup_gigabytes': size or 0}
+
+
+def of_group():
+    return {'groups': 1}
 
 
 # --- counters -------------------------------------------------------------
@@ -205,6 +209,9 @@ def counted(context, project_id=None):
     add(scoped(q(B.project_id, sa.null(), sa.func.count(B.id),
                  sa.func.sum(B.size)), B)
         .group_by(B.project_id), ('backups', 'backup_gigabytes'))
+    G = models.Group
+    add(scoped(q(G.project_id, sa.null(), sa.func.count(G.id)), G)
+        .group_by(G.project_id), ('groups',))
     return result
 
 

@@ -648,3 +648,32 @@ def test_groups_and_group_snapshots_generic(dep):
             if v['group_id'] in [group] + groups_from] == []
     # before 3.13 there are no groups
     error_of(dep.request('GET', '/groups', project=project), 404)
+
+
+def test_groups_count_in_the_groups_quota(dep):
+    project = 'groups-quota-%s' % id(dep)
+    mv = '3.13'
+    assert dep.request('PUT', '/os-quota-sets/%s' % project, admin=True,
+                       json={'quota_set': {'groups': 1}}).status_code == 200
+    vtype = dep.request('POST', '/types', admin=True, json={'volume_type': {
+        'name': 'gq-%s' % project}}).json()['volume_type']['id']
+    gtype = dep.request('POST', '/group_types', admin=True, microversion=mv,
+                        json={'group_type': {'name': 'gq-%s' % project}}
+                        ).json()['group_type']['id']
+    body = {'group': {'group_type': gtype, 'volume_types': [vtype]}}
+    first = dep.request('POST', '/groups', project=project, microversion=mv,
+                        json=body)
+    assert first.status_code == 202, first.text
+    error_of(dep.request('POST', '/groups', project=project,
+                         microversion=mv, json=body), 413)
+    usage = dep.request('GET', '/os-quota-sets/%s?usage=true' % project,
+                        project=project).json()['quota_set']['groups']
+    assert usage['in_use'] == 1
+    group = first.json()['group']['id']
+    assert dep.request('POST', '/groups/%s/action' % group, project=project,
+                       microversion=mv,
+                       json={'delete': {}}).status_code == 202
+    error_of(dep.request('GET', '/groups/%s' % group, project=project,
+                         microversion=mv), 404)
+    assert dep.request('POST', '/groups', project=project, microversion=mv,
+                       json=body).status_code == 202

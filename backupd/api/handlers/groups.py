@@ -23,12 +23,14 @@ from backupd.db import api as db
 from backupd.db import group_types as group_types_db
 from backupd.db import groups as groups_db
 from backupd.db import models
+from backupd.db import quotas as quotas_db
 from backupd.db import volume_types as types_db
 from backupd import exception
 from backupd.manager import states
 from backupd import names
 from backupd import policies
 from backupd.policies import groups as policy
+from backupd import quota
 
 V = states.Volume
 GS = group_status
@@ -142,7 +144,9 @@ def show(req, group_id):
 # --- create ----------------------------------------------------------------
 
 def _insert(ctx, body, group_type_id, type_ids, status, **sources):
-    with db.writer.using(ctx):
+    """The group row and its volume types, counted in the ``groups``
+    quota in the same transaction (413 over it)."""
+    with quota.charged(ctx, ctx.project_id, quotas_db.of_group()):
         row = db.create(ctx, models.Group, {
             'id': str(uuid.uuid4()), 'user_id': ctx.user_id,
             'project_id': ctx.project_id, 'status': status,
