@@ -124,3 +124,18 @@ def test_bookmark_link_has_no_api_version():
     links = views.summary(_req('3.0'), _row())['links']
     assert links == [{'rel': 'self', 'href': 'http://h/v3/p/backups/b1'},
                      {'rel': 'bookmark', 'href': 'http://h/p/backups/b1'}]
+
+
+def test_timestamps_as_cinder_prints_them():
+    """Six fractional digits also when they are zero (MariaDB keeps no
+    fraction: every timestamp there), UTC without an offset."""
+    import json
+    whole = datetime.datetime(2025, 1, 1, 1, 0, 0)
+    aware = datetime.datetime(2025, 1, 1, 3, 0, 0, 5,
+                              tzinfo=datetime.timezone(
+                                  datetime.timedelta(hours=2)))
+    body = views.detail(_req('3.0'), _row(created_at=whole,
+                                          updated_at=aware))
+    shown = json.loads(wsgi.json_response({'backup': body}).body)['backup']
+    assert shown['created_at'] == '2025-01-01T01:00:00.000000'
+    assert shown['updated_at'] == '2025-01-01T01:00:00.000005'
