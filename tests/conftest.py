@@ -55,6 +55,7 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(items):
-    """Tests marked start_first first (a stable sort: the rest keep their
-    order); xdist's scheduler hands work out in collection order."""
+    """Tests marked start_first first in a serial run too (a stable sort:
+    the rest keep their order); under -n the scheduler of
+    tests/fixtures/parallel.py orders the units itself."""
     items.sort(key=lambda item: item.get_closest_marker('start_first') is None)
