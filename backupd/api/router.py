@@ -178,20 +178,26 @@ def split_path(path):
 
 
 class VersionDocuments:
-    """Answers version discovery before authentication, as Cinder does."""
+    """Answers version discovery before authentication, as Cinder does.
+    Plain WSGI: every other request passes with two environ lookups."""
 
     def __init__(self, application):
         self.application = application
 
-    @webob.dec.wsgify
-    def __call__(self, req):
-        if req.method == 'GET':
+    def __call__(self, environ, start_response):
+        if environ.get('REQUEST_METHOD') == 'GET':
+            req = webob.Request(environ)
+            document = None
             if req.path_info in ('', '/'):
-                return versions.all_versions(urls.base_url(req))
-            major, project, rest = split_path(req.path_info)
-            if major is not None and project is None and rest is None:
-                return versions.one_version(urls.base_url(req), major)
-        return req.get_response(self.application)
+                document = versions.all_versions(urls.base_url(req))
+            else:
+                major, project, rest = split_path(req.path_info)
+                if major is not None and project is None and rest is None:
+                    document = versions.one_version(urls.base_url(req),
+                                                    major)
+            if document is not None:
+                return document(environ, start_response)
+        return self.application(environ, start_response)
 
 
 def _first_segment(path):

@@ -10,21 +10,22 @@ lone surrogates), so later code sees only text it can use.
 import re
 import urllib.parse
 
-import webob.dec
 
 from backupd.api import request_body
 from backupd import exception
 
 
 class RequestChecks:
+    """Plain WSGI (no webob request of its own: it reads two environ keys
+    on every call); what it raises, the fault middleware answers."""
+
     def __init__(self, application):
         self.application = application
 
-    @webob.dec.wsgify
-    def __call__(self, req):
-        self.check_path(req.environ.get('PATH_INFO', ''))
-        self.check_query(req.environ.get('QUERY_STRING', ''))
-        return req.get_response(self.application)
+    def __call__(self, environ, start_response):
+        self.check_path(environ.get('PATH_INFO', ''))
+        self.check_query(environ.get('QUERY_STRING', ''))
+        return self.application(environ, start_response)
 
     @staticmethod
     def check_path(raw):
