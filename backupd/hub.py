@@ -52,7 +52,7 @@ from backupd import utils
 
 #: Seconds between two deliveries of log records queued by native threads,
 #: and between two checks of the garbage collector's counts.
-PUMP_INTERVAL = 0.05
+PUMP_INTERVAL = 0.1
 
 _os = patcher.original('os')
 
