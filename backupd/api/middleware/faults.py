@@ -1,6 +1,5 @@
 """Every error leaves the API as Cinder's JSON fault body, never a traceback."""
 from oslo_log import log as logging
-import webob.dec
 import webob.exc
 
 from backupd.api import wsgi
@@ -37,15 +36,17 @@ def error_response(exc):
 
 
 class FaultWrapper:
+    """Plain WSGI: the calls that fail are the ones that pay for a response
+    object (webob's wsgify built a request and response for every call)."""
+
     def __init__(self, application):
         self.application = application
 
-    @webob.dec.wsgify
-    def __call__(self, req):
+    def __call__(self, environ, start_response):
         try:
-            return req.get_response(self.application)
+            return self.application(environ, start_response)
         except Exception as e:
-            return error_response(e)
+            return error_response(e)(environ, start_response)
 
 
 def filter_factory(global_conf, **local_conf):

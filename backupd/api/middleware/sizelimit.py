@@ -1,16 +1,15 @@
-"""oslo.middleware's request body limit, answering in Cinder's JSON fault
-format.
+"""The request body limit: oslo.middleware's, as plain WSGI, answering in
+Cinder's JSON fault format.
 
-``[oslo_middleware] max_request_body_size`` (Cinder's default, 114688 bytes)
-bounds every body: a request whose Content-Length is larger gets a 413
-before a byte of its body is read; a chunked body is cut off with a 413 as
-soon as it grows past the limit while being read. oslo.middleware raises
-webob's HTML 413 from outside the fault middleware's reach; this subclass
-answers the Content-Length case with the JSON body every other error has
-(the chunked case is raised inside the app and becomes JSON there), and
-lets a chunked body be read at all (see below).
+``[oslo_middleware] max_request_body_size`` (Cinder's default, 114688 bytes,
+oslo.middleware's option) bounds every body: a request whose Content-Length
+is larger gets a 413 before a byte of its body is read; a body without
+Content-Length (chunked) is read through oslo's LimitingReader, which
+raises a 413 as soon as it grows past the limit (inside the app, where the
+router makes it JSON too). oslo.middleware's own filter wraps every call in
+a webob request and answers the first case with webob's HTML 413.
 """
-import webob.dec
+from oslo_config import cfg
 from oslo_middleware import sizelimit
 
 from backupd.api.middleware import faults
@@ -24,18 +23,42 @@ class RequestTooLarge(exception.BackupdException):
     error_name = 'overLimit'
 
 
-class RequestBodySizeLimiter(sizelimit.RequestBodySizeLimiter):
-    @webob.dec.wsgify
-    def __call__(self, req):
-        limit = self._conf_get('max_request_body_size')
-        if req.content_length is not None and req.content_length > limit:
+def content_length(environ):
+    """The Content-Length as an int; None when absent or not a number
+    (webob's reading)."""
+    try:
+        return int(environ.get('CONTENT_LENGTH') or '')
+    except ValueError:
+        return None
+
+
+class RequestBodySizeLimiter:
+    def __init__(self, application, conf=None):
+        self.application = application
+        conf = conf or cfg.CONF
+        conf.register_opts(sizelimit.OPTS, group='oslo_middleware')
+        # Not a mutable option: read once, as a restart is what changes it.
+        self.limit = conf.oslo_middleware.max_request_body_size
+
+    def __call__(self, environ, start_response):
+        length = content_length(environ)
+        if length is not None and length > self.limit:
             return faults.error_response(
-                RequestTooLarge(size=req.content_length, limit=limit))
-        if (req.content_length is None and 'chunked' in
-                req.headers.get('Transfer-Encoding', '').lower()):
-            # eventlet decodes chunked bodies but does not say the input
-            # ends (wsgi.input_terminated), so webob would read nothing and
-            # a chunked JSON body would look empty; oslo's LimitingReader
-            # (set up by the parent) bounds what is read.
-            req.is_body_readable = True
-        return super().__call__(req)
+                RequestTooLarge(size=length, limit=self.limit))(
+                    environ, start_response)
+        if length is None:
+            # What setting webob's body_file does: the bounded reader is
+            # the input, and it is readable without a length (eventlet
+            # decodes a chunked body but does not say where it ends, so
+            # webob would otherwise read nothing and a chunked JSON body
+            # would look empty).
+            environ.pop('CONTENT_LENGTH', None)
+            environ['wsgi.input'] = sizelimit.LimitingReader(
+                environ['wsgi.input'], self.limit)
+            environ['webob.is_body_seekable'] = False
+            environ['wsgi.input_terminated'] = True
+        return self.application(environ, start_response)
+
+
+def filter_factory(global_conf, **local_conf):
+    return RequestBodySizeLimiter
