@@ -37,29 +37,41 @@ def at_least(req, version):
     return req.environ[VERSION_KEY] >= wanted
 
 
-def _default(value):
-    """Timestamps as Cinder prints them: always six fractional digits
+def timestamp(value):
+    """A timestamp as Cinder prints it: always six fractional digits
     (``2025-01-01T01:00:00.000000``; isoformat drops a zero fraction),
-    UTC without an offset."""
+    UTC without an offset; None stays None. Views format their timestamps
+    with this (a datetime left to the JSON encoder costs a call back from
+    its C loop into Python per value)."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return value.isoformat(timespec='microseconds')
+
+
+def _default(value):
+    """What the encoder cannot write: datetimes no view formatted."""
     if isinstance(value, datetime.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(datetime.timezone.utc).replace(
-                tzinfo=None)
-        return value.isoformat(timespec='microseconds')
+        return timestamp(value)
     raise TypeError('%r is not JSON serializable' % (value,))
 
 
 # One encoder for every response (json.dumps with ``default`` builds one
 # per call); C-accelerated as json.dumps is.
 _ENCODER = json.JSONEncoder(default=_default)
+_JSON_TYPE = 'application/json'
 
 
 def json_response(body, status=200, headers=None):
-    resp = webob.Response(status=status, content_type='application/json',
-                          charset='utf-8')
-    resp.headers.update(headers or {})
-    resp.text = _ENCODER.encode(body)
-    return resp
+    """The response with ``body`` as JSON; its header list given whole
+    (webob's content_type and text setters parse and re-encode)."""
+    headerlist = [('Content-Type', _JSON_TYPE)]
+    if headers:
+        headerlist.extend(headers.items())
+    # webob sets Content-Length from the body
+    return webob.Response(body=_ENCODER.encode(body).encode('utf-8'),
+                          status=status, headerlist=headerlist)
 
 
 def empty_response(status=202):

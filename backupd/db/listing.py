@@ -115,8 +115,8 @@ def page(context, model, filters, sort_keys=None, sort_dirs=None,
             raise exception.InvalidInput(reason='invalid sort key: %s' % key)
     marker_values = None
     if marker is not None:
-        found = context.session.execute(
-            sa.select(*[table.c[k] for k in keys])
+        found = api.core_execute(
+            context, sa.select(*[table.c[k] for k in keys])
             .where(table.c.id == marker)).first()
         if found is None:
             raise exception.InvalidInput(
@@ -125,4 +125,4 @@ def page(context, model, filters, sort_keys=None, sort_dirs=None,
     dialect = context.session.get_bind().dialect.name
     stmt = page_query(model, columns, filters, keys, dirs, marker_values,
                       limit, offset, dialect)
-    return api.plain_rows(context.session.execute(stmt))
+    return api.plain_rows(api.core_execute(context, stmt))

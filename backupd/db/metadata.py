@@ -76,8 +76,8 @@ def of(context, model, owner_ids):
             table.c[fk], table.c.key, table.c.value).where(
             table.c[fk].in_(sa.bindparam('owners', expanding=True)),
             table.c.deleted == sa.false())
-    for owner, key, value in context.session.execute(
-            stmt, {'owners': list(owner_ids)}):
+    for owner, key, value in api.core_execute(
+            context, stmt, {'owners': list(owner_ids)}):
         result[owner][key] = value
     return result
 

@@ -11,12 +11,27 @@ def summary(req, row):
             'links': urls.links(req, 'backups', row.id)}
 
 
+_SHAPE_KEY = 'backupd.backup_detail_shape'
+
+
+def _shape(req):
+    """The microversion's choices of a detail body, once per request
+    rather than per item: (owner attribute 3.18, metadata 3.43, user_id
+    3.56, encryption_key_id 3.64)."""
+    shape = req.environ.get(_SHAPE_KEY)
+    if shape is None:
+        shape = req.environ[_SHAPE_KEY] = tuple(
+            wsgi.at_least(req, v) for v in ('3.18', '3.43', '3.56', '3.64'))
+    return shape
+
+
 def detail(req, row, metadata=None, show_owner=False, has_dependents=None):
     """``has_dependents``: whether the caller can see dependent backups
     (children deleted with delayed delete are gone for a project); the
     row's own count when not given."""
     if has_dependents is None:
         has_dependents = bool(row.num_dependent_backups)
+    owner_attr, with_metadata, with_user, with_key = _shape(req)
     body = {
         'id': row.id,
         'status': row.status,
@@ -24,8 +39,8 @@ def detail(req, row, metadata=None, show_owner=False, has_dependents=None):
         'object_count': row.object_count or 0,
         'fail_reason': row.fail_reason,
         'links': urls.links(req, 'backups', row.id),
-        'created_at': row.created_at,
-        'updated_at': row.updated_at,
+        'created_at': wsgi.timestamp(row.created_at),
+        'updated_at': wsgi.timestamp(row.updated_at),
         'name': row.display_name,
         'description': row.display_description,
         'volume_id': row.volume_id,
@@ -34,15 +49,15 @@ def detail(req, row, metadata=None, show_owner=False, has_dependents=None):
         'availability_zone': row.availability_zone,
         'has_dependent_backups': has_dependents,
         'is_incremental': row.parent_id is not None,
-        'data_timestamp': row.data_timestamp,
+        'data_timestamp': wsgi.timestamp(row.data_timestamp),
     }
-    if show_owner and wsgi.at_least(req, '3.18'):
+    if show_owner and owner_attr:
         body['os-backup-project-attr:project_id'] = row.project_id
-    if wsgi.at_least(req, '3.43'):
+    if with_metadata:
         body['metadata'] = dict(metadata or {})
-    if show_owner and wsgi.at_least(req, '3.56'):
+    if show_owner and with_user:
         body['user_id'] = row.user_id
-    if row.encryption_key_id and wsgi.at_least(req, '3.64'):
+    if row.encryption_key_id and with_key:
         # only when the backup has one: Cinder leaves the key out else
         body['encryption_key_id'] = row.encryption_key_id
     return body

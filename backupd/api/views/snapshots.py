@@ -17,8 +17,8 @@ def summary(snap, metadata):
     """An item of GET /snapshots: the base keys."""
     return {
         'id': snap.id,
-        'created_at': snap.created_at,
-        'updated_at': snap.updated_at,
+        'created_at': wsgi.timestamp(snap.created_at),
+        'updated_at': wsgi.timestamp(snap.updated_at),
         'name': snap.display_name,
         'description': snap.display_description,
         'volume_id': snap.volume_id,

@@ -54,7 +54,7 @@ def _attachment(attachment, is_admin):
         'server_id': attachment.instance_uuid,
         'host_name': attachment.attached_host if is_admin else None,
         'device': attachment.mountpoint,
-        'attached_at': attachment.attach_time,
+        'attached_at': wsgi.timestamp(attachment.attach_time),
     }
 
 
@@ -86,8 +86,8 @@ def created(req, volume, metadata, attachments, is_admin):
         'status': volume.status,
         'size': volume.size,
         'availability_zone': volume.availability_zone,
-        'created_at': volume.created_at,
-        'updated_at': volume.updated_at,
+        'created_at': wsgi.timestamp(volume.created_at),
+        'updated_at': wsgi.timestamp(volume.updated_at),
         'attachments': [_attachment(a, is_admin) for a in attachments],
         'name': volume.display_name,
         'description': volume.display_description,
