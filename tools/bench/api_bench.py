@@ -28,6 +28,12 @@ Example (the cinder virtualenv: python3 -m venv .venv-cinder &&
 .venv-cinder/bin/pip install cinder==29.0.0)::
 
     nice .venv/bin/python tools/bench/api_bench.py --seconds 4
+
+Only show and detail, at concurrency 10, without the other sections::
+
+    nice .venv/bin/python tools/bench/api_bench.py --seconds 4 \
+        --calls show,detail --concurrency 10 --sizes 10000 \
+        --skip views,flat,scaling,bound
 """
 import argparse
 import datetime
@@ -316,6 +322,8 @@ def compare(backupd, cinder, project, ids, args, out):
           'backups), microversion %s' % (project, args.compare_size,
                                          args.version))
     for call, paths in calls(project, ids).items():
+        if call not in args.calls:
+            continue
         for role in IDENTITIES:
             for conc in args.concurrency:
                 cell = {}
@@ -478,6 +486,9 @@ def main():
     parser.add_argument('--sizes', default='1000,10000,100000')
     parser.add_argument('--compare-size', type=int, default=10000)
     parser.add_argument('--concurrency', default='1,10,50')
+    parser.add_argument('--calls', default='show,summary,detail',
+                        help='comma list of the compared calls: show, '
+                             'summary, detail')
     parser.add_argument('--flat-concurrency', type=int, default=10)
     parser.add_argument('--seconds', type=float, default=4)
     parser.add_argument('--warmup', type=float, default=0.5)
@@ -492,6 +503,7 @@ def main():
     parser.add_argument('--workdir')
     args = parser.parse_args()
     args.concurrency = [int(c) for c in args.concurrency.split(',')]
+    args.calls = set(args.calls.split(','))
     sizes = sorted(int(s) for s in args.sizes.split(','))
     skip = set(args.skip.split(','))
     workdir = tempfile.mkdtemp(prefix='api-bench-', dir=args.workdir)
