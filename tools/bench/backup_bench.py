@@ -32,11 +32,12 @@ keeps every block it ever held)::
     tools/bench/backup_bench.py --size 10G --runs 1 --tracked \\
         --workdir /tmp/cbt19/mnt/bench
 
-On 2026-12-04 (2 cores, busy: load average 10) that printed ``cp`` 38.0 s,
-tracked incremental 2.90 s (0.076x ``cp``; snapshot 0.32 s, identity
-0.05 s, changed ranges 0.10 s, backup 2.42 s; 0.82 CPU-s; stored 1.01 %),
-nothing changed 1.13 s. doc/data-engine.rst has these figures, the
-earlier ones and where the time goes.
+On 2026-12-04 (2 cores, other suites running: load average 10-13) three
+runs of that printed ``cp`` 29.6-39.0 s and a tracked incremental of
+1.46-6.18 s, 0.037-0.21x ``cp`` (best: snapshot 0.11 s, identity 0.02 s,
+changed ranges 0.04 s, backup 1.27 s; 0.85 CPU-s; stored 1.01 %), nothing
+changed 0.37-1.13 s. doc/data-engine.rst has these figures, the earlier
+ones and where the time goes.
 
 Examples::
 
