@@ -27,20 +27,21 @@ import copy
 PERSONAS = ('admin', 'owner', 'other', 'reader')
 
 Case = collections.namedtuple(
-    'Case', 'name method path body setup mutates microversion codes')
+    'Case', 'name method path body setup mutates microversion codes params')
 
 
 def case(name, method, path, codes, body=None, setup=None, mutates=False,
-         microversion=None, reader=None):
+         microversion=None, reader=None, params=None):
     """``codes``: (admin, owner, other). ``reader`` (a user with only the
     reader role in the owner's project) defaults to Cinder's rule: what the
-    owner may read (GET), and 403 on every write."""
+    owner may read (GET), and 403 on every write. ``params``: fixed values
+    of path placeholders that name no resource (an action, an alias)."""
     admin, owner, other = codes
     if reader is None:
         reader = owner if method == 'GET' else 403
     return Case(name, method, path, body, setup, mutates, microversion,
                 {'admin': admin, 'owner': owner, 'other': other,
-                 'reader': reader})
+                 'reader': reader}, params or {})
 
 
 _V = '/volumes/{volume_id}'
@@ -49,6 +50,37 @@ _B = '/backups/{backup_id}'
 _Q = '/os-quota-sets/{project_id}'
 _QC = '/os-quota-class-sets/{class_name}'
 _T = '/types/{type_id}'
+_QS = '/qos-specs/{qos_id}'
+_GT = '/group_types/{group_type_id}'
+_G = '/groups/{group_id}'
+_GS = '/group_snapshots/{group_snapshot_id}'
+_M = '/messages/{message_id}'
+
+
+def _transfer_cases(collection, microversion):
+    """The transfer calls under one of their two collection names."""
+    t = '/' + collection
+    one = t + '/{transfer_id}'
+    prefix = collection + ':'
+    return [
+        case(prefix + 'index', 'GET', t, (200, 200, 200), setup='transfer',
+             microversion=microversion),
+        case(prefix + 'detail', 'GET', t + '/detail', (200, 200, 200),
+             setup='transfer', microversion=microversion),
+        case(prefix + 'create', 'POST', t, (202, 202, 404), setup='volume',
+             mutates=True, microversion=microversion,
+             body={'transfer': {'volume_id': '{volume_id}'}}),
+        case(prefix + 'show', 'GET', one, (200, 200, 404), setup='transfer',
+             microversion=microversion),
+        case(prefix + 'delete', 'DELETE', one, (202, 202, 404),
+             setup='transfer', mutates=True, microversion=microversion),
+        # whoever has the id and the key accepts: another project's
+        # member too (that is what a transfer is for); a reader may not
+        case(prefix + 'accept', 'POST', one + '/accept', (202, 202, 202),
+             setup='transfer', mutates=True, microversion=microversion,
+             body={'accept': {'auth_key': '{auth_key}'}}),
+    ]
+
 
 # codes: (admin, owner, other)
 CASES = [
@@ -184,6 +216,157 @@ CASES = [
          (202, 403, 403), setup='volume_type', mutates=True),
     case('availability_zones:index', 'GET', '/os-availability-zone',
          (200, 200, 200)),
+    # --- issue 21: Cinder's other routes ---------------------------------------
+    # services and hosts (admin; setup 'service': a volume service's host)
+    case('services:update', 'PUT', '/os-services/{action}', (200, 403, 403),
+         setup='service', params={'action': 'enable'},
+         body={'host': '{service_host}', 'binary': '{service_binary}'}),
+    case('hosts:index', 'GET', '/os-hosts', (200, 403, 403)),
+    case('hosts:show', 'GET', '/os-hosts/{host_name}', (200, 403, 403),
+         setup='service'),
+    case('capabilities:show', 'GET', '/capabilities/{host}',
+         (200, 403, 403), setup='service'),
+    case('extensions:index', 'GET', '/extensions', (200, 200, 200)),
+    case('extensions:show', 'GET', '/extensions/{alias}', (200, 200, 200),
+         params={'alias': 'backups'}),
+    # volume summary (3.12): each project its own
+    case('volumes:summary', 'GET', '/volumes/summary', (200, 200, 200),
+         setup='volume', microversion='3.12'),
+    # volume actions of issue 21 (the route has cases above)
+    case('volumes:action:os-reserve', 'POST', _V + '/action',
+         (202, 202, 404), setup='volume', mutates=True,
+         body={'os-reserve': None}),
+    case('volumes:action:os-unreserve', 'POST', _V + '/action',
+         (202, 202, 404), setup='reserved_volume', mutates=True,
+         body={'os-unreserve': None}),
+    case('volumes:action:os-set_bootable', 'POST', _V + '/action',
+         (200, 200, 404), setup='volume', mutates=True,
+         body={'os-set_bootable': {'bootable': True}}),
+    case('volumes:action:os-update_readonly_flag', 'POST', _V + '/action',
+         (202, 202, 404), setup='volume', mutates=True,
+         body={'os-update_readonly_flag': {'readonly': True}}),
+    # snapshot metadata (setup 'snapshot' has the key 'k')
+    case('snapshot_metadata:index', 'GET', _S + '/metadata',
+         (200, 200, 404), setup='snapshot'),
+    case('snapshot_metadata:create', 'POST', _S + '/metadata',
+         (200, 200, 404), setup='snapshot', mutates=True,
+         body={'metadata': {'added': 'yes'}}),
+    case('snapshot_metadata:replace', 'PUT', _S + '/metadata',
+         (200, 200, 404), setup='snapshot', mutates=True,
+         body={'metadata': {'replaced': 'yes'}}),
+    case('snapshot_metadata:show', 'GET', _S + '/metadata/{key}',
+         (200, 200, 404), setup='snapshot'),
+    case('snapshot_metadata:update', 'PUT', _S + '/metadata/{key}',
+         (200, 200, 404), setup='snapshot', mutates=True,
+         body={'meta': {'{key}': 'changed'}}),
+    case('snapshot_metadata:delete', 'DELETE', _S + '/metadata/{key}',
+         (200, 200, 404), setup='snapshot', mutates=True),
+    # transfers, under both names
+    *_transfer_cases('os-volume-transfer', None),
+    *_transfer_cases('volume-transfers', '3.55'),
+    # QoS specs (admin only; setup 'qos_spec' also names a volume type)
+    case('qos_specs:index', 'GET', '/qos-specs', (200, 403, 403),
+         setup='qos_spec'),
+    case('qos_specs:create', 'POST', '/qos-specs', (200, 403, 403),
+         mutates=True, body={'qos_specs': {'name': 'authz-qos'}}),
+    case('qos_specs:show', 'GET', _QS, (200, 403, 403), setup='qos_spec'),
+    case('qos_specs:update', 'PUT', _QS, (200, 403, 403), setup='qos_spec',
+         mutates=True, body={'qos_specs': {'{key}': 'changed'}}),
+    case('qos_specs:delete', 'DELETE', _QS, (202, 403, 403),
+         setup='qos_spec', mutates=True),
+    case('qos_specs:delete_keys', 'PUT', _QS + '/delete_keys',
+         (202, 403, 403), setup='qos_spec', mutates=True,
+         body={'keys': ['{key}']}),
+    case('qos_specs:associations', 'GET', _QS + '/associations',
+         (200, 403, 403), setup='qos_spec'),
+    case('qos_specs:associate', 'GET', _QS + '/associate?vol_type_id='
+         '{type_id}', (202, 403, 403), setup='qos_spec', mutates=True),
+    case('qos_specs:disassociate', 'GET', _QS + '/disassociate?vol_type_id='
+         '{type_id}', (202, 403, 403), setup='associated_qos_spec',
+         mutates=True),
+    case('qos_specs:disassociate_all', 'GET', _QS + '/disassociate_all',
+         (202, 403, 403), setup='associated_qos_spec', mutates=True),
+    # group types (3.11): members list and show public ones, admins manage
+    # them and their group specs
+    case('group_types:index', 'GET', '/group_types', (200, 200, 200),
+         setup='group_type', microversion='3.11'),
+    case('group_types:create', 'POST', '/group_types', (202, 403, 403),
+         mutates=True, microversion='3.11',
+         body={'group_type': {'name': 'authz-group-type'}}),
+    case('group_types:show', 'GET', _GT, (200, 200, 200),
+         setup='group_type', microversion='3.11'),
+    case('group_types:update', 'PUT', _GT, (200, 403, 403),
+         setup='group_type', mutates=True, microversion='3.11',
+         body={'group_type': {'description': 'changed'}}),
+    case('group_types:delete', 'DELETE', _GT, (202, 403, 403),
+         setup='group_type', mutates=True, microversion='3.11'),
+    case('group_types:specs_index', 'GET', _GT + '/group_specs',
+         (200, 403, 403), setup='group_type', microversion='3.11'),
+    case('group_types:specs_create', 'POST', _GT + '/group_specs',
+         (202, 403, 403), setup='group_type', mutates=True,
+         microversion='3.11', body={'group_specs': {'added': 'yes'}}),
+    case('group_types:specs_show', 'GET', _GT + '/group_specs/{key}',
+         (200, 403, 403), setup='group_type', microversion='3.11'),
+    case('group_types:specs_update', 'PUT', _GT + '/group_specs/{key}',
+         (200, 403, 403), setup='group_type', mutates=True,
+         microversion='3.11', body={'{key}': 'changed'}),
+    case('group_types:specs_delete', 'DELETE', _GT + '/group_specs/{key}',
+         (202, 403, 403), setup='group_type', mutates=True,
+         microversion='3.11'),
+    # groups (3.13, from a source 3.14, reset_status 3.20)
+    case('groups:index', 'GET', '/groups', (200, 200, 200), setup='group',
+         microversion='3.13'),
+    case('groups:detail', 'GET', '/groups/detail', (200, 200, 200),
+         setup='group', microversion='3.13'),
+    case('groups:create', 'POST', '/groups', (202, 202, 202),
+         setup='group', mutates=True, microversion='3.13',
+         body={'group': {'group_type': '{group_type_id}',
+                         'volume_types': ['{type_id}']}}),
+    case('groups:create_from_src', 'POST', '/groups/action',
+         (202, 202, 404), setup='group', mutates=True, microversion='3.14',
+         body={'create-from-src': {'source_group_id': '{group_id}'}}),
+    case('groups:show', 'GET', _G, (200, 200, 404), setup='group',
+         microversion='3.13'),
+    case('groups:update', 'PUT', _G, (202, 202, 404), setup='group',
+         mutates=True, microversion='3.13',
+         body={'group': {'name': 'renamed'}}),
+    case('groups:action:delete', 'POST', _G + '/action', (202, 202, 404),
+         setup='group', mutates=True, microversion='3.13',
+         body={'delete': {}}),
+    case('groups:action:reset_status', 'POST', _G + '/action',
+         (202, 403, 403), setup='group', mutates=True, microversion='3.20',
+         body={'reset_status': {'status': 'error'}}),
+    # group snapshots (3.14, reset_status 3.19)
+    case('group_snapshots:index', 'GET', '/group_snapshots',
+         (200, 200, 200), setup='group_snapshot', microversion='3.14'),
+    case('group_snapshots:detail', 'GET', '/group_snapshots/detail',
+         (200, 200, 200), setup='group_snapshot', microversion='3.14'),
+    case('group_snapshots:create', 'POST', '/group_snapshots',
+         (202, 202, 404), setup='group', mutates=True, microversion='3.14',
+         body={'group_snapshot': {'group_id': '{group_id}'}}),
+    case('group_snapshots:show', 'GET', _GS, (200, 200, 404),
+         setup='group_snapshot', microversion='3.14'),
+    case('group_snapshots:delete', 'DELETE', _GS, (202, 202, 404),
+         setup='group_snapshot', mutates=True, microversion='3.14'),
+    case('group_snapshots:action:reset_status', 'POST', _GS + '/action',
+         (202, 403, 403), setup='group_snapshot', mutates=True,
+         microversion='3.19', body={'reset_status': {'status': 'error'}}),
+    # user messages (3.3): a project's own, admins every project's
+    case('messages:index', 'GET', '/messages', (200, 200, 200),
+         setup='message', microversion='3.3'),
+    case('messages:show', 'GET', _M, (200, 200, 404), setup='message',
+         microversion='3.3'),
+    case('messages:delete', 'DELETE', _M, (204, 204, 404), setup='message',
+         mutates=True, microversion='3.3'),
+    # private volume types' access lists (admin)
+    case('volume_types:action:addProjectAccess', 'POST', _T + '/action',
+         (202, 403, 403), setup='private_type', mutates=True,
+         body={'addProjectAccess': {'project': '{new_project_id}'}}),
+    case('volume_types:action:removeProjectAccess', 'POST', _T + '/action',
+         (202, 403, 403), setup='private_type', mutates=True,
+         body={'removeProjectAccess': {'project': '{access_project_id}'}}),
+    case('volume_types:access_index', 'GET', _T + '/os-volume-type-access',
+         (200, 403, 403), setup='private_type'),
 ]
 
 BY_NAME = {c.name: c for c in CASES}
@@ -196,18 +379,15 @@ NEEDS_SERVICE = ('backups:export_record', 'backups:import_record')
 
 
 def route_of(c):
-    """(ROUTES key, method) a case exercises."""
-    path = c.path.split('?')[0]
-    for placeholder, name in (('{volume_id}', 'volume_id'),
-                              ('{snapshot_id}', 'snapshot_id'),
-                              ('{backup_id}', 'backup_id'),
-                              ('{key}', 'key')):
-        path = path.replace(placeholder, '{%s}' % name)
-    return path, c.method
+    """(ROUTES key, method) a case exercises: its path names each path
+    parameter as the route does."""
+    return c.path.split('?')[0], c.method
 
 
 def render(c, ids):
-    """(path, body) of case ``c`` with the placeholders filled from ``ids``."""
+    """(path, body) of case ``c`` with the placeholders filled from ``ids``
+    (and the case's fixed ``params``)."""
+    ids = dict(c.params, **ids)
     def fill(value):
         if isinstance(value, str):
             return value.format(**ids)

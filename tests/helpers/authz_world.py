@@ -56,11 +56,16 @@ class World:
     """``finish(kind, id)``, when given, brings a created object to
     'available' where no service runs (InProcessAPI.make_available)."""
 
-    def __init__(self, client, owner='owner', admin='admin', finish=None):
+    def __init__(self, client, owner='owner', admin='admin', finish=None,
+                 record_message=None):
+        """``record_message(project_id)``, when given, writes a user message
+        of that project as a failing service would (backupd.messages) and
+        returns its id: no API call makes one."""
         self.client = client
         self.owner = owner
         self.admin = admin
         self.finish = finish
+        self.record_message = record_message
         self._shared = {}
 
     def ids(self, setup, fresh=False):
@@ -92,11 +97,123 @@ class World:
         self.wait('volume', ids['volume_id'], 'in-use')
         return ids
 
+    def _make_reserved_volume(self):
+        ids = self._make_volume()
+        self._ok(self.client.request(
+            self.owner, 'POST', '/volumes/%s/action' % ids['volume_id'],
+            json={'os-reserve': None}))
+        return ids
+
     def _make_snapshot(self):
+        """A snapshot with the metadata key ``k``."""
         ids = self._make_volume()
         ids['snapshot_id'] = self._create('snapshot', '/snapshots', {
-            'snapshot': {'volume_id': ids['volume_id']}})
+            'snapshot': {'volume_id': ids['volume_id'],
+                         'metadata': {'k': 'v'}}})
         return ids
+
+    def _make_transfer(self):
+        ids = self._make_volume()
+        resp = self.client.request(self.owner, 'POST', '/os-volume-transfer',
+                                   json={'transfer': {
+                                       'volume_id': ids['volume_id']}})
+        self._ok(resp)
+        transfer = resp.json()['transfer']
+        return dict(ids, transfer_id=transfer['id'],
+                    auth_key=transfer['auth_key'])
+
+    def _make_service(self):
+        """The host and binary of a volume service, as GET /os-services
+        shows them."""
+        resp = self.client.request(self.admin, 'GET', '/os-services')
+        self._ok(resp)
+        service = next(s for s in resp.json()['services']
+                       if s['binary'].endswith('-volume'))
+        return {'service_host': service['host'],
+                'service_binary': service['binary'],
+                'host_name': service['host'], 'host': service['host']}
+
+    def _make_qos_spec(self):
+        """QoS specs with the key ``read_iops_sec``, and a public volume
+        type they may be associated with."""
+        ids = self._make_volume_type()
+        resp = self.client.request(self.admin, 'POST', '/qos-specs', json={
+            'qos_specs': {'name': 'authz-%s' % uuid.uuid4().hex[:6],
+                          'read_iops_sec': '100'}})
+        self._ok(resp)
+        return dict(ids, qos_id=resp.json()['qos_specs']['id'],
+                    key='read_iops_sec')
+
+    def _make_associated_qos_spec(self):
+        ids = self._make_qos_spec()
+        self._ok(self.client.request(
+            self.admin, 'GET', '/qos-specs/%s/associate?vol_type_id=%s'
+            % (ids['qos_id'], ids['type_id'])))
+        return ids
+
+    def _make_group_type(self):
+        """A public group type with the group spec ``authz_spec``, and a
+        public volume type a group of it may take."""
+        ids = self._make_volume_type()
+        resp = self.client.request(
+            self.admin, 'POST', '/group_types', microversion='3.11',
+            json={'group_type': {
+                'name': 'authz-%s' % uuid.uuid4().hex[:6],
+                'group_specs': {'authz_spec': 'yes'}}})
+        self._ok(resp)
+        return dict(ids, group_type_id=resp.json()['group_type']['id'],
+                    key='authz_spec')
+
+    def _make_group(self):
+        """An empty group of the owner's. The owner's group quota is lifted
+        first (every persona's successful create makes one, and the
+        quota cases may have reset it)."""
+        ids = self._make_group_type()
+        self._ok(self.client.request(
+            self.admin, 'PUT', '/os-quota-sets/%s'
+            % self.client.project_of(self.owner),
+            json={'quota_set': {'groups': -1}}))
+        resp = self.client.request(
+            self.owner, 'POST', '/groups', microversion='3.13',
+            json={'group': {'group_type': ids['group_type_id'],
+                            'volume_types': [ids['type_id']]}})
+        self._ok(resp)
+        ids['group_id'] = resp.json()['group']['id']
+        self._wait_group('groups', ids['group_id'], '3.13')
+        return ids
+
+    def _make_group_snapshot(self):
+        ids = self._make_group()
+        resp = self.client.request(
+            self.owner, 'POST', '/group_snapshots', microversion='3.14',
+            json={'group_snapshot': {'group_id': ids['group_id']}})
+        self._ok(resp)
+        ids['group_snapshot_id'] = resp.json()['group_snapshot']['id']
+        self._wait_group('group_snapshots', ids['group_snapshot_id'], '3.14')
+        return ids
+
+    def _make_message(self):
+        if self.record_message is None:
+            raise AssertionError(
+                'no API call writes a user message: give World a '
+                'record_message')
+        return {'message_id': self.record_message(
+            self.client.project_of(self.owner))}
+
+    def _make_private_type(self):
+        """A private volume type (made by the admin) shared with the
+        owner's project."""
+        resp = self.client.request(self.admin, 'POST', '/types', json={
+            'volume_type': {'name': 'authz-%s' % uuid.uuid4().hex[:6],
+                            'os-volume-type-access:is_public': False}})
+        self._ok(resp)
+        type_id = resp.json()['volume_type']['id']
+        project = self.client.project_of(self.owner)
+        self._ok(self.client.request(
+            self.admin, 'POST', '/types/%s/action' % type_id,
+            json={'addProjectAccess': {'project': project}}))
+        return {'type_id': type_id, 'access_project_id': project,
+                'new_project_id': 'authz-%s' % uuid.uuid4().hex}
 
     def _make_backup(self):
         ids = self._make_volume()
@@ -131,6 +248,21 @@ class World:
         return {'type_id': type_id, 'key': 'authz_admin_only'}
 
     # --- helpers -------------------------------------------------------------
+    def _wait_group(self, collection, object_id, microversion, timeout=60):
+        """Until the owner sees a group (snapshot) 'available'."""
+        kind = collection[:-1]
+        deadline = time.monotonic() + timeout
+        while True:
+            resp = self.client.request(self.owner, 'GET', '/%s/%s' % (
+                collection, object_id), microversion=microversion)
+            self._ok(resp)
+            if resp.json()[kind]['status'] == 'available':
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError('%s %s never became available: %s'
+                                     % (kind, object_id, resp.text))
+            time.sleep(0.05)
+
     def _create(self, kind, path, body):
         resp = self.client.request(self.owner, 'POST', path, json=body)
         self._ok(resp)
@@ -195,8 +327,10 @@ def check_case(client, world, case, personas, state, pause=None):
                     assert ids[name] not in resp.text, (case.name, name)
 
 
-# Ids of objects a project owns (types and quota classes are global).
-PROJECT_OBJECTS = ('volume_id', 'snapshot_id', 'backup_id')
+# Ids of objects a project owns (types, QoS specs and quota classes are
+# global).
+PROJECT_OBJECTS = ('volume_id', 'snapshot_id', 'backup_id', 'transfer_id',
+                   'group_id', 'group_snapshot_id', 'message_id')
 
 
 def changes(before, after):
