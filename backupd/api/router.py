@@ -6,7 +6,7 @@ dispatcher strips that prefix, negotiates the microversion, checks the URL's
 project against the caller's, and routes ``<path>`` through ROUTES.
 """
 import routes
-import webob.dec
+import webob
 import webob.exc
 
 from backupd.api import actions
@@ -221,8 +221,17 @@ class APIRouter:
         mapper = self.mappers.get(_first_segment(path))
         return mapper.match(path) if mapper is not None else None
 
-    @webob.dec.wsgify
-    def __call__(self, req):
+    def __call__(self, environ, start_response):
+        """Plain WSGI around ``respond``: webob's wsgify also made a
+        second response object and a copy of itself per call."""
+        req = webob.Request(environ)
+        try:
+            resp = self.respond(req)
+        except webob.exc.HTTPException as exc:
+            resp = exc
+        return resp(environ, start_response)
+
+    def respond(self, req):
         major, url_project, rest = split_path(req.path_info)
         if major is None or rest is None:
             raise webob.exc.HTTPNotFound(
