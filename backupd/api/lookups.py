@@ -17,8 +17,11 @@ as the target (403).
 from backupd.api import group_status
 from backupd.db import api as db
 from backupd.db import backups as backup_db
+from backupd.db import group_types as group_types_db
 from backupd.db import models
 from backupd.db import resources
+from backupd.db import type_access
+from backupd.db import volume_types as types_db
 from backupd import exception
 from backupd.manager import states
 from backupd import policies
@@ -75,6 +78,24 @@ def group(ctx, group_id, follow=True):
     if row is None:
         raise exception.NotFound(
             message='Group %s could not be found.' % group_id)
+    return row
+
+
+def group_type(ctx, type_id):
+    """The group type, if public or the caller is an admin; 404 else."""
+    row = group_types_db.get(ctx, type_id)
+    if not row.is_public and not ctx.is_admin:
+        raise exception.NotFound(
+            message='Group type %s could not be found.' % type_id)
+    return row
+
+
+def volume_type(ctx, name_or_id):
+    """The volume type (by name or id) the caller may use: public, shared
+    with its project, or any for an admin; 404 else (as in Cinder)."""
+    row = types_db.find(ctx, name_or_id)
+    if not type_access.may_use(ctx, row):
+        raise exception.VolumeTypeNotFound(volume_type_id=name_or_id)
     return row
 
 

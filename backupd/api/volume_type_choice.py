@@ -11,7 +11,7 @@ import collections
 
 from oslo_config import cfg
 
-from backupd.db import type_access
+from backupd.api import lookups
 from backupd.db import volume_types as types_db
 from backupd import exception
 
@@ -23,9 +23,7 @@ Choice = collections.namedtuple('Choice', 'id name backend')
 
 def choose(ctx, requested=None, source_type_id=None):
     if requested:
-        row = types_db.find(ctx, requested)
-        if not type_access.may_use(ctx, row):
-            raise exception.VolumeTypeNotFound(volume_type_id=requested)
+        row = lookups.volume_type(ctx, requested)
     elif source_type_id:
         try:
             row = types_db.get(ctx, source_type_id)

@@ -322,6 +322,18 @@ CASES = [
          setup='group', mutates=True, microversion='3.13',
          body={'group': {'group_type': '{group_type_id}',
                          'volume_types': ['{type_id}']}}),
+    # a private group type, and a private volume type not shared with the
+    # project, are 404 to members here as on show (and volume create)
+    case('groups:create:private_group_type', 'POST', '/groups',
+         (202, 404, 404), setup='private_group_types', mutates=True,
+         microversion='3.13',
+         body={'group': {'group_type': '{private_group_type_id}',
+                         'volume_types': ['{type_id}']}}),
+    case('groups:create:unshared_private_type', 'POST', '/groups',
+         (202, 404, 404), setup='private_group_types', mutates=True,
+         microversion='3.13',
+         body={'group': {'group_type': '{group_type_id}',
+                         'volume_types': ['{private_type_id}']}}),
     case('groups:create_from_src', 'POST', '/groups/action',
          (202, 202, 404), setup='group', mutates=True, microversion='3.14',
          body={'create-from-src': {'source_group_id': '{group_id}'}}),

@@ -164,6 +164,24 @@ class World:
         return dict(ids, group_type_id=resp.json()['group_type']['id'],
                     key='authz_spec')
 
+    def _make_private_group_types(self):
+        """Besides a public group type and volume type: a private group type
+        and a private volume type shared with nobody (admin-made)."""
+        ids = self._make_group_type()
+        resp = self.client.request(
+            self.admin, 'POST', '/group_types', microversion='3.11',
+            json={'group_type': {
+                'name': 'authz-%s' % uuid.uuid4().hex[:6],
+                'is_public': False}})
+        self._ok(resp)
+        ids['private_group_type_id'] = resp.json()['group_type']['id']
+        resp = self.client.request(self.admin, 'POST', '/types', json={
+            'volume_type': {'name': 'authz-%s' % uuid.uuid4().hex[:6],
+                            'os-volume-type-access:is_public': False}})
+        self._ok(resp)
+        ids['private_type_id'] = resp.json()['volume_type']['id']
+        return ids
+
     def _make_group(self):
         """An empty group of the owner's. The owner's group quota is lifted
         first (every persona's successful create makes one, and the

@@ -5,6 +5,7 @@ ones (a private one is 404 for non-admins); groups name one
 (doc/rest_api_version_history.rst, "Groups and QoS specs").
 """
 from backupd.api import common
+from backupd.api import lookups
 from backupd.api import wsgi
 from backupd.db import group_types as types_db
 from backupd import exception
@@ -52,11 +53,7 @@ def _get(ctx, type_id):
         raise exception.NotFound(
             message='There is no default group type: name the group type '
                     'of a group (GET /group_types lists them).')
-    row = types_db.get(ctx, type_id)
-    if not row.is_public and not ctx.is_admin:
-        raise exception.NotFound(
-            message='Group type %s could not be found.' % type_id)
-    return row
+    return lookups.group_type(ctx, type_id)
 
 
 def index(req):

@@ -20,11 +20,9 @@ from backupd.api import urls
 from backupd.api import volume_ops
 from backupd.api import wsgi
 from backupd.db import api as db
-from backupd.db import group_types as group_types_db
 from backupd.db import groups as groups_db
 from backupd.db import models
 from backupd.db import quotas as quotas_db
-from backupd.db import volume_types as types_db
 from backupd import exception
 from backupd.manager import states
 from backupd import names
@@ -168,10 +166,10 @@ def _created(req, row):
 def create(req):
     ctx = _ctx(req, policy.CREATE)
     body = wsgi.extract_json(req, CREATE)['group']
-    group_type = group_types_db.get(ctx, body['group_type'])
+    group_type = lookups.group_type(ctx, body['group_type'])
     type_ids = []
     for wanted in body['volume_types']:
-        vtype = types_db.find(ctx, wanted)
+        vtype = lookups.volume_type(ctx, wanted)
         if vtype.id not in type_ids:
             type_ids.append(vtype.id)
     return _created(req, _insert(ctx, body, group_type.id, type_ids,
