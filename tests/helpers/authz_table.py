@@ -245,6 +245,9 @@ CASES = [
     case('volumes:action:os-update_readonly_flag', 'POST', _V + '/action',
          (202, 202, 404), setup='volume', mutates=True,
          body={'os-update_readonly_flag': {'readonly': True}}),
+    case('volumes:action:os-retype', 'POST', _V + '/action',
+         (202, 202, 404), setup='volume_and_type', mutates=True,
+         body={'os-retype': {'new_type': '{type_id}'}}),
     # snapshot metadata (setup 'snapshot' has the key 'k')
     case('snapshot_metadata:index', 'GET', _S + '/metadata',
          (200, 200, 404), setup='snapshot'),

@@ -104,6 +104,10 @@ class World:
             json={'os-reserve': None}))
         return ids
 
+    def _make_volume_and_type(self):
+        """A volume, and a public type other than its own."""
+        return dict(self._make_volume_type(), **self._make_volume())
+
     def _make_snapshot(self):
         """A snapshot with the metadata key ``k``."""
         ids = self._make_volume()
