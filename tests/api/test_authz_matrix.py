@@ -7,18 +7,12 @@ reader, with the code tests/helpers/authz_table.py expects; and a refused
 request changes nothing: every database row (but the services') is the
 same before and after it, and it sent no cast.
 """
-import uuid
-
 import pytest
 import sqlalchemy as sa
 
-from backupd import context as backupd_context
-from backupd.db import api as db
-from backupd.db import models
-from backupd import messages
-
 from tests.helpers import authz_table
 from tests.helpers.authz_world import check_case
+from tests.helpers.authz_world import message_recorder
 from tests.helpers.authz_world import NoauthClient
 from tests.helpers.authz_world import World
 
@@ -31,21 +25,10 @@ def client(api_inprocess):
     return NoauthClient(api=api_inprocess)
 
 
-def record_message(project_id):
-    """A user message of ``project_id``, written as a backup service writes
-    one when a backup fails (no API call makes one)."""
-    ctx = backupd_context.get_admin_context()
-    backup_id = str(uuid.uuid4())
-    messages.record(ctx, project_id, 'VOLUME_BACKUP', backup_id,
-                    messages.CREATE_BACKUP_FAILED, 'authz matrix message')
-    (row,) = db.get_all(ctx, models.Message, {'resource_uuid': backup_id})
-    return row.id
-
-
 @pytest.fixture(scope='module')
 def world(client, api_inprocess):
     return World(client, finish=api_inprocess.make_available,
-                 record_message=record_message)
+                 record_message=message_recorder(api_inprocess.engine))
 
 
 def state(api):

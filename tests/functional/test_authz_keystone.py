@@ -11,8 +11,10 @@ answers.
 """
 import pytest
 import requests
+import sqlalchemy
 
 from tests.helpers import authz_table
+from tests.helpers.authz_world import message_recorder
 from tests.helpers.authz_world import refusals_first
 from tests.helpers.authz_world import send_case
 from tests.helpers.authz_world import World
@@ -50,8 +52,13 @@ def client(keystone_backupd):
 
 
 @pytest.fixture(scope='module')
-def world(client):
-    return World(client)
+def world(client, keystone_backupd):
+    # backupd's default database (backupd/conf/opts.py): the deployment
+    # names none
+    engine = sqlalchemy.create_engine(
+        'sqlite:///%s/backupd.sqlite' % keystone_backupd.state_path)
+    yield World(client, record_message=message_recorder(engine))
+    engine.dispose()
 
 
 @pytest.mark.parametrize('case', authz_table.CASES, ids=lambda c: c.name)

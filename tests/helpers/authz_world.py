@@ -12,7 +12,12 @@ ones (for a case whose success changes or consumes them).
 import time
 import uuid
 
+from oslo_utils import timeutils
 import requests
+import sqlalchemy as sa
+
+from backupd.db import models
+from backupd import messages
 
 # (user, project, X-Roles) of each persona; the roles are what Keystone's
 # implied roles would give (member implies reader).
@@ -315,6 +320,25 @@ class World:
         assert resp.status_code < 300, '%s %s: %s %s' % (
             resp.request.method, resp.request.url, resp.status_code,
             resp.text)
+
+
+def message_recorder(engine):
+    """A World's ``record_message`` for the deployment whose database is
+    ``engine``: the row backupd.messages.record writes when a backup of the
+    project fails (no API call makes a message)."""
+    def record(project_id):
+        message_id = str(uuid.uuid4())
+        now = timeutils.utcnow()
+        with engine.begin() as conn:
+            conn.execute(sa.insert(models.Message.__table__).values(
+                id=message_id, project_id=project_id,
+                resource_type='VOLUME_BACKUP',
+                resource_uuid=str(uuid.uuid4()),
+                event_id=messages.CREATE_BACKUP_FAILED,
+                message_level='ERROR', user_message='authz matrix message',
+                created_at=now, expires_at=now + messages.TTL))
+        return message_id
+    return record
 
 
 def refusals_first(case, personas):
