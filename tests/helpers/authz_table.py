@@ -11,9 +11,12 @@ code for it; ``check_table`` (run by tests/unit/test_authz_table.py) refuses
 a table with a gap.
 
 A case is one request: ``path`` and ``body`` may hold ``{volume_id}``,
-``{snapshot_id}``, ``{backup_id}``, ``{key}`` and ``{backup_url}``, filled by
-``render`` from the resources ``setup`` names (tests/helpers/authz_world.py
-builds them, owned by ``owner``). ``mutates``: a success changes or consumes
+``{snapshot_id}``, ``{backup_id}``, ``{key}``, ``{backup_url}``,
+``{transfer_id}``, ``{group_id}``, ``{qos_id}``... (whatever the maker of
+its ``setup`` returns), filled by ``render`` from the resources ``setup``
+names (tests/helpers/authz_world.py builds them, owned by ``owner``) and
+the case's fixed ``params``. A path names each path parameter as its
+route does (``route_of``); one route may have several cases (actions). ``mutates``: a success changes or consumes
 the resources, so each succeeding persona gets fresh ones; a refusal must
 change nothing (the matrix test compares the database and storage).
 
@@ -248,6 +251,10 @@ CASES = [
     case('volumes:action:os-retype', 'POST', _V + '/action',
          (202, 202, 404), setup='volume_and_type', mutates=True,
          body={'os-retype': {'new_type': '{type_id}'}}),
+    case('snapshots:action:os-update_snapshot_status', 'POST',
+         _S + '/action', (202, 202, 404), setup='creating_snapshot',
+         mutates=True, body={'os-update_snapshot_status': {
+             'status': 'creating', 'progress': '50%'}}),
     # snapshot metadata (setup 'snapshot' has the key 'k')
     case('snapshot_metadata:index', 'GET', _S + '/metadata',
          (200, 200, 404), setup='snapshot'),

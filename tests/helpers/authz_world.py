@@ -121,6 +121,15 @@ class World:
                          'metadata': {'k': 'v'}}})
         return ids
 
+    def _make_creating_snapshot(self):
+        """A snapshot an admin set back to 'creating' (what a hypervisor
+        reports progress on)."""
+        ids = self._make_snapshot()
+        self._ok(self.client.request(
+            self.admin, 'POST', '/snapshots/%s/action' % ids['snapshot_id'],
+            json={'os-reset_status': {'status': 'creating'}}))
+        return ids
+
     def _make_transfer(self):
         ids = self._make_volume()
         resp = self.client.request(self.owner, 'POST', '/os-volume-transfer',
