@@ -82,11 +82,16 @@ class _Enforcer(policy.Enforcer):
 
 
 def _creds(context):
-    """The policy credentials of ``context``, built once per request (and
-    again if its admin flag changes, as the auth middleware sets it)."""
+    """The policy credentials of ``context``, built once per request, and
+    again when what they are built from changes after a first decision: the
+    admin flag (set by the auth middleware from a decision) and the project
+    (filled in from the URL by the router for noauth callers without one).
+    """
+    stamp = (context.is_admin, context.project_id, context.user_id,
+             tuple(context.roles or ()))
     cached = context.__dict__.get('_policy_creds')
-    if cached is None or cached[0] != context.is_admin:
-        cached = (context.is_admin, dict(context.to_policy_values()))
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, dict(context.to_policy_values()))
         context.__dict__['_policy_creds'] = cached
     return cached[1]
 

@@ -210,3 +210,25 @@ def test_volume_owned_by_a_backup_cannot_be_deleted(dep):
     assert "'backing-up'" in error_of(snap, 400)
     extend = action(dep, 'volume', vid, {'os-extend': {'new_size': 2}})
     assert "'backing-up'" in error_of(extend, 400)
+
+
+def test_caller_without_a_project_acts_in_the_url_project(dep):
+    # openstacksdk's "none" auth sends only "X-Auth-Token: notused": the
+    # project comes from the URL after the auth filter has decided whether
+    # the caller is an admin. Policy must judge the filled-in project (a
+    # decision cached with no project refused every project-scoped call).
+    hdrs = {'X-Auth-Token': 'notused'}
+    made = dep.send('POST', '/v3/osc-project/volumes', headers=hdrs,
+                    json={'volume': {'size': 1, 'name': 'osc'}})
+    assert made.status_code == 202, made.text
+    volume = made.json()['volume']
+    shown = dep.send('GET', '/v3/osc-project/volumes/%s' % volume['id'],
+                     headers=hdrs)
+    assert shown.status_code == 200, shown.text
+    listed = dep.send('GET', '/v3/osc-project/volumes/detail?name=osc',
+                      headers=hdrs)
+    assert listed.status_code == 200, listed.text
+    assert [v['id'] for v in listed.json()['volumes']] == [volume['id']]
+    other = dep.send('GET', '/v3/another/volumes/%s' % volume['id'],
+                     headers=hdrs)
+    assert other.status_code == 404, other.text
