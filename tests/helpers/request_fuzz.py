@@ -21,6 +21,13 @@ import urllib.parse
 import uuid
 
 from backupd.api.handlers import backups as backup_handlers
+from backupd.api.handlers import group_snapshots
+from backupd.api.handlers import group_types
+from backupd.api.handlers import groups
+from backupd.api.handlers import qos_specs
+from backupd.api.handlers import service_actions
+from backupd.api.handlers import transfers
+from backupd.api.handlers import volume_types as type_handlers
 from backupd.api.handlers import snapshots as snapshot_handlers
 from backupd.api.handlers import volumes as volume_handlers
 from backupd.api import microversions
@@ -35,7 +42,20 @@ _V = '/volumes/{volume_id}'
 _S = '/snapshots/{snapshot_id}'
 _B = '/backups/{backup_id}'
 
-# The request schemas of every route that takes a body (POST and PUT).
+
+
+def _action(name, body):
+    """The body of an action ``name`` of an action route."""
+    return {'type': 'object', 'properties': {name: body},
+            'required': [name], 'additionalProperties': False}
+
+
+# A reset_status body (groups and group snapshots have no schema module).
+_STATUS = {'type': 'object', 'properties': {'status': {'type': 'string'}},
+           'required': ['status']}
+
+# The request schemas of every route that takes a body (POST and PUT); the
+# handlers' own schemas where they keep them.
 BODY_SCHEMAS = {
     ('/volumes', 'POST'): [volume_schemas.CREATE],
     (_V, 'PUT'): [volume_schemas.UPDATE],
@@ -64,7 +84,38 @@ BODY_SCHEMAS = {
         type_schemas.SET_EXTRA_SPECS],
     ('/types/{type_id}/extra_specs/{key}', 'PUT'): [
         type_schemas.UPDATE_EXTRA_SPEC],
+    ('/types/{type_id}/action', 'POST'): [
+        _action(name, type_handlers.ACCESS_BODY)
+        for name in type_handlers.ACTIONS],
+    ('/os-services/{action}', 'PUT'): [
+        service_actions._HOST_BINARY, service_actions._HOST],
+    (_S + '/metadata', 'POST'): [volume_schemas.METADATA],
+    (_S + '/metadata', 'PUT'): [volume_schemas.METADATA],
+    (_S + '/metadata/{key}', 'PUT'): [volume_schemas.META],
+    ('/qos-specs', 'POST'): [qos_specs.CREATE],
+    ('/qos-specs/{qos_id}', 'PUT'): [qos_specs.UPDATE],
+    ('/qos-specs/{qos_id}/delete_keys', 'PUT'): [qos_specs.DELETE_KEYS],
+    ('/group_types', 'POST'): [group_types.CREATE],
+    ('/group_types/{group_type_id}', 'PUT'): [group_types.UPDATE],
+    ('/group_types/{group_type_id}/group_specs', 'POST'): [
+        group_types.SPECS],
+    ('/group_types/{group_type_id}/group_specs/{key}', 'PUT'): [
+        group_types._SPECS],
+    ('/groups', 'POST'): [groups.CREATE],
+    ('/groups/action', 'POST'): [groups.FROM_SOURCE],
+    ('/groups/{group_id}', 'PUT'): [groups.UPDATE],
+    ('/groups/{group_id}/action', 'POST'): [
+        _action('delete', {'type': 'object', 'properties': {
+            'delete-volumes': {'type': 'boolean'}}}),
+        _action('reset_status', _STATUS)],
+    ('/group_snapshots', 'POST'): [group_snapshots.CREATE],
+    ('/group_snapshots/{group_snapshot_id}/action', 'POST'): [
+        _action('reset_status', _STATUS)],
 }
+for _prefix in ('/os-volume-transfer', '/volume-transfers'):
+    BODY_SCHEMAS[(_prefix, 'POST')] = [transfers.CREATE]
+    BODY_SCHEMAS[(_prefix + '/{transfer_id}/accept', 'POST')] = [
+        transfers.ACCEPT]
 
 # Query parameters per collection, from the handlers' own tables.
 _LIST = ('limit', 'offset', 'marker', 'sort', 'sort_key', 'sort_dir',
