@@ -29,8 +29,13 @@ def test_in_use_full_incremental_restore_delete(backupd_cluster):
 
     listed = dep.request('GET', '/backups/detail?sort=created_at:asc'
                          ).json()['backups']
-    assert [b['id'] for b in listed if b['id'] in (full, incr)] == \
-        [full, incr]
+    # Ordered by created_at, then id, as Cinder: MariaDB keeps whole
+    # seconds, so a full and its incremental may share a created_at, and
+    # then the lower id comes first.
+    mine = [(b['created_at'], b['id']) for b in listed
+            if b['id'] in (full, incr)]
+    assert {backup_id for _, backup_id in mine} == {full, incr}
+    assert mine == sorted(mine)
     for backup in (incr, full):
         assert dep.request('DELETE', '/backups/%s' % backup
                            ).status_code == 202
