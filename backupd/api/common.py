@@ -2,13 +2,16 @@
 
 A collection's index and detail handlers are one call::
 
-    common.list_response(req, 'volumes', detailed, policy.GET_ALL,
-                         FILTERS, SORT_KEYS, query, items)
+    index, detail = common.list_routes('volumes', policy.GET_ALL, FILTERS,
+                                       SORT_KEYS, query, items)
 
-with what differs per collection: ``FILTERS`` maps a query parameter to the
-column it filters (``name`` -> ``display_name``), ``SORT_KEYS`` does the same
-for sort keys, ``query`` picks which rows a list shows (``visible_rows``
-for volumes and snapshots) and ``items`` renders them. Unknown query
+(``list_response`` answers one of them) with what differs per collection:
+``FILTERS`` maps a query parameter to the column it filters (``name`` ->
+``display_name``), ``SORT_KEYS`` does the same for sort keys, ``query``
+picks which rows a list shows (``visible_rows`` for volumes and snapshots,
+``table_rows`` for collections without hidden rows) and ``items`` renders
+them. Every list is a keyset page of at most ``osapi_max_limit`` rows with
+a next link when it is full (db.listing). Unknown query
 parameters are ignored, as Cinder ignores them; bad values of known ones are
 a 400 naming the parameter and what it accepts.
 """
@@ -25,6 +28,7 @@ from backupd.api import request_body
 from backupd.api import urls
 from backupd.api import wsgi
 from backupd.db import api as db
+from backupd.db import listing
 from backupd.db import resources
 from backupd import exception
 from backupd import policies
@@ -49,27 +53,75 @@ SUMMARY_COLUMNS = ('id', 'display_name')
 
 def list_response(req, key, detailed, rule, allowed_filters,
                   allowed_sort_keys, query, items,
-                  summary_columns=SUMMARY_COLUMNS):
+                  summary_columns=SUMMARY_COLUMNS, default_sort=None,
+                  project=None, path=None, writes=False):
     """The response of GET /<key> (``detailed`` False) or /<key>/detail.
 
     ``query(ctx, project, params)`` returns the page of rows (at most
     ``params.limit``, which is never more than osapi_max_limit) and, when
     ``params.with_count``, how many rows match (else None);
-    ``items(req, ctx, rows, detailed)`` returns their views. The rows of
-    a summary list hold ``summary_columns`` only (None: every column).
-    All of it reads in one database transaction.
+    ``items(req, ctx, rows, detailed)`` returns their views (a row may
+    have none: the next link follows the page's rows, not its items). The
+    rows of a summary list hold ``summary_columns`` only (None: every
+    column). All of it reads in one database transaction.
+
+    ``default_sort``: (key, direction) when the request names no sort
+    (Cinder's created_at, desc); ``project(ctx, req)``: whose rows
+    (``project_filter``); ``path``: the collection's URL segment when it is
+    not ``key``, or a function of the request that returns it; ``writes``:
+    ``items`` may change rows (a group's status follows its members), so
+    the transaction is a writer's.
     """
     ctx = wsgi.context_of(req)
     policies.authorize(ctx, rule)
-    params = list_params(req, allowed_filters, allowed_sort_keys)
+    params = list_params(req, allowed_filters, allowed_sort_keys,
+                         default_sort)
     if not detailed:
         params = params._replace(columns=summary_columns)
-    with db.reader.using(ctx):
-        rows, count = query(ctx, project_filter(ctx, req), params)
+    with (db.writer if writes else db.reader).using(ctx):
+        rows, count = query(ctx, (project or project_filter)(ctx, req),
+                            params)
         shown = items(req, ctx, rows, detailed)
-    parts = (key, 'detail') if detailed else (key,)
+    path = path(req) if callable(path) else path or key
+    parts = (path, 'detail') if detailed else (path,)
     return wsgi.json_response(collection_body(
         req, key, parts, shown, rows, params, count=count))
+
+
+def list_routes(key, rule, allowed_filters, allowed_sort_keys, query, items,
+                check=None, **options):
+    """(index, detail): the handlers of GET /<key> and /<key>/detail, each
+    ``list_response`` after ``check(req)`` (e.g. the microversion the
+    collection needs) when given. ``options`` as list_response's."""
+    def route(detailed):
+        def respond(req):
+            if check is not None:
+                check(req)
+            return list_response(req, key, detailed, rule, allowed_filters,
+                                 allowed_sort_keys, query, items, **options)
+        respond.__name__ = 'detail' if detailed else 'index'
+        return respond
+    return route(False), route(True)
+
+
+def table_rows(model, filters=None, project_column='project_id',
+               where=None):
+    """The ``query`` of a list that hides no rows: a keyset page
+    (db.listing) of the rows matching ``filters`` and the request's, of
+    the project in ``project_column`` (unless the project is None, or the
+    rows belong to no project: ``project_column`` None), and of the
+    clauses ``where()`` returns when given. No count (3.45's count is for
+    volumes, snapshots and backups)."""
+    def query(ctx, project, params):
+        wanted = dict(filters or {}, **params.filters)
+        if project is not None and project_column is not None:
+            wanted[project_column] = project
+        rows = listing.page(ctx, model, wanted, params.sort_keys,
+                            params.sort_dirs, params.marker, params.limit,
+                            params.offset, columns=params.columns,
+                            where=where() if where is not None else ())
+        return rows, None
+    return query
 
 
 def visible_rows(model):
@@ -86,14 +138,17 @@ def visible_rows(model):
     return query
 
 
-def list_params(req, allowed_filters, allowed_sort_keys):
+def list_params(req, allowed_filters, allowed_sort_keys, default_sort=None):
     """The filters, sort, marker, limit, offset and with_count of a list call.
 
     ``allowed_filters`` and ``allowed_sort_keys`` map API names to column
-    names. ``limit`` is at most ``osapi_max_limit``, and that when the
+    names; ``default_sort`` is the (key, direction) of a request that names
+    none. ``limit`` is at most ``osapi_max_limit``, and that when the
     request gives none: no list is unbounded.
     """
-    sort_keys, sort_dirs = _sort(req, allowed_sort_keys)
+    sort_keys, sort_dirs = _sort(req, allowed_sort_keys,
+                                 *(default_sort or (DEFAULT_SORT_KEY,
+                                                    DEFAULT_SORT_DIR)))
     return ListParams(
         filters=_filters(req, allowed_filters),
         sort_keys=sort_keys, sort_dirs=sort_dirs,
@@ -182,7 +237,7 @@ def _filters(req, allowed):
     return filters
 
 
-def _sort(req, allowed):
+def _sort(req, allowed, default_key, default_dir):
     """Cinder's sort syntax: ``sort=k1:dir,k2`` or ``sort_key``+``sort_dir``.
     """
     sort = req.GET.get('sort')
@@ -194,12 +249,12 @@ def _sort(req, allowed):
         pairs = [part.strip().partition(':') for part in sort.split(',')
                  if part.strip()]
         keys = [k.strip() for k, _, _ in pairs]
-        dirs = [d.strip() or DEFAULT_SORT_DIR for _, _, d in pairs]
+        dirs = [d.strip() or default_dir for _, _, d in pairs]
     else:
         keys = [k.strip() for k in
-                req.GET.get('sort_key', DEFAULT_SORT_KEY).split(',')]
+                req.GET.get('sort_key', default_key).split(',')]
         dirs = [d.strip() for d in
-                req.GET.get('sort_dir', DEFAULT_SORT_DIR).split(',')]
+                req.GET.get('sort_dir', default_dir).split(',')]
         dirs += [dirs[-1]] * (len(keys) - len(dirs))
     columns = []
     for key in keys:

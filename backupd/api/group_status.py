@@ -13,9 +13,12 @@ settle it once. An admin's reset_status sets any status, and it stays:
 a ``creating`` it sets does not follow the members (Tempest resets to
 ``creating`` and waits to see it).
 """
+from backupd.api import wsgi
 from backupd.db import api as db
 from backupd.db import models
 from backupd.db import quotas as quotas_db
+from backupd import exception
+from backupd import policies
 
 CREATING = 'creating'
 AVAILABLE = 'available'
@@ -61,3 +64,25 @@ def follow(ctx, model, row):
     db.conditional_update(ctx, model, row.id, {'status': wanted},
                           {'status': CREATING, 'updated_at': None})
     return db.get(ctx, model, row.id)
+
+
+def reset_status_action(model, what, version, rule, lookup):
+    """The reset_status action of a group or group snapshot (``what``:
+    "a group"), from microversion ``version`` under policy ``rule``: any of
+    STATUSES, set from the status read (``lookup(ctx, id, follow=False)``)
+    and kept (follow leaves a status an admin set)."""
+    def reset_status(req, ctx, row_id):
+        if not wsgi.at_least(req, version):
+            raise exception.InvalidInput(
+                reason='reset_status of %s needs microversion %s.'
+                       % (what, version))
+        policies.authorize(ctx, rule)
+        status = (wsgi.extract_json(req)['reset_status'] or {}).get('status')
+        if status not in STATUSES:
+            raise exception.InvalidInput(
+                reason='reset_status needs "status", one of %s.'
+                       % ', '.join(STATUSES))
+        row = lookup(ctx, row_id, follow=False)
+        db.conditional_update(ctx, model, row.id, {'status': status},
+                              {'status': row.status})
+    return reset_status

@@ -5,7 +5,8 @@ Cinder sorts by any column of the listed object and maps the API name
 (``sort_key=display_name`` on snapshots). Columns that only backupd has or
 that leak internals (hosts of other tenants' objects are admin data, lease
 fields, temporary ids) are left out: sorting by them would reveal their
-order.
+order. Collections whose rows are not volume-like (types, QoS specs,
+transfers, messages) sort by their own columns.
 """
 
 _SHARED = ('id', 'status', 'display_name', 'display_description',
@@ -28,3 +29,20 @@ SNAPSHOTS = _table('volume_id', 'volume_size', 'progress',
                    size='volume_size')
 BACKUPS = _table('volume_id', 'snapshot_id', 'size', 'availability_zone',
                  'container', 'object_count', 'parent_id', 'data_timestamp')
+GROUPS = _table('availability_zone', 'group_type_id', 'group_snapshot_id',
+                'source_group_id')
+GROUP_SNAPSHOTS = _table('group_id', 'group_type_id')
+
+
+def _own(*columns, **aliases):
+    """A table of a collection whose rows are not volume-like."""
+    return dict({column: column for column in
+                 ('id', 'created_at', 'updated_at') + columns}, **aliases)
+
+
+GROUP_TYPES = _own('name', 'description', 'is_public')
+QOS_SPECS = _own('name', 'consumer')
+TRANSFERS = _own('display_name', 'volume_id', name='display_name')
+# ``guaranteed_until`` is what a message shows of expires_at
+MESSAGES = _own('request_id', 'event_id', 'message_level', 'resource_type',
+                'resource_uuid', 'expires_at', guaranteed_until='expires_at')

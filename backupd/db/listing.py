@@ -9,6 +9,10 @@ no sort of the project (tests/unit/test_db_query_plans.py).
 Rows are namedtuples of only the columns the view prints (attribute access
 like ORM rows, none of their cost); read them, never change them.
 
+Tables without soft delete (group types, QoS specs) list every row;
+their ``filters`` are equalities. ``where`` adds clauses a dict cannot say
+(a user message's expiry).
+
 NULLs: a nullable sort key (display_name, updated_at) pages correctly on
 every engine: SQLite and MariaDB sort NULL first ascending, PostgreSQL
 last, and the marker condition follows the engine's order.
@@ -80,13 +84,20 @@ def _fixed_prefix(model, keys, dirs, values, nulls_high):
     return fixed
 
 
+def _clauses(model, filters):
+    table = model.__table__
+    if 'deleted' in table.c:
+        return api.filter_clauses(model, filters, core=True)
+    return [table.c[name] == value for name, value in filters.items()]
+
+
 def page_query(model, columns, filters, keys, dirs, marker_values=None,
-               limit=None, offset=None, dialect_name='sqlite'):
+               limit=None, offset=None, dialect_name='sqlite', where=()):
     """The SELECT of one page (also what the query-plan test explains)."""
     table = model.__table__
     selected = [table.c[c] for c in columns] if columns else [table]
-    stmt = sa.select(*selected).where(*api.filter_clauses(model, filters,
-                                                           core=True))
+    stmt = sa.select(*selected).where(*_clauses(model, filters or {}),
+                                      *where)
     ordered = list(zip(keys, dirs))
     if marker_values is not None:
         nulls_high = _nulls_last_ascending(dialect_name)
@@ -105,9 +116,10 @@ def page_query(model, columns, filters, keys, dirs, marker_values=None,
 
 @api.reader
 def page(context, model, filters, sort_keys=None, sort_dirs=None,
-         marker=None, limit=None, offset=None, columns=None):
+         marker=None, limit=None, offset=None, columns=None, where=()):
     """Rows of one page: ``columns`` (names; None: every column) of the
-    rows matching ``filters`` after the row whose id is ``marker``."""
+    rows matching ``filters`` and the ``where`` clauses after the row whose
+    id is ``marker``."""
     keys, dirs = order(sort_keys, sort_dirs)
     table = model.__table__
     for key in keys:
@@ -124,5 +136,5 @@ def page(context, model, filters, sort_keys=None, sort_dirs=None,
         marker_values = tuple(found)
     dialect = context.session.get_bind().dialect.name
     stmt = page_query(model, columns, filters, keys, dirs, marker_values,
-                      limit, offset, dialect)
+                      limit, offset, dialect, where)
     return api.plain_rows(api.core_execute(context, stmt))

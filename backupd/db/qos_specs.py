@@ -3,74 +3,43 @@
 Rows are deleted outright, as volume types. An association is the type's
 ``qos_specs_id`` (a type has at most one QoS specs, as in Cinder).
 """
-import uuid
-
-from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
 from backupd.db import api
 from backupd.db import models
+from backupd.db import specs as specs_db
+from backupd.db import volume_types
 from backupd import exception
 
 Q = models.QosSpecs
 K = models.QosSpecKey
 T = models.VolumeType
+KIND = specs_db.Kind(
+    Q, K, 'qos_specs_id',
+    lambda qos_id: exception.NotFound(
+        message='QoS specs %s could not be found.' % qos_id))
 
 
-def _not_found(qos_id):
-    return exception.NotFound(
-        message='QoS specs %s could not be found.' % qos_id)
-
-
-@api.reader
 def get(context, qos_id):
-    row = context.session.query(Q).filter(Q.id == qos_id).first()
-    if row is None:
-        raise _not_found(qos_id)
-    return row
+    return specs_db.get(context, KIND, qos_id)
 
 
-@api.reader
-def get_all(context):
-    return context.session.query(Q).order_by(Q.name).all()
-
-
-@api.reader
 def keys_of(context, qos_ids):
     """{qos id: {key: value}}."""
-    result = {qos_id: {} for qos_id in qos_ids}
-    if qos_ids:
-        for row in context.session.query(K).filter(
-                K.qos_specs_id.in_(list(qos_ids))):
-            result[row.qos_specs_id][row.key] = row.value
-    return result
+    return specs_db.of(context, KIND, qos_ids)
 
 
 def create(context, name, consumer, specs):
-    try:
-        with api.writer.using(context):
-            row = Q(id=str(uuid.uuid4()), name=name, consumer=consumer)
-            context.session.add(row)
-            context.session.flush()
-            set_keys(context, row.id, specs)
-            return row
-    except db_exc.DBDuplicateEntry:
-        raise exception.Conflict(
+    return specs_db.create(
+        context, KIND, {'name': name, 'consumer': consumer}, specs,
+        exception.Conflict(
             reason='QoS specs %s already exist; choose another name or set '
-                   'keys of those (PUT /qos-specs/{id}).' % name)
+                   'keys of those (PUT /qos-specs/{id}).' % name))
 
 
-@api.writer
 def set_keys(context, qos_id, specs):
     """Add or change keys (others stay)."""
-    existing = {k.key: k for k in context.session.query(K).filter(
-        K.qos_specs_id == qos_id)}
-    for key, value in specs.items():
-        if key in existing:
-            existing[key].value = value
-        else:
-            context.session.add(K(qos_specs_id=qos_id, key=key, value=value))
-    context.session.flush()
+    specs_db.put(context, KIND, qos_id, specs)
 
 
 @api.writer
@@ -83,9 +52,7 @@ def delete_keys(context, qos_id, keys):
         raise exception.NotFound(
             message='QoS specs %s have no key %s.'
                     % (qos_id, ', '.join(missing)))
-    context.session.query(K).filter(
-        K.qos_specs_id == qos_id, K.key.in_(list(keys))).delete(
-        synchronize_session=False)
+    specs_db.remove(context, KIND, qos_id, keys)
 
 
 @api.reader
@@ -98,9 +65,7 @@ def associated_types(context, qos_id):
 def associate(context, qos_id, type_id):
     """Associate the type (which must have no other QoS specs)."""
     get(context, qos_id)
-    vtype = context.session.query(T).filter(T.id == type_id).first()
-    if vtype is None:
-        raise exception.VolumeTypeNotFound(volume_type_id=type_id)
+    vtype = volume_types.get(context, type_id)
     if vtype.qos_specs_id not in (None, qos_id):
         raise exception.InvalidInput(
             reason='Volume type %s already has QoS specs %s; disassociate '
@@ -124,8 +89,7 @@ def disassociate(context, qos_id, type_id=None):
     get(context, qos_id)
     query = sa.update(T).where(T.qos_specs_id == qos_id)
     if type_id is not None:
-        if context.session.query(T).filter(T.id == type_id).first() is None:
-            raise exception.VolumeTypeNotFound(volume_type_id=type_id)
+        volume_types.get(context, type_id)
         query = query.where(T.id == type_id)
     context.session.execute(query.values(qos_specs_id=None).execution_options(
         synchronize_session=False))
@@ -143,10 +107,7 @@ def destroy(context, qos_id, force=False):
                    'disassociate them first or delete with force=True.'
                    % (qos_id, ', '.join(t.name for t in types)))
     disassociate(context, qos_id)
-    context.session.query(K).filter(K.qos_specs_id == qos_id).delete(
-        synchronize_session=False)
-    context.session.query(Q).filter(Q.id == qos_id).delete(
-        synchronize_session=False)
+    specs_db.destroy(context, KIND, qos_id)
 
 
 @api.writer

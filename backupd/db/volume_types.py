@@ -6,26 +6,23 @@ A volume keeps its type's id and name (``volume_type_id``,
 ``volume_type``); renaming a type renames them, and the type's per-type
 quotas, in the same transaction.
 """
-import uuid
-
 from oslo_db import exception as db_exc
 import sqlalchemy as sa
 
 from backupd.db import api
 from backupd.db import models
 from backupd.db import quotas
+from backupd.db import specs as specs_db
 from backupd import exception
 
 T = models.VolumeType
-X = models.VolumeTypeExtraSpec
+KIND = specs_db.Kind(
+    T, models.VolumeTypeExtraSpec, 'volume_type_id',
+    lambda type_id: exception.VolumeTypeNotFound(volume_type_id=type_id))
 
 
-@api.reader
 def get(context, type_id):
-    row = context.session.query(T).filter(T.id == type_id).first()
-    if row is None:
-        raise exception.VolumeTypeNotFound(volume_type_id=type_id)
-    return row
+    return specs_db.get(context, KIND, type_id)
 
 
 @api.reader
@@ -57,31 +54,19 @@ def names(context):
     return [n for (n,) in context.session.query(T.name).order_by(T.name)]
 
 
-@api.reader
 def specs_of(context, type_ids):
     """{type id: {key: value}}."""
-    result = {type_id: {} for type_id in type_ids}
-    if type_ids:
-        for spec in context.session.query(X).filter(
-                X.volume_type_id.in_(list(type_ids))):
-            result[spec.volume_type_id][spec.key] = spec.value
-    return result
+    return specs_db.of(context, KIND, type_ids)
 
 
 def create(context, name, description=None, is_public=True,
            extra_specs=None):
-    try:
-        with api.writer.using(context):
-            row = T(id=str(uuid.uuid4()), name=name,
-                    description=description, is_public=is_public)
-            context.session.add(row)
-            context.session.flush()
-            set_specs(context, row.id, extra_specs or {})
-            return row
-    except db_exc.DBDuplicateEntry:
-        raise exception.Conflict(
+    return specs_db.create(
+        context, KIND, {'name': name, 'description': description,
+                        'is_public': is_public}, extra_specs or {},
+        exception.Conflict(
             reason='Volume type %s already exists; choose another name or '
-                   'update that type.' % name)
+                   'update that type.' % name))
 
 
 def update(context, type_id, values):
@@ -124,34 +109,18 @@ def destroy(context, type_id):
         raise exception.InvalidState(
             reason='Volume type %s is used by %d volume(s); delete or retype '
                    'them first.' % (type_id, in_use))
-    context.session.query(X).filter(X.volume_type_id == type_id).delete(
-        synchronize_session=False)
     context.session.query(models.VolumeTypeProject).filter(
         models.VolumeTypeProject.volume_type_id == type_id).delete(
         synchronize_session=False)
-    context.session.query(T).filter(T.id == type_id).delete(
-        synchronize_session=False)
+    specs_db.destroy(context, KIND, type_id)
 
 
-@api.writer
 def set_specs(context, type_id, specs):
     """Add or change extra specs (others stay)."""
-    existing = {s.key: s for s in context.session.query(X).filter(
-        X.volume_type_id == type_id)}
-    for key, value in specs.items():
-        if key in existing:
-            existing[key].value = value
-        else:
-            context.session.add(X(volume_type_id=type_id, key=key,
-                                  value=value))
-    context.session.flush()
+    specs_db.put(context, KIND, type_id, specs)
 
 
-@api.writer
 def delete_spec(context, type_id, key):
-    deleted = context.session.query(X).filter(
-        X.volume_type_id == type_id, X.key == key).delete(
-        synchronize_session=False)
-    if not deleted:
+    if not specs_db.remove(context, KIND, type_id, [key]):
         raise exception.VolumeTypeExtraSpecNotFound(volume_type_id=type_id,
                                                     key=key)

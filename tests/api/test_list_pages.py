@@ -1,8 +1,10 @@
 """Lists are bounded and their next links walk every row once (issue 15),
-for volumes, snapshots and backups, summary and detail, on the API in
-process with osapi_max_limit = 5 and 12 rows of each (made through the
-database layer: the rows' contents do not matter here, their number and
-order do). Also: the bookmark link without the API version."""
+for volumes, snapshots and backups, summary and detail, and for groups,
+group snapshots, group types, QoS specs, volume transfers and user
+messages (issue 17), on the API in process with osapi_max_limit = 5 and 12
+rows of each (made through the database layer: the rows' contents do not
+matter here, their number and order do). Also: the bookmark link without
+the API version."""
 import datetime
 import urllib.parse
 
@@ -24,29 +26,42 @@ def dep(tmp_path_factory):
             'DEFAULT': {'osapi_max_limit': MAX}}) as api:
         ctx = backupd_context.get_admin_context()
         base = datetime.datetime(2025, 1, 1)
-        for model in (models.Volume, models.Snapshot, models.Backup):
+        for model in (models.Volume, models.Snapshot, models.Backup,
+                      models.Group, models.GroupSnapshot, models.Transfer,
+                      models.Message, models.GroupType, models.QosSpecs):
             prefix = model.__tablename__
-            db.create_many(ctx, model, [dict({
-                'id': '%s-%02d' % (prefix, i), 'project_id': PROJECT,
-                'user_id': 'u', 'status': 'available',
-                'display_name': 'n%d' % (i % 3),
-                # every other row on the same second: the id breaks ties
-                'created_at': base + datetime.timedelta(seconds=i // 2)},
-                **_required(model, i)) for i in range(ROWS)])
+            columns = model.__table__.c
+            db.create_many(ctx, model, [{
+                name: value for name, value in dict({
+                    'id': '%s-%02d' % (prefix, i), 'project_id': PROJECT,
+                    'user_id': 'u', 'status': 'available',
+                    'display_name': 'n%d' % (i % 3),
+                    # every other row on the same second: the id breaks
+                    # ties
+                    'created_at': base + datetime.timedelta(seconds=i // 2)},
+                    **_required(model, i)).items() if name in columns}
+                for i in range(ROWS)])
         yield api
 
 
 def _required(model, i):
     if model is models.Volume:
         return {'size': 1}
-    return {'volume_id': 'volumes-%02d' % i}
+    if model in (models.GroupType, models.QosSpecs):
+        # listed by name: the reverse of their creation
+        return {'name': 'type-%02d' % (ROWS - i), 'consumer': 'back-end'}
+    return {'volume_id': 'volumes-%02d' % i, 'group_type_id': 't',
+            'group_id': 'g', 'salt': 's', 'crypt_hash': 'h',
+            'source_project_id': PROJECT, 'event_id': 'VOLUME_000001',
+            'message_level': 'ERROR', 'user_message': 'failed'}
 
 
-def _follow(dep, path):
+def _follow(dep, path, microversion=None, admin=False):
     """Every page of ``path``: [(ids, next href or None)]."""
     pages = []
     while path:
-        resp = dep.request('GET', path, project=PROJECT)
+        resp = dep.request('GET', path, project=PROJECT,
+                           microversion=microversion, admin=admin)
         assert resp.status_code == 200, resp.text
         body = resp.json()
         key = [k for k in body if not k.endswith('_links')][0]
@@ -88,3 +103,34 @@ def test_bookmark_link_has_no_api_version(dep):
         'links']}
     assert links['self'].endswith('/v3/%s/backups/backups-03' % PROJECT)
     assert links['bookmark'] == links['self'].replace('/v3/', '/')
+
+
+# path, microversion, as an admin, the table, listed newest first
+LISTS = [('/groups', '3.13', False, 'groups', True),
+         ('/groups/detail', '3.13', False, 'groups', True),
+         ('/group_snapshots', '3.14', False, 'group_snapshots', True),
+         ('/group_snapshots/detail', '3.14', False, 'group_snapshots', True),
+         ('/os-volume-transfer', None, False, 'transfers', True),
+         ('/os-volume-transfer/detail', None, False, 'transfers', True),
+         ('/volume-transfers/detail', '3.57', False, 'transfers', True),
+         ('/messages', '3.3', False, 'messages', True),
+         ('/group_types', '3.11', False, 'group_types', False),
+         ('/qos-specs', None, True, 'qos_specs', False)]
+
+
+@pytest.mark.parametrize('path,microversion,admin,table,newest_first',
+                         LISTS)
+def test_every_list_is_bounded_and_walked_once(dep, path, microversion,
+                                               admin, table, newest_first):
+    pages = _follow(dep, path, microversion, admin)
+    assert [len(ids) for ids, _ in pages] == [5, 5, 2]
+    for ids, href in pages[:-1]:
+        # the link stays in the collection (and form) it came from
+        assert urllib.parse.urlsplit(href).path.endswith(path)
+        assert urllib.parse.parse_qs(
+            urllib.parse.urlsplit(href).query)['marker'] == [ids[-1]]
+    assert pages[-1][1] is None
+    walked = [i for ids, _ in pages for i in ids]
+    # newest first (Cinder's default) or by name, which here is the same
+    # order: every row once
+    assert walked == ['%s-%02d' % (table, i) for i in reversed(range(ROWS))]

@@ -10,6 +10,7 @@ from backupd.api import common
 from backupd.api import group_status
 from backupd.api import lookups
 from backupd.api import snapshot_ops
+from backupd.api import sort_keys
 from backupd.api import wsgi
 from backupd.db import api as db
 from backupd.db import models
@@ -31,11 +32,15 @@ CREATE = {'type': 'object', 'properties': {'group_snapshot': {
     'required': ['group_snapshot'], 'additionalProperties': False}
 
 
-def _ctx(req, rule, version='3.14'):
+def _require(req, version='3.14'):
     if not wsgi.at_least(req, version):
         raise exception.NotFound(
             message='This group snapshot call needs microversion %s or '
                     'later.' % version)
+
+
+def _ctx(req, rule, version='3.14'):
+    _require(req, version)
     ctx = wsgi.context_of(req)
     policies.authorize(ctx, rule)
     return ctx
@@ -70,26 +75,17 @@ def _view(req, ctx, row):
     return view
 
 
-def index(req):
-    return _list(req, detailed=False)
+def _items(req, ctx, rows, detailed):
+    rows = (GS.follow(ctx, models.GroupSnapshot, r) for r in rows)
+    return [_view(req, ctx, r) if detailed else
+            {'id': r.id, 'name': r.display_name}
+            for r in rows if r is not None]
 
 
-def detail(req):
-    return _list(req, detailed=True)
-
-
-def _list(req, detailed):
-    ctx = _ctx(req, policy.SNAPSHOT_GET_ALL)
-    filters = {}
-    project = common.project_filter(ctx, req)
-    if project is not None:
-        filters['project_id'] = project
-    rows = [GS.follow(ctx, models.GroupSnapshot, r)
-            for r in db.get_all(ctx, models.GroupSnapshot, filters)]
-    return wsgi.json_response({'group_snapshots': [
-        _view(req, ctx, r) if detailed else
-        {'id': r.id, 'name': r.display_name}
-        for r in rows if r is not None]})
+index, detail = common.list_routes(
+    'group_snapshots', policy.SNAPSHOT_GET_ALL, {}, sort_keys.GROUP_SNAPSHOTS,
+    common.table_rows(models.GroupSnapshot), _items, check=_require,
+    summary_columns=None, writes=True)
 
 
 def show(req, group_snapshot_id):
@@ -157,20 +153,6 @@ def delete(req, group_snapshot_id):
     return wsgi.empty_response(202)
 
 
-def _reset_status(req, ctx, group_snapshot_id):
-    if not wsgi.at_least(req, '3.19'):
-        raise exception.InvalidInput(
-            reason='reset_status of a group snapshot needs microversion '
-                   '3.19.')
-    policies.authorize(ctx, policy.SNAPSHOT_RESET_STATUS)
-    status = (wsgi.extract_json(req)['reset_status'] or {}).get('status')
-    if status not in GS.STATUSES:
-        raise exception.InvalidInput(
-            reason='reset_status needs "status", one of %s.'
-                   % ', '.join(GS.STATUSES))
-    row = _get(ctx, group_snapshot_id, follow=False)
-    db.conditional_update(ctx, models.GroupSnapshot, row.id,
-                          {'status': status}, {'status': row.status})
-
-
-ACTIONS = {'reset_status': _reset_status}
+ACTIONS = {'reset_status': GS.reset_status_action(
+    models.GroupSnapshot, 'a group snapshot', '3.19',
+    policy.SNAPSHOT_RESET_STATUS, _get)}

@@ -6,8 +6,10 @@ ones (a private one is 404 for non-admins); groups name one
 """
 from backupd.api import common
 from backupd.api import lookups
+from backupd.api import sort_keys
 from backupd.api import wsgi
 from backupd.db import group_types as types_db
+from backupd.db import models
 from backupd import exception
 from backupd import names
 from backupd import policies
@@ -56,23 +58,24 @@ def _get(ctx, type_id):
     return lookups.group_type(ctx, type_id)
 
 
+def _items(req, ctx, rows, detailed):
+    return _views(ctx, rows)      # the one list shows every field
+
+
 def index(req):
+    """Public types for members; an admin's ``is_public`` (true, false or
+    none: every type, the default) picks. Sorted by name unless asked."""
     ctx = _ctx(req, policy.SHOW)
     is_public = True
     if ctx.is_admin:
         wanted = req.GET.get('is_public')
         is_public = (None if wanted is None or wanted.lower() == 'none'
                      else wsgi.bool_param(req, 'is_public'))
-    sort_dir = 'asc'
-    if 'sort' in req.GET:
-        key, _, sort_dir = req.GET['sort'].partition(':')
-        sort_dir = sort_dir or 'asc'
-        if key != 'name' or sort_dir not in ('asc', 'desc'):
-            raise exception.InvalidInput(
-                reason='group types sort by name only: sort=name:asc or '
-                       'sort=name:desc (got %r).' % req.GET['sort'])
-    rows = types_db.get_all(ctx, is_public, sort_dir)
-    return wsgi.json_response({'group_types': _views(ctx, rows)})
+    filters = {} if is_public is None else {'is_public': is_public}
+    return common.list_response(
+        req, 'group_types', False, policy.SHOW, {}, sort_keys.GROUP_TYPES,
+        common.table_rows(models.GroupType, filters, project_column=None),
+        _items, summary_columns=None, default_sort=('name', 'asc'))
 
 
 def show(req, group_type_id):

@@ -16,7 +16,7 @@ from oslo_config import cfg
 from backupd.api import common
 from backupd.api import group_status
 from backupd.api import lookups
-from backupd.api import urls
+from backupd.api import sort_keys
 from backupd.api import volume_ops
 from backupd.api import wsgi
 from backupd.db import api as db
@@ -66,11 +66,15 @@ FROM_SOURCE = {'type': 'object', 'properties': {'create-from-src': {
     'required': ['create-from-src'], 'additionalProperties': False}
 
 
-def _ctx(req, rule, version='3.13'):
+def _require(req, version='3.13'):
     if not wsgi.at_least(req, version):
         raise exception.NotFound(
             message='This group call needs microversion %s or later.'
                     % version)
+
+
+def _ctx(req, rule, version='3.13'):
+    _require(req, version)
     ctx = wsgi.context_of(req)
     policies.authorize(ctx, rule)
     return ctx
@@ -104,29 +108,21 @@ def _view(req, ctx, row, types, volumes=None):
 
 # --- reads -----------------------------------------------------------------
 
-def index(req):
-    return _list(req, detailed=False)
-
-
-def detail(req):
-    return _list(req, detailed=True)
-
-
-def _list(req, detailed):
-    ctx = _ctx(req, policy.GET_ALL)
-    filters = {}
-    project = common.project_filter(ctx, req)
-    if project is not None:
-        filters['project_id'] = project
-    rows = [GS.follow(ctx, models.Group, r)
-            for r in db.get_all(ctx, models.Group, filters)]
-    rows = [r for r in rows if r is not None]
+def _items(req, ctx, rows, detailed):
+    rows = [r for r in (GS.follow(ctx, models.Group, r) for r in rows)
+            if r is not None]
     if not detailed:
-        return wsgi.json_response({'groups': [
-            {'id': r.id, 'name': r.display_name} for r in rows]})
+        return [{'id': r.id, 'name': r.display_name} for r in rows]
     types = _volume_types_of(ctx, [r.id for r in rows])
-    return wsgi.json_response({'groups': [
-        _view(req, ctx, r, types[r.id]) for r in rows]})
+    return [_view(req, ctx, r, types[r.id]) for r in rows]
+
+
+# the rows a page read, not the items it shows, decide its next link: a
+# deleting group that follow() finds gone leaves its page a row short
+index, detail = common.list_routes(
+    'groups', policy.GET_ALL, {}, sort_keys.GROUPS,
+    common.table_rows(models.Group), _items, check=_require,
+    summary_columns=None, writes=True)
 
 
 def show(req, group_id):
@@ -280,22 +276,9 @@ def _delete(req, ctx, group_id):
     GS.follow(ctx, models.Group, db.get(ctx, models.Group, row.id))
 
 
-def _reset_status(req, ctx, group_id):
-    if not wsgi.at_least(req, '3.20'):
-        raise exception.InvalidInput(
-            reason='reset_status of a group needs microversion 3.20.')
-    policies.authorize(ctx, policy.RESET_STATUS)
-    status = (wsgi.extract_json(req)['reset_status'] or {}).get('status')
-    if status not in GS.STATUSES:
-        raise exception.InvalidInput(
-            reason='reset_status needs "status", one of %s.'
-                   % ', '.join(GS.STATUSES))
-    row = get(ctx, group_id, follow=False)
-    db.conditional_update(ctx, models.Group, row.id, {'status': status},
-                          {'status': row.status})
-
-
-ACTIONS = {'delete': _delete, 'reset_status': _reset_status}
+ACTIONS = {'delete': _delete,
+           'reset_status': GS.reset_status_action(
+               models.Group, 'a group', '3.20', policy.RESET_STATUS, get)}
 
 
 def collection_action(req):

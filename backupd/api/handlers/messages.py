@@ -5,8 +5,11 @@ backupd.messages; a project sees its own, an admin every project's
 (``all_tenants`` not needed, as in Cinder). Expired messages are not shown.
 """
 from oslo_utils import timeutils
+import sqlalchemy as sa
 
+from backupd.api import common
 from backupd.api import lookups
+from backupd.api import sort_keys
 from backupd.api import urls
 from backupd.api import wsgi
 from backupd.db import api as db
@@ -49,15 +52,25 @@ def _get(ctx, message_id):
     return row
 
 
-def index(req):
-    _require_version(req)
-    ctx = wsgi.context_of(req)
-    policies.authorize(ctx, policy.GET_ALL)
-    filters = {}
-    if lookups.owner_filter(ctx) is not None:
-        filters['project_id'] = ctx.project_id
-    rows = [r for r in db.get_all(ctx, models.Message, filters) if _live(r)]
-    return wsgi.json_response({'messages': [_view(req, r) for r in rows]})
+def _live_clause():
+    """SQL of _live: what a list reads."""
+    expires_at = models.Message.__table__.c.expires_at
+    return [sa.or_(expires_at.is_(None), expires_at > timeutils.utcnow())]
+
+
+def _items(req, ctx, rows, detailed):
+    return [_view(req, r) for r in rows]
+
+
+def _project(ctx, req):
+    return lookups.owner_filter(ctx)
+
+
+# GET /messages shows every field: there is no detail list
+index = common.list_routes(
+    'messages', policy.GET_ALL, {}, sort_keys.MESSAGES,
+    common.table_rows(models.Message, where=_live_clause), _items,
+    check=_require_version, summary_columns=None, project=_project)[0]
 
 
 def show(req, message_id):

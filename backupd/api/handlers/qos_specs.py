@@ -6,8 +6,11 @@ generic implementation: named keys with a consumer (``back-end``,
 applies them (its volumes are local; a front-end consumer is the
 hypervisor's).
 """
+from backupd.api import common
+from backupd.api import sort_keys
 from backupd.api import urls
 from backupd.api import wsgi
+from backupd.db import models
 from backupd.db import qos_specs as qos_db
 from backupd import exception
 from backupd import names
@@ -57,12 +60,16 @@ def _authorized(req, rule):
     return ctx
 
 
-def index(req):
-    ctx = _authorized(req, policy.GET_ALL)
-    rows = qos_db.get_all(ctx)
+def _items(req, ctx, rows, detailed):
     keys = qos_db.keys_of(ctx, [row.id for row in rows])
-    return wsgi.json_response(
-        {'qos_specs': [_view(row, keys[row.id]) for row in rows]})
+    return [_view(row, keys[row.id]) for row in rows]
+
+
+# QoS specs belong to no project; a list shows every field
+index = common.list_routes(
+    'qos_specs', policy.GET_ALL, {}, sort_keys.QOS_SPECS,
+    common.table_rows(models.QosSpecs, project_column=None), _items,
+    summary_columns=None, default_sort=('name', 'asc'), path='qos-specs')[0]
 
 
 def show(req, qos_id):

@@ -27,21 +27,6 @@ SORT_KEYS = sort_keys.SNAPSHOTS
 
 # --- reads -----------------------------------------------------------------
 
-def index(req):
-    return _list(req, detailed=False)
-
-
-def detail(req):
-    return _list(req, detailed=True)
-
-
-def _list(req, detailed):
-    return common.list_response(
-        req, 'snapshots', detailed, policy.GET_ALL, FILTERS, SORT_KEYS,
-        common.visible_rows(models.Snapshot), _views,
-        summary_columns=None)     # the summary shows most columns
-
-
 def show(req, snapshot_id):
     ctx = wsgi.context_of(req)
     with db.reader.using(ctx):       # one transaction for the whole view
@@ -59,6 +44,12 @@ def _views(req, ctx, rows, detailed):
                 ctx, policy.EXTENDED_ATTRIBUTES,
                 {'project_id': row.project_id, 'user_id': row.user_id}))
             for row in rows]
+
+
+index, detail = common.list_routes(
+    'snapshots', policy.GET_ALL, FILTERS, SORT_KEYS,
+    common.visible_rows(models.Snapshot), _views,
+    summary_columns=None)     # the summary shows most columns
 
 
 # --- create / update -------------------------------------------------------

@@ -21,6 +21,7 @@ from oslo_utils import timeutils
 from backupd.api import common
 from backupd.api import lookups
 from backupd.api.schemas import parameter_types as types
+from backupd.api import sort_keys
 from backupd.api import urls
 from backupd.api import wsgi
 from backupd.db import api as db
@@ -101,24 +102,16 @@ def _not_found(transfer_id):
 
 # --- reads -----------------------------------------------------------------
 
-def index(req):
-    return _list(req, detailed=False)
+def _items(req, ctx, rows, detailed):
+    return [_view(req, row, detailed) for row in rows]
 
 
-def detail(req):
-    return _list(req, detailed=True)
-
-
-def _list(req, detailed):
-    ctx = wsgi.context_of(req)
-    policies.authorize(ctx, policy.GET_ALL)
-    filters = {'accepted': False}
-    project = common.project_filter(ctx, req)
-    if project is not None:
-        filters['source_project_id'] = project
-    rows = db.get_all(ctx, models.Transfer, filters)
-    return wsgi.json_response(
-        {'transfers': [_view(req, row, detailed) for row in rows]})
+index, detail = common.list_routes(
+    'transfers', policy.GET_ALL, {}, sort_keys.TRANSFERS,
+    common.table_rows(models.Transfer, {'accepted': False},
+                      project_column='source_project_id'),
+    _items, summary_columns=('id', 'display_name', 'volume_id'),
+    path=_collection)
 
 
 def show(req, transfer_id):

@@ -230,25 +230,22 @@ def _private(ctx, type_id, action):
     return row
 
 
-def _add_access(req, ctx, type_id):
-    policies.authorize(ctx, policy.ADD_ACCESS)
-    project = wsgi.extract_json(req, {
-        'type': 'object', 'properties': {'addProjectAccess': ACCESS_BODY},
-        'required': ['addProjectAccess'], 'additionalProperties': False}
-    )['addProjectAccess']['project']
-    type_access.add(ctx, _private(ctx, type_id, 'addProjectAccess').id,
-                    project)
+def _access_action(name, rule, change):
+    """The handler of action ``name`` ({name: {"project": ...}}): policy
+    ``rule``, then ``change(ctx, type_id, project)`` of a private type."""
+    def act(req, ctx, type_id):
+        policies.authorize(ctx, rule)
+        project = wsgi.extract_json(req, {
+            'type': 'object', 'properties': {name: ACCESS_BODY},
+            'required': [name], 'additionalProperties': False}
+        )[name]['project']
+        change(ctx, _private(ctx, type_id, name).id, project)
+    return act
 
 
-def _remove_access(req, ctx, type_id):
-    policies.authorize(ctx, policy.REMOVE_ACCESS)
-    project = wsgi.extract_json(req, {
-        'type': 'object', 'properties': {'removeProjectAccess': ACCESS_BODY},
-        'required': ['removeProjectAccess'], 'additionalProperties': False}
-    )['removeProjectAccess']['project']
-    type_access.remove(ctx, _private(ctx, type_id, 'removeProjectAccess').id,
-                       project)
-
-
-ACTIONS = {'addProjectAccess': _add_access,
-           'removeProjectAccess': _remove_access}
+ACTIONS = {
+    'addProjectAccess': _access_action(
+        'addProjectAccess', policy.ADD_ACCESS, type_access.add),
+    'removeProjectAccess': _access_action(
+        'removeProjectAccess', policy.REMOVE_ACCESS, type_access.remove),
+}

@@ -48,24 +48,15 @@ _UNSUPPORTED_SOURCES = {
 
 # --- reads -----------------------------------------------------------------
 
-def index(req):
-    return _list(req, detailed=False)
-
-
-def detail(req):
-    return _list(req, detailed=True)
-
-
-def _list(req, detailed):
-    return common.list_response(
-        req, 'volumes', detailed, policy.GET_ALL, FILTERS, SORT_KEYS,
-        common.visible_rows(models.Volume), _list_items)
-
-
 def _list_items(req, ctx, rows, detailed):
     if detailed:
         return _details(req, ctx, rows)
     return [views.summary(req, row) for row in rows]
+
+
+index, detail = common.list_routes(
+    'volumes', policy.GET_ALL, FILTERS, SORT_KEYS,
+    common.visible_rows(models.Volume), _list_items)
 
 
 def show(req, volume_id):
