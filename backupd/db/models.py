@@ -51,6 +51,20 @@ class TimestampMixin(CreatedUpdatedMixin):
     deleted = sa.Column(sa.Boolean, default=False, nullable=False)
 
 
+class KeyValueMixin:
+    """A key and its value that belong to another row (metadata, specs):
+    the owner's column is ``owner_id``'s."""
+    id = sa.Column(sa.Integer, primary_key=True)
+    key = sa.Column(sa.String(255), nullable=False)
+    value = sa.Column(sa.String(255))
+
+
+def owner_id(table):
+    """The column naming the row of ``table`` a key/value row belongs to."""
+    return sa.Column(sa.String(UUID_LEN), sa.ForeignKey('%s.id' % table),
+                     nullable=False, index=True)
+
+
 class LeaseMixin:
     """Which live operation owns a row in a transient status (issue 22,
     doc/reliability.rst): taken and renewed by compare-and-swap, so a
@@ -134,17 +148,13 @@ class Volume(TimestampMixin, LeaseMixin, Base):
     group_id = sa.Column(sa.String(UUID_LEN))
 
 
-class VolumeMetadata(TimestampMixin, Base):
+class VolumeMetadata(TimestampMixin, KeyValueMixin, Base):
     __tablename__ = 'volume_metadata'
     # the metadata filter of volume lists (metadata.owners_matching)
     __table_args__ = (sa.Index('volume_metadata_key_value_idx',
                                'key', 'value'),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    volume_id = sa.Column(sa.String(UUID_LEN), sa.ForeignKey('volumes.id'),
-                          nullable=False, index=True)
-    key = sa.Column(sa.String(255), nullable=False)
-    value = sa.Column(sa.String(255))
+    volume_id = owner_id('volumes')
 
 
 class VolumeAttachment(TimestampMixin, Base):
@@ -185,16 +195,12 @@ class Snapshot(TimestampMixin, LeaseMixin, Base):
     is_temporary = sa.Column(sa.Boolean, default=False, nullable=False)
 
 
-class SnapshotMetadata(TimestampMixin, Base):
+class SnapshotMetadata(TimestampMixin, KeyValueMixin, Base):
     __tablename__ = 'snapshot_metadata'
     __table_args__ = (sa.Index('snapshot_metadata_key_value_idx',
                                'key', 'value'),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    snapshot_id = sa.Column(sa.String(UUID_LEN), sa.ForeignKey('snapshots.id'),
-                            nullable=False, index=True)
-    key = sa.Column(sa.String(255), nullable=False)
-    value = sa.Column(sa.String(255))
+    snapshot_id = owner_id('snapshots')
 
 
 class Backup(TimestampMixin, LeaseMixin, Base):
@@ -249,14 +255,10 @@ class Backup(TimestampMixin, LeaseMixin, Base):
     pending_delete_at = sa.Column(sa.DateTime)
 
 
-class BackupMetadata(TimestampMixin, Base):
+class BackupMetadata(TimestampMixin, KeyValueMixin, Base):
     __tablename__ = 'backup_metadata'
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    backup_id = sa.Column(sa.String(UUID_LEN), sa.ForeignKey('backups.id'),
-                          nullable=False, index=True)
-    key = sa.Column(sa.String(255), nullable=False)
-    value = sa.Column(sa.String(255))
+    backup_id = owner_id('backups')
 
 
 # --- quotas and volume types (issue 14; doc/quotas-and-types.rst) ----------
@@ -313,17 +315,12 @@ class VolumeType(CreatedUpdatedMixin, Base):
     qos_specs_id = sa.Column(sa.String(UUID_LEN))
 
 
-class VolumeTypeExtraSpec(Base):
+class VolumeTypeExtraSpec(KeyValueMixin, Base):
     __tablename__ = 'volume_type_extra_specs'
     __table_args__ = (sa.UniqueConstraint('volume_type_id', 'key',
                                           name='uniq_type_extra_specs0type_key'),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    volume_type_id = sa.Column(sa.String(UUID_LEN),
-                               sa.ForeignKey('volume_types.id'),
-                               nullable=False, index=True)
-    key = sa.Column(sa.String(255), nullable=False)
-    value = sa.Column(sa.String(255))
+    volume_type_id = owner_id('volume_types')
 
 
 class Transfer(TimestampMixin, Base):
@@ -377,16 +374,12 @@ class QosSpecs(CreatedUpdatedMixin, Base):
     consumer = sa.Column(sa.String(255), nullable=False)
 
 
-class QosSpecKey(Base):
+class QosSpecKey(KeyValueMixin, Base):
     __tablename__ = 'qos_spec_keys'
     __table_args__ = (sa.UniqueConstraint('qos_specs_id', 'key',
                                           name='uniq_qos_spec_keys0qos_key'),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    qos_specs_id = sa.Column(sa.String(UUID_LEN), sa.ForeignKey('qos_specs.id'),
-                             nullable=False, index=True)
-    key = sa.Column(sa.String(255), nullable=False)
-    value = sa.Column(sa.String(255))
+    qos_specs_id = owner_id('qos_specs')
 
 
 class GroupType(CreatedUpdatedMixin, Base):
@@ -401,17 +394,12 @@ class GroupType(CreatedUpdatedMixin, Base):
     is_public = sa.Column(sa.Boolean, default=True, nullable=False)
 
 
-class GroupTypeSpec(Base):
+class GroupTypeSpec(KeyValueMixin, Base):
     __tablename__ = 'group_type_specs'
     __table_args__ = (sa.UniqueConstraint(
         'group_type_id', 'key', name='uniq_group_type_specs0type_key'),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
-    group_type_id = sa.Column(sa.String(UUID_LEN),
-                              sa.ForeignKey('group_types.id'),
-                              nullable=False, index=True)
-    key = sa.Column(sa.String(255), nullable=False)
-    value = sa.Column(sa.String(255))
+    group_type_id = owner_id('group_types')
 
 
 class VolumeTypeProject(CreatedUpdatedMixin, Base):
