@@ -26,9 +26,7 @@ def _wait_created(client, backup_id, args):
     arg('--container', metavar='<container>',
         help='Backup container (directory or Swift container) name. '
              'Default: the backup service\'s configured container.'),
-    arg('--name', metavar='<name>', help='Backup name.'),
-    arg('--description', metavar='<description>',
-        help='Backup description.'),
+    *cli.name_args('backup'),
     arg('--incremental', action='store_true',
         help='Incremental backup, based on the volume\'s latest available '
              'backup.'),
@@ -62,17 +60,9 @@ def do_backup_create(client, args):
     output.print_object(shown, args.format)
 
 
-@cli.command(
-    'backup-list', 'Lists backups.',
-    cli.all_tenants_arg('backups'),
-    arg('--name', metavar='<name>', help='Filters by name.'),
-    arg('--status', metavar='<status>', help='Filters by status.'),
-    arg('--volume-id', metavar='<volume id>',
-        help='Filters by the id of the backed-up volume.'),
-    *cli.paging_args('backups', 'created_at:asc,name'), cli.FORMAT)
-def do_backup_list(client, args):
-    cli.list_objects(client, args, 'backups',
-                     ('name', 'status', 'volume_id'), COLUMNS)
+do_backup_list = cli.list_command(
+    'backup-list', 'Lists backups.', 'backups', COLUMNS,
+    'created_at:asc,name', cli.volume_id_filter('backed-up'))
 
 
 do_backup_show = cli.show_command('backups',
@@ -80,27 +70,20 @@ do_backup_show = cli.show_command('backups',
 
 
 def _delete_each(client, args, force):
-    if force:
-        def send(backup_id):
-            client.action('backups', backup_id, 'os-force_delete', None)
-    else:
-        def send(backup_id):
-            client.delete('/backups/%s' % backup_id)
-
     def pending(name):
         output.message('Backup %s is pending_delete: the scrubber removes '
                        'it later.' % name, args.format)
     # pending_delete: delayed delete is on; the row stays (visible to
     # admins only) until the scrubber removes the data.
-    cli.delete_each(client, args, 'backups', send,
+    cli.delete_each(client, args, 'backups',
+                    cli.delete_sender(client, 'backups', force),
                     'force-delete' if force else 'delete',
                     done=(PENDING_DELETE,), on_done=pending)
 
 
 @cli.command(
     'backup-delete', 'Removes one or more backups.',
-    arg('backup', nargs='+', metavar='<backup>',
-        help='Name or ID of the backup(s) to delete.'),
+    cli.targets_arg('backup', 'delete'),
     arg('--force', action='store_true',
         help='Deletes the backup whatever its state (os-force_delete, '
              'admin only); a running backup or restore stops.'),
@@ -112,8 +95,7 @@ def do_backup_delete(client, args):
 @cli.command(
     'backup-force-delete', 'Deletes backups whatever their state (admin '
                            'only); same as backup-delete --force.',
-    arg('backup', nargs='+', metavar='<backup>',
-        help='Name or ID of the backup(s) to delete.'),
+    cli.targets_arg('backup', 'delete'),
     cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
 def do_backup_force_delete(client, args):
     _delete_each(client, args, force=True)
@@ -123,8 +105,7 @@ def do_backup_force_delete(client, args):
     'backup-reset-state', 'Explicitly updates the backup state (admin '
                           'only). Resetting to available first verifies '
                           'the stored backup.',
-    arg('backup', nargs='+', metavar='<backup>',
-        help='Name or ID of the backup(s) to modify.'),
+    cli.targets_arg('backup', 'modify'),
     arg('--state', metavar='<state>', default='available',
         help='The state to assign: available or error. '
              'Default=available.'))

@@ -59,6 +59,49 @@ def paging_args(noun, sort_example):
     ]
 
 
+def list_args(noun, sort_example, *filters):
+    """The options of a list command of ``noun`` (a collection):
+    --all-tenants, the --name and --status filters, ``filters`` (more
+    ``arg``s), paging and --format."""
+    return [all_tenants_arg(noun),
+            arg('--name', metavar='<name>', help='Filters by name.'),
+            arg('--status', metavar='<status>', help='Filters by status.'),
+            *filters, *paging_args(noun, sort_example), FORMAT]
+
+
+def volume_id_filter(volume):
+    """--volume-id of a list: ``volume`` says what the volume is to the
+    listed objects (snapshotted, backed-up)."""
+    return arg('--volume-id', metavar='<volume id>',
+               help='Filters by the id of the %s volume.' % volume)
+
+
+def targets_arg(noun, verb):
+    """The positional ``<noun>`` names or ids of a command acting on one or
+    more objects (delete, reset-state)."""
+    return arg(noun, nargs='+', metavar='<%s>' % noun,
+               help='Name or ID of the %s(s) to %s.' % (noun, verb))
+
+
+def list_command(name, help, collection, columns, sort_example, *filters):
+    """A list command: list_args's options, the objects as a table of
+    ``columns``."""
+    names = ('name', 'status') + tuple(
+        names[0].lstrip('-').replace('-', '_') for names, _ in filters)
+
+    @command(name, help, *list_args(collection, sort_example, *filters))
+    def do_list(client, args):
+        list_objects(client, args, collection, names, columns)
+    return do_list
+
+
+def name_args(noun):
+    """--name and --description of a new ``noun``."""
+    return [arg('--name', metavar='<name>', help='%s name.' % noun.title()),
+            arg('--description', metavar='<description>',
+                help='%s description.' % noun.title())]
+
+
 def list_params(args, *names):
     """Query parameters of a list call from the parsed arguments."""
     params = {}
@@ -159,6 +202,16 @@ def delete_each(client, args, collection, send, verb, done=(),
                 gone_ok=True, timeout=args.wait_timeout) is not None:
             on_done(name)
     for_each(getattr(args, noun), delete_one, noun, verb)
+
+
+def delete_sender(client, collection, force=False, params=None):
+    """``send(id)`` of a delete command: the os-force_delete action when
+    ``force``, else DELETE (with query ``params``)."""
+    if force:
+        return lambda obj_id: client.action(collection, obj_id,
+                                            'os-force_delete', None)
+    return lambda obj_id: client.delete('/%s/%s' % (collection, obj_id),
+                                        params)
 
 
 def without_nulls(values):

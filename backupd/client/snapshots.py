@@ -15,9 +15,7 @@ COLUMNS = [('ID', 'id'), ('Volume ID', 'volume_id'), ('Status', 'status'),
         help='Name or ID of the volume to snapshot.'),
     arg('--force', action='store_true',
         help='Snapshots an attached (in-use) volume too.'),
-    arg('--name', metavar='<name>', help='Snapshot name.'),
-    arg('--description', metavar='<description>',
-        help='Snapshot description.'),
+    *cli.name_args('snapshot'),
     cli.metadata_arg('snapshot'), cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
 def do_snapshot_create(client, args):
     cli.positional_after_metadata(args, 'volume', '<volume>')
@@ -34,17 +32,9 @@ def do_snapshot_create(client, args):
     output.print_object(snapshot, args.format)
 
 
-@cli.command(
-    'snapshot-list', 'Lists snapshots.',
-    cli.all_tenants_arg('snapshots'),
-    arg('--name', metavar='<name>', help='Filters by name.'),
-    arg('--status', metavar='<status>', help='Filters by status.'),
-    arg('--volume-id', metavar='<volume id>',
-        help='Filters by the id of the snapshotted volume.'),
-    *cli.paging_args('snapshots', 'name:asc'), cli.FORMAT)
-def do_snapshot_list(client, args):
-    cli.list_objects(client, args, 'snapshots',
-                     ('name', 'status', 'volume_id'), COLUMNS)
+do_snapshot_list = cli.list_command(
+    'snapshot-list', 'Lists snapshots.', 'snapshots', COLUMNS, 'name:asc',
+    cli.volume_id_filter('snapshotted'))
 
 
 do_snapshot_show = cli.show_command('snapshots',
@@ -53,17 +43,12 @@ do_snapshot_show = cli.show_command('snapshots',
 
 @cli.command(
     'snapshot-delete', 'Removes one or more snapshots.',
-    arg('snapshot', nargs='+', metavar='<snapshot>',
-        help='Name or ID of the snapshot(s) to delete.'),
+    cli.targets_arg('snapshot', 'delete'),
     arg('--force', action='store_true',
         help='Deletes the snapshot whatever its state (os-force_delete, '
              'admin only).'),
     cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
 def do_snapshot_delete(client, args):
-    if args.force:
-        def send(sid):
-            client.action('snapshots', sid, 'os-force_delete', None)
-    else:
-        def send(sid):
-            client.delete('/snapshots/%s' % sid)
-    cli.delete_each(client, args, 'snapshots', send, 'delete')
+    cli.delete_each(client, args, 'snapshots',
+                    cli.delete_sender(client, 'snapshots', args.force),
+                    'delete')

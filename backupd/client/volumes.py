@@ -24,9 +24,7 @@ COLUMNS = [('ID', 'id'), ('Status', 'status'), ('Name', 'name'),
         help='Size of the volume in GiB. Required unless --snapshot-id or '
              '--source-volid is given (then it defaults to the source\'s '
              'size).'),
-    arg('--name', metavar='<name>', help='Volume name.'),
-    arg('--description', metavar='<description>',
-        help='Volume description.'),
+    *cli.name_args('volume'),
     arg('--snapshot-id', metavar='<snapshot id>',
         help='Creates the volume from this snapshot.'),
     arg('--source-volid', metavar='<volume id>',
@@ -61,10 +59,7 @@ def do_create(client, args):
 
 @cli.command(
     'list', 'Lists volumes.',
-    cli.all_tenants_arg('volumes'),
-    arg('--name', metavar='<name>', help='Filters by name.'),
-    arg('--status', metavar='<status>', help='Filters by status.'),
-    *cli.paging_args('volumes', 'size:desc,name'), cli.FORMAT)
+    *cli.list_args('volumes', 'size:desc,name'))
 def do_list(client, args):
     volumes = client.get('/volumes/detail', params=cli.list_params(
         args, 'name', 'status'))['volumes']
@@ -79,34 +74,32 @@ do_show = cli.show_command('volumes', 'Shows details about a volume.')
 
 @cli.command(
     'delete', 'Removes one or more volumes.',
-    arg('volume', nargs='+', metavar='<volume>',
-        help='Name or ID of the volume(s) to delete.'),
+    cli.targets_arg('volume', 'delete'),
     arg('--cascade', action='store_true',
         help='Removes the volume\'s snapshots too.'),
     cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
 def do_delete(client, args):
     params = {'cascade': 'true'} if args.cascade else None
     cli.delete_each(client, args, 'volumes',
-                    lambda vid: client.delete('/volumes/%s' % vid, params),
+                    cli.delete_sender(client, 'volumes', params=params),
                     'delete')
 
 
 @cli.command(
     'force-delete', 'Attempts to force-delete volumes, whatever their '
                     'state (admin only).',
-    arg('volume', nargs='+', metavar='<volume>',
-        help='Name or ID of the volume(s) to delete.'),
+    cli.targets_arg('volume', 'delete'),
     cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
 def do_force_delete(client, args):
-    cli.delete_each(client, args, 'volumes', lambda vid: client.action(
-        'volumes', vid, 'os-force_delete', None), 'force-delete')
+    cli.delete_each(client, args, 'volumes',
+                    cli.delete_sender(client, 'volumes', force=True),
+                    'force-delete')
 
 
 @cli.command(
     'reset-state', 'Explicitly updates the volume state in the database '
                    '(admin only); the volume itself is not touched.',
-    arg('volume', nargs='+', metavar='<volume>',
-        help='Name or ID of the volume(s) to modify.'),
+    cli.targets_arg('volume', 'modify'),
     arg('--state', metavar='<state>', default=None,
         help='The state to assign to the volume, e.g. available, error, '
              'in-use. Default=available (when --attach-status is not '
