@@ -2,19 +2,8 @@
 import backupd.cmd  # noqa: F401  (monkey-patches first)
 
 from backupd import binaries
-from backupd.cmd import common
-from backupd.cmd import errors
+from backupd.cmd import rpc_server
 from backupd.manager.backup import manager
-from backupd import service
 
-
-def build(conf):
-    return service.Service(conf, binaries.BACKUP, conf.backup_topic,
-                           manager.BackupManager(conf, conf.host))
-
-
-@errors.operator_errors(binaries.BACKUP)
-def main():
-    conf = common.prepare(binaries.BACKUP)
-    common.require_database(conf)
-    return common.launch([build(conf)])
+build, main = rpc_server.console_script(binaries.BACKUP, 'backup_topic',
+                                        manager.BackupManager)

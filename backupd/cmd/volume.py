@@ -2,19 +2,8 @@
 import backupd.cmd  # noqa: F401  (monkey-patches first)
 
 from backupd import binaries
-from backupd.cmd import common
-from backupd.cmd import errors
+from backupd.cmd import rpc_server
 from backupd.manager.volume import manager
-from backupd import service
 
-
-def build(conf):
-    return service.Service(conf, binaries.VOLUME, conf.volume_topic,
-                           manager.VolumeManager(conf, conf.host))
-
-
-@errors.operator_errors(binaries.VOLUME)
-def main():
-    conf = common.prepare(binaries.VOLUME)
-    common.require_database(conf)
-    return common.launch([build(conf)])
+build, main = rpc_server.console_script(binaries.VOLUME, 'volume_topic',
+                                        manager.VolumeManager)

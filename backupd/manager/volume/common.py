@@ -54,6 +54,36 @@ def fail(ctxt, model, row_id, transition, to, error, what):
     return True
 
 
+def driver_step(ctxt, model, row_id, what, failure, notice, step,
+                on_failed=None):
+    """The driver work of an operation on a claimed row: ``step()`` (on
+    the hub: it returns the driver method and its arguments, run in a
+    native thread). On an exception the row goes to the error status of
+    ``failure`` ((transition, status), as :func:`fail`; ``on_failed()`` in
+    the same transaction when it did) and ``notice`` (:func:`notifier`)
+    sends the ``error`` notification. Returns the failure's message, or
+    None when the driver succeeded."""
+    try:
+        method, args = step()
+        run_native(method, *args)
+    except Exception as e:
+        with db.writer.using(ctxt):
+            if fail(ctxt, model, row_id, *failure, e, what) and on_failed:
+                on_failed()
+        notice('error', reason=str(e))
+        return '%s failed: %s' % (what, e)
+    return None
+
+
+def notifier(ctxt, resource, action, payload, row, **extra):
+    """``notice(phase, **more)``: the ``resource.action.<phase>``
+    notification of ``row`` (``payload(row, **extra, **more)``)."""
+    def notice(phase, **more):
+        notify(ctxt, resource, action, phase,
+               payload(row, **dict(extra, **more)))
+    return notice
+
+
 def table_of(model):
     """The state table (states.Volume or states.Snapshot) of a model."""
     return states.Volume if model is models.Volume else states.Snapshot

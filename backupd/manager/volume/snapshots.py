@@ -26,25 +26,23 @@ def create(manager, ctxt, snapshot_id):
                                                        snap.volume_id)
         if not mine:
             return volumes.stale(what, snap.status)
-        common.notify(ctxt, 'snapshot', 'create', 'start',
-                      common.snapshot_payload(snap))
-        try:
-            common.run_native(common.require_driver(manager).create_snapshot,
-                              snapshot_id, snap.volume_id)
-        except Exception as e:
-            common.fail(ctxt, models.Snapshot, snapshot_id, 'fail_create',
-                        S.ERROR, e, what)
-            common.notify(ctxt, 'snapshot', 'create', 'error',
-                          common.snapshot_payload(snap, reason=str(e)))
-            return '%s failed: %s' % (what, e)
+        notice = common.notifier(ctxt, 'snapshot', 'create',
+                                 common.snapshot_payload, snap)
+        notice('start')
+        failed = common.driver_step(
+            ctxt, models.Snapshot, snapshot_id, what,
+            ('fail_create', S.ERROR), notice,
+            lambda: (common.require_driver(manager).create_snapshot,
+                     (snapshot_id, snap.volume_id)))
+        if failed:
+            return failed
         if not retry.call(common.change, ctxt, models.Snapshot, snapshot_id,
                           'finish_create', S.AVAILABLE, progress='100%'):
             LOG.warning('%s: the snapshot left "creating" meanwhile '
                         '(deleted?); its pending delete removes the data.',
                         what)
             return None
-        common.notify(ctxt, 'snapshot', 'create', 'end',
-                      common.snapshot_payload(snap, status=S.AVAILABLE))
+        notice('end', status=S.AVAILABLE)
         return None
 
 
@@ -62,21 +60,18 @@ def delete(manager, ctxt, snapshot_id):
             return
         what = 'Deleting snapshot %s of volume %s' % (snapshot_id,
                                                        snap.volume_id)
-        common.notify(ctxt, 'snapshot', 'delete', 'start',
-                      common.snapshot_payload(snap))
-        try:
-            common.run_native(common.require_driver(manager).delete_snapshot,
-                              snapshot_id, snap.volume_id)
-        except Exception as e:
-            common.fail(ctxt, models.Snapshot, snapshot_id, 'fail_delete',
-                        S.ERROR_DELETING, e, what)
-            common.notify(ctxt, 'snapshot', 'delete', 'error',
-                          common.snapshot_payload(snap, reason=str(e)))
+        notice = common.notifier(ctxt, 'snapshot', 'delete',
+                                 common.snapshot_payload, snap)
+        notice('start')
+        if common.driver_step(
+                ctxt, models.Snapshot, snapshot_id, what,
+                ('fail_delete', S.ERROR_DELETING), notice,
+                lambda: (common.require_driver(manager).delete_snapshot,
+                         (snapshot_id, snap.volume_id))):
             return
         if not retry.call(snapshot_db.destroy, ctxt, snapshot_id,
                           S.FROM['finish_delete']):
             LOG.warning('%s: the snapshot left "deleting" meanwhile; row '
                         'kept.', what)
             return
-        common.notify(ctxt, 'snapshot', 'delete', 'end',
-                      common.snapshot_payload(snap, status='deleted'))
+        notice('end', status='deleted')

@@ -32,26 +32,22 @@ def create(manager, ctxt, volume_id):
         what = 'Creating volume %s' % volume_id
         if not mine:
             return stale(what, volume.status)
-        common.notify(ctxt, 'volume', 'create', 'start',
-                      common.volume_payload(volume))
-        try:
-            method, args = _builder(ctxt, common.require_driver(manager),
-                                    volume)
-            common.run_native(method, *args)
-        except Exception as e:
-            common.fail(ctxt, models.Volume, volume_id, 'fail_create',
-                        V.ERROR, e, what)
-            common.notify(ctxt, 'volume', 'create', 'error',
-                          common.volume_payload(volume, reason=str(e)))
-            return '%s failed: %s' % (what, e)
+        notice = common.notifier(ctxt, 'volume', 'create',
+                                 common.volume_payload, volume)
+        notice('start')
+        failed = common.driver_step(
+            ctxt, models.Volume, volume_id, what, ('fail_create', V.ERROR),
+            notice, lambda: _builder(ctxt, common.require_driver(manager),
+                                     volume))
+        if failed:
+            return failed
         if not retry.call(common.change, ctxt, models.Volume, volume_id,
                           'finish_create', V.AVAILABLE,
                           launched_at=timeutils.utcnow()):
             LOG.warning('%s: the volume left "creating" meanwhile (deleted?); '
                         'its pending delete removes the data.', what)
             return None
-        common.notify(ctxt, 'volume', 'create', 'end',
-                      common.volume_payload(volume, status=V.AVAILABLE))
+        notice('end', status=V.AVAILABLE)
         LOG.info('Volume %s (%d GiB) created.', volume_id, volume.size)
         return None
 
@@ -89,25 +85,24 @@ def delete(manager, ctxt, volume_id, cascade=False):
         if not mine:
             return
         what = 'Deleting volume %s' % volume_id
-        common.notify(ctxt, 'volume', 'delete', 'start',
-                      common.volume_payload(volume))
-        try:
+        notice = common.notifier(ctxt, 'volume', 'delete',
+                                 common.volume_payload, volume)
+        notice('start')
+
+        def step():
             driver = common.require_driver(manager)
             _delete_snapshots(ctxt, driver, volume_id, cascade)
-            common.run_native(driver.delete_volume, volume_id)
-        except Exception as e:
-            common.fail(ctxt, models.Volume, volume_id, 'fail_delete',
-                        V.ERROR_DELETING, e, what)
-            common.notify(ctxt, 'volume', 'delete', 'error',
-                          common.volume_payload(volume, reason=str(e)))
+            return driver.delete_volume, (volume_id,)
+        if common.driver_step(ctxt, models.Volume, volume_id, what,
+                              ('fail_delete', V.ERROR_DELETING), notice,
+                              step):
             return
         if not retry.call(volume_db.destroy, ctxt, volume_id,
                           V.FROM['finish_delete']):
             LOG.warning('%s: the volume left "deleting" meanwhile; row kept.',
                         what)
             return
-        common.notify(ctxt, 'volume', 'delete', 'end',
-                      common.volume_payload(volume, status='deleted'))
+        notice('end', status='deleted')
         LOG.info('Volume %s deleted.', volume_id)
 
 
@@ -133,27 +128,25 @@ def extend(manager, ctxt, volume_id, new_size):
         what = 'Extending volume %s to %s GiB' % (volume_id, new_size)
         if not mine:
             return stale(what, volume.status)
-        common.notify(ctxt, 'volume', 'resize', 'start',
-                      common.volume_payload(volume, new_size=new_size))
-        try:
-            common.run_native(common.require_driver(manager).extend_volume,
-                              volume_id, new_size)
-        except Exception as e:
-            with db.writer.using(ctxt):   # the charged GiB go back
-                if common.fail(ctxt, models.Volume, volume_id, 'fail_extend',
-                               V.ERROR_EXTENDING, e, what):
-                    quotas.release(ctxt, volume.project_id, quotas.of_extend(
-                        volume.size, new_size, volume.volume_type))
-            common.notify(ctxt, 'volume', 'resize', 'error',
-                          common.volume_payload(volume, reason=str(e)))
+        notice = common.notifier(ctxt, 'volume', 'resize',
+                                 common.volume_payload, volume)
+        notice('start', new_size=new_size)
+
+        def release():   # the charged GiB go back
+            quotas.release(ctxt, volume.project_id, quotas.of_extend(
+                volume.size, new_size, volume.volume_type))
+        if common.driver_step(
+                ctxt, models.Volume, volume_id, what,
+                ('fail_extend', V.ERROR_EXTENDING),
+                notice,
+                lambda: (common.require_driver(manager).extend_volume,
+                         (volume_id, new_size)), on_failed=release):
             return
         if not retry.call(common.change, ctxt, models.Volume, volume_id,
                           'finish_extend', V.AVAILABLE, size=new_size):
             LOG.warning('%s: the volume left "extending" meanwhile.', what)
             return
-        common.notify(ctxt, 'volume', 'resize', 'end',
-                      common.volume_payload(volume, size=new_size,
-                                            status=V.AVAILABLE))
+        notice('end', size=new_size, status=V.AVAILABLE)
 
 
 def attach(manager, ctxt, volume_id, attachment_id, connector):
