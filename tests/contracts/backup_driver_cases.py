@@ -565,8 +565,8 @@ class BackupDriverCases:
                               layout='random')
         full = self.backup(driver, volume, 'lag-full')
         rewrite_blocks(volume, 0.3, seed=34)
-        monkeypatch.setattr(driver, 'list_objects',
-                            lambda container, prefix: [])
+        monkeypatch.setattr(driver, 'iter_objects',
+                            lambda container, prefix: iter(()))
         seen = []
         ref = base.BackupRef('lag-incr', 'vol-1', parent=full)
         with pytest.raises(exception.BackupCancelled):
@@ -661,10 +661,10 @@ class BackupDriverCases:
         stored = self.objects_of(driver, ref)
         assert any('/pack_' in n for n in stored), stored
         assert any('/chunk_' in n for n in stored), stored
-        real_list = driver.list_objects
-        monkeypatch.setattr(driver, 'list_objects', lambda container, prefix: [
+        real_list = driver.iter_objects
+        monkeypatch.setattr(driver, 'iter_objects', lambda container, prefix: (
             n for n in real_list(container, prefix)
-            if n == ref.service_metadata])
+            if n == ref.service_metadata))
         driver.delete_backup(ref)
         monkeypatch.undo()
         assert self.objects_of(driver, ref) == []
@@ -712,6 +712,47 @@ class BackupDriverCases:
         assert driver.verify(victim).ok
         self.assert_restores(driver, victim, sha256_of(volume),
                              tmp_path / 'out')
+
+    # --- streamed listings ---
+
+    def put_many(self, driver, prefix, count):
+        container = driver.default_container
+        driver.put_container(container)
+        names = ['%sobj_%03d' % (prefix, n) for n in range(count)]
+        for name in names:
+            driver.put_object(container, name, b'x')
+        return container, names
+
+    def test_iteration_goes_over_many_pages(self, driver):
+        driver.listing_page = 3
+        container, names = self.put_many(driver, 'backup_paged/', 11)
+        self.put_many(driver, 'backup_paged2/', 2)    # a neighbour prefix
+        listed = list(driver.iter_objects(container, 'backup_paged/'))
+        assert sorted(listed) == names       # each once, the prefix only
+        assert sorted(driver.iter_objects(
+            container, 'backup_paged/obj_00')) == names[:10]
+        assert driver.list_objects(container, 'backup_paged/') == names
+        assert list(driver.iter_objects(container, 'backup_none/')) == []
+
+    def test_iteration_refuses_a_wide_prefix_when_called(self, driver):
+        # Refused at the call, not at the first name: a caller cannot get
+        # a lazy iterator over a whole container.
+        for prefix in ('', None):
+            with pytest.raises(ValueError):
+                driver.iter_objects(driver.default_container, prefix)
+
+    def test_deleting_while_iterating_skips_and_repeats_nothing(
+            self, driver):
+        # What a sweep and a backup's delete do: each name deleted as soon
+        # as it is given, pages of 3 names over 20.
+        driver.listing_page = 3
+        container, names = self.put_many(driver, 'backup_swept/', 20)
+        seen = []
+        for name in driver.iter_objects(container, 'backup_swept/'):
+            seen.append(name)
+            driver.delete_object(container, name)
+        assert sorted(seen) == names
+        assert driver.list_objects(container, 'backup_swept/') == []
 
     # --- records ---
 

@@ -266,6 +266,77 @@ class SharedStoreCases:
                                match=victim):
                 driver.restore(ref, str(tmp_path / 'out'))
 
+    # --- bulk deletes ---
+
+    def volumes_of_backups(self, driver, tmp_path, volumes, chain):
+        """``volumes`` volumes of one project, a full and ``chain - 1``
+        incrementals of each; [(ref, sha256)]."""
+        refs = []
+        for v in range(volumes):
+            volume = write_volume(tmp_path / ('vol%d' % v), 1 * MiB,
+                                  seed=40 + v, layout='random')
+            parent = None
+            for n in range(chain):
+                if n:
+                    rewrite_blocks(volume, 0.05, seed=100 * v + n)
+                parent = self.backup(driver, volume, 'v%d-%d' % (v, n),
+                                     parent, volume_id='vol-%d' % v)
+                refs.append((parent, sha256_of(volume)))
+        return refs
+
+    @staticmethod
+    def collections_logged(caplog):
+        return sum(1 for r in caplog.records
+                   if r.getMessage().startswith('Collection of repository'))
+
+    def test_concurrent_deletes_share_their_collections(
+            self, driver, tmp_path, caplog):
+        # 20 deletes at once in one repository: a delete that finds a
+        # collection running waits for the next one, which covers them all
+        # (at most 2; 3 if one came after the second had started), and
+        # each returns once its data is gone.
+        refs = self.volumes_of_backups(driver, tmp_path, 4, 6)
+        rnd = random.Random(8)
+        rnd.shuffle(refs)
+        gone, kept = refs[:20], refs[20:]
+        caplog.set_level('INFO', logger='backupd.drivers.backup.engine')
+        start = threading.Barrier(len(gone))
+        errors = []
+
+        def delete(ref):
+            start.wait()
+            try:
+                driver.delete_backup(ref)
+            except Exception as exc:      # noqa: B902 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=delete, args=(ref,))
+                   for ref, _ in gone]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors, errors
+        assert 1 <= self.collections_logged(caplog) <= 3
+        self.assert_nothing_unreferenced(driver)
+        for ref, sha in kept:
+            assert self.restores(driver, ref, sha, tmp_path / 'out')
+        assert not driver._deferred
+
+    def test_sequential_deletes_each_collect_before_returning(
+            self, driver, tmp_path, caplog):
+        refs = self.volumes_of_backups(driver, tmp_path, 2, 2)
+        caplog.set_level('INFO', logger='backupd.drivers.backup.engine')
+        for ref, _ in refs[:3]:
+            caplog.clear()
+            driver.delete_backup(ref)
+            assert self.collections_logged(caplog) == 1
+            # nothing only it referenced is left once it returned
+            report = driver.collect_garbage(None, 'project-a')
+            assert report['deleted_objects'] == 0, report
+        assert self.restores(driver, refs[3][0], refs[3][1],
+                             tmp_path / 'out')
+
     # --- collection and writers ---
 
     def test_a_collection_never_runs_beside_a_writer(self, driver,

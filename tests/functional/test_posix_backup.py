@@ -109,7 +109,7 @@ class StorageGoneAway(posix.PosixBackupDriver):
             raise exception.BackupDriverError(reason='storage went away')
         super().put_object(container, name, data)
 
-    def list_objects(self, container, prefix):
+    def iter_objects(self, container, prefix):
         raise exception.BackupDriverError(reason='storage still away')
 
 
@@ -186,3 +186,23 @@ class TestPosixSharedStore(shared_cases.SharedStoreCases):
     def driver_factory(self, tmp_path):
         return lambda **overrides: make_posix_driver(tmp_path / 'store',
                                                      **overrides)
+
+
+def test_deleting_while_scanning_a_directory_larger_than_a_read(tmp_path):
+    # readdir fills a buffer of about 32 KiB (some 700 names of this
+    # length) per getdents call: with 5,000 files every name deleted while
+    # iterating falls between two calls many times over. Each file is
+    # still given exactly once and none is left (what the sweep needs).
+    driver = make_posix_driver(tmp_path / 'store')
+    directory = tmp_path / 'store' / 'backups' / 'p_big'
+    directory.mkdir(parents=True)
+    names = ['c_%060d' % n for n in range(5000)]
+    for name in names:
+        (directory / name).write_bytes(b'x')
+    (directory / 'key').write_bytes(b'k' * 32)
+    seen = []
+    for name in driver.iter_objects('backups', 'p_big/c_'):
+        seen.append(name)
+        driver.delete_object('backups', name)
+    assert sorted(seen) == ['p_big/' + n for n in names]
+    assert os.listdir(directory) == ['key']

@@ -18,13 +18,20 @@ In one run, on the same store and machine:
    0.5 % rewritten before each) in one repository, then a collection over
    all of them (nothing to delete) and, after half their manifests and refs
    are dropped (what a delete does before collecting), one that sweeps:
-   peak RSS of each collection (target < 300 MiB).
+   peak RSS of each collection (target < 300 MiB);
+5. **sweep**: for each count of ``--sweep`` (default 20,000 and 200,000),
+   a repository holding that many small unreferenced ``c_`` objects and
+   one collection that sweeps them all: its peak RSS must stay flat as the
+   count grows (the listing is streamed, the marks are on disk). POSIX
+   objects are written as files directly (the driver's layout, without its
+   fsync per object); on Swift through the driver.
 
 Every engine phase runs in a child process, so its peak RSS and CPU are its
 own. Examples::
 
     tools/bench/dedup_bench.py
     tools/bench/dedup_bench.py --runs 3 --chain 30 --many 1000
+    tools/bench/dedup_bench.py --only-sweep --sweep 20000,200000
     tools/bench/dedup_bench.py --driver swift --swift-url \\
         http://127.0.0.1:8080/auth/v1.0 --swift-user test:tester \\
         --swift-key testing
@@ -131,6 +138,26 @@ def _child_drop_roots(driver, spec):
     return {}
 
 
+def _child_fill(driver, spec):
+    """``count`` small unreferenced ``c_`` objects in the repository (and
+    its key, so that a collection runs)."""
+    import hashlib
+    repo = _repository(driver)
+    repo.key
+    container = driver.default_container
+    names = (repo.prefix + 'c_' + hashlib.sha256(b'%d' % n).hexdigest()
+             for n in range(spec['count']))
+    if spec['driver'] != 'posix':
+        for name in names:
+            driver.put_object(container, name, b'x' * 64)
+        return {}
+    directory = os.path.dirname(driver._path(container, repo.prefix + 'key'))
+    for name in names:
+        with open(os.path.join(directory, name.split('/')[1]), 'wb') as f:
+            f.write(b'x' * 64)
+    return {}
+
+
 def phase(args, name, **spec):
     spec = dict(spec, driver=args.driver,
                 options=bench.driver_options(args), phase=name)
@@ -220,6 +247,23 @@ def many(args, scratch):
         'stored_after': usage['stored_bytes']}}
 
 
+def sweep(args, scratch):
+    """Peak RSS of a collection sweeping N unreferenced objects, per N."""
+    out = []
+    for count in args.sweep:
+        phase(args, 'fill', count=count)
+        swept = phase(args, 'collect')
+        usage = phase(args, 'usage')
+        if swept['report']['deleted_objects'] != count or \
+                usage['objects']:
+            sys.exit('the sweep of %d objects left %d (report %s)'
+                     % (count, usage['objects'], swept['report']))
+        out.append({'objects': count,
+                    'seconds': round(swept['seconds'], 2),
+                    'peak_rss_mib': round(swept['peak_rss_mib'], 1)})
+    return {'sweep': out}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--size', type=bench.parse_size, default=1024 * MiB)
@@ -232,6 +276,11 @@ def main():
     parser.add_argument('--many', type=int, default=1000)
     parser.add_argument('--many-size', type=bench.parse_size,
                         default=16 * MiB)
+    parser.add_argument('--sweep', default='20000,200000',
+                        type=lambda text: [int(n) for n in text.split(',')],
+                        help='object counts of the sweep phase')
+    parser.add_argument('--only-sweep', action='store_true',
+                        help='run the sweep phase alone')
     parser.add_argument('--workdir', default=None)
     parser.add_argument('--option', action='append', default=[],
                         metavar='NAME=VALUE')
@@ -249,12 +298,15 @@ def main():
     scratch = tempfile.mkdtemp(prefix='dedup-bench-', dir=args.workdir)
     args.store = os.path.join(scratch, 'store')
     try:
-        runs = [bench.one_run(args, run, scratch)
-                for run in range(args.runs)]
-        out = bench.summarize(args, runs)
-        bench.DROP_CACHES = False       # the rest measures storage, not I/O
-        out.update(clone_and_chain(args, scratch))
-        out.update(many(args, scratch))
+        out = {}
+        if not args.only_sweep:
+            runs = [bench.one_run(args, run, scratch)
+                    for run in range(args.runs)]
+            out = bench.summarize(args, runs)
+            bench.DROP_CACHES = False    # the rest measures storage, not I/O
+            out.update(clone_and_chain(args, scratch))
+            out.update(many(args, scratch))
+        out.update(sweep(args, scratch))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(json.dumps(out))

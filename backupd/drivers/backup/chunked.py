@@ -1,7 +1,7 @@
 """The data engine under every object-store backup driver.
 
 A storage backend subclasses :class:`ChunkedBackupDriver` and supplies seven
-object primitives (put/get/head/delete/list objects, put_container,
+object primitives (put/get/head/delete/iterate objects, put_container,
 check_backend); everything else lives here, once:
 
 * The volume is cut into fixed-size chunks (``backup_chunk_size``) that flow
@@ -214,6 +214,11 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
         self._deferred = set()
         self._deferred_lock = threading.Lock()
         self._collecting = threading.Lock()
+        # Group commit of this process's collections (collect.Rounds).
+        self._rounds = collect.Rounds()
+        # (container, backup id) this process writes, or deletes.
+        self._writing = collect.Holders()
+        self._deleting = collect.Holders()
 
     @property
     def settings(self):
@@ -258,9 +263,25 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
         """Delete the object; a missing object is fine (idempotent)."""
 
     @abc.abstractmethod
+    def iter_objects(self, container, prefix):
+        """An iterator over the names starting with ``prefix``, read from
+        the store as it goes (a page of at most :attr:`listing_page` names
+        at a time where the store pages), so memory does not grow with the
+        number of names; in no particular order. Raise ValueError on an
+        empty prefix, when called rather than when iterated, so a bug can
+        never list (and delete) a whole container. The caller may delete
+        names it was given while iterating: no other name is skipped or
+        given twice for that (doc/dedup-and-gc.rst, "Streamed listings")."""
+
+    #: Most names one listing request asks for, in stores that page
+    #: (Swift's default container_listing_limit is 10,000).
+    listing_page = 10000
+
     def list_objects(self, container, prefix):
-        """Names starting with ``prefix``; raise ValueError on an empty
-        prefix so a bug can never list (and delete) a whole container."""
+        """The names starting with ``prefix``, sorted, as one list (for
+        callers that need them all at once; the rest iterate
+        :meth:`iter_objects`)."""
+        return sorted(self.iter_objects(container, prefix))
 
     @abc.abstractmethod
     def check_backend(self):
@@ -296,7 +317,14 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
                                 repository.name_for(backup.project_id))
         # I4: registered (and no collection running) before the parent's
         # manifest is read or any object is looked up.
-        lease = repo.open_writer(backup.id, is_cancelled)
+        with self._writing.hold((container, backup.id)):
+            lease = repo.open_writer(backup.id, is_cancelled)
+            return self._shared_backup(backup, device_path, progress,
+                                       is_cancelled, changes, container,
+                                       names, repo, lease)
+
+    def _shared_backup(self, backup, device_path, progress, is_cancelled,
+                       changes, container, names, repo, lease):
         try:
             return self._backup(backup, device_path, progress, is_cancelled,
                                 changes, container, names, repo, lease)
@@ -361,9 +389,20 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
                                        repository.name_for(project_id))
 
     def collect_repository(self, container, name):
-        """Mark and sweep one repository (doc/dedup-and-gc.rst); a dict
-        report, ``busy`` when a backup or another collection holds it."""
-        return collect.Collection(self._repository(container, name)).run()
+        """Mark and sweep one repository (doc/dedup-and-gc.rst) in a
+        collection that starts after this call (joining the next one when
+        one of this repository runs in this process: collect.Rounds); a
+        dict report, ``busy`` when a backup or another process's
+        collection holds it."""
+        repo = self._repository(container, name)
+        return self._rounds.run((container, name), collect.Collection(
+            repo, lambda backup_id: self._only_deleting(container,
+                                                        backup_id)).run)
+
+    def _only_deleting(self, container, backup_id):
+        """This process is deleting the backup, and not writing it."""
+        key = (container, backup_id)
+        return key in self._deleting and key not in self._writing
 
     def delete_backup(self, backup):
         """Manifest first (a half-deleted backup never looks restorable),
@@ -384,31 +423,35 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
             return
         # Only the backup's own manifest, whatever service_metadata says.
         name = names.manifest
-        try:
-            recorded, repo_name = self._recorded_objects(container, name,
-                                                         names.prefix)
-            self.delete_object(container, name)
-            self._delete_prefix(container, names.prefix, also=recorded)
-        except name_rules.InvalidName as exc:
-            # A backend's own name limits (checked before any I/O, for
-            # writes as well) refused the container: nothing is stored.
-            LOG.warning('Backup %s stored nothing (%s); nothing to delete.',
-                        backup.id, exc)
-            return
-        if repo_name is None and backup.project_id is not None and \
-                self.settings.layout == 'shared':
-            repo_name = repository.name_for(backup.project_id)
-        if repo_name is not None:
-            self._unregister(backup.id, container, repo_name)
+        # Between its manifest and its ref, this process's collections do
+        # not take the backup for one being written (Collection.deleting).
+        with self._deleting.hold((container, backup.id)):
+            try:
+                recorded, repo_name = self._recorded_objects(
+                    container, name, names.prefix)
+                self.delete_object(container, name)
+                self._delete_prefix(container, names.prefix, also=recorded)
+            except name_rules.InvalidName as exc:
+                # A backend's own name limits (checked before any I/O, for
+                # writes as well) refused the container: nothing is stored.
+                LOG.warning('Backup %s stored nothing (%s); nothing to '
+                            'delete.', backup.id, exc)
+                return
+            if repo_name is None and backup.project_id is not None and \
+                    self.settings.layout == 'shared':
+                repo_name = repository.name_for(backup.project_id)
+            if repo_name is None:
+                return
+            repo = self._repository(container, repo_name)
+            repo.delete(repo.ref_name(backup.id))
+        self._collect_after_delete(backup.id, container, repo_name)
 
-    def _unregister(self, backup_id, container, repo_name):
-        """Shared layout (I3): the manifest is gone; drop the backup's ref,
-        then collect what nothing references any more, unless a backup or
-        a collection holds the repository (a later collection will)."""
-        repo = self._repository(container, repo_name)
-        repo.delete(repo.ref_name(backup_id))
+    def _collect_after_delete(self, backup_id, container, repo_name):
+        """Shared layout (I3): the manifest and the ref are gone; collect
+        what nothing references any more, unless a backup or a collection
+        holds the repository (a later collection will)."""
         try:
-            report = collect.Collection(repo).run()
+            report = self.collect_repository(container, repo_name)
         except Exception:
             LOG.exception('Collection of repository %s in container %s '
                           'after deleting backup %s failed; the next one '
@@ -527,18 +570,20 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
                        '(%s), or back the volume up again to share its data.'
                        % (source_id, found.version, source_id))
         repo = self._repository(container, found.repository)
-        lease = repo.open_writer(ref.id)
-        try:
-            # Read again once registered (I4): its objects are ours to keep
-            # from here on, whatever happens to the source backup.
-            found = self._load_owned(source_id, container)
-            own = dataclasses.replace(found, backup_id=ref.id)
-            lease.confirm()
-            self.put_object(container, manifest.ObjectNames(ref.id).manifest,
-                            own.to_bytes())
-        except BaseException:
-            lease.release()
-            raise
+        with self._writing.hold((container, ref.id)):
+            lease = repo.open_writer(ref.id)
+            try:
+                # Read again once registered (I4): its objects are ours to
+                # keep from here on, whatever happens to the source backup.
+                found = self._load_owned(source_id, container)
+                own = dataclasses.replace(found, backup_id=ref.id)
+                lease.confirm()
+                self.put_object(container,
+                                manifest.ObjectNames(ref.id).manifest,
+                                own.to_bytes())
+            except BaseException:
+                lease.release()
+                raise
         return own
 
     # --- helpers ---
@@ -658,10 +703,20 @@ class ChunkedBackupDriver(base.BackupDriver, metaclass=abc.ABCMeta):
         (all under ``prefix``)."""
         if not prefix or not prefix.endswith('/'):
             raise ValueError('refusing to delete under prefix %r' % prefix)
-        names = sorted(set(self.list_objects(container, prefix)) | set(also))
+        also = sorted(set(also))
+        listed = self.iter_objects(container, prefix)
+
+        def names():
+            # ``also`` (the manifest's objects) is in memory anyway; the
+            # listing is streamed, deleted as it goes (iter_objects allows
+            # that), so memory does not grow with a backup's object count.
+            yield from also
+            known = set(also)
+            yield from (name for name in listed if name not in known)
+
         settings = self.settings
         stages = [(self._delete_one(container), settings.io_threads)]
-        with pipeline.Pipeline(names, stages, settings.in_flight) as pipe:
+        with pipeline.Pipeline(names(), stages, settings.in_flight) as pipe:
             for _ in pipe.results(idle=lambda: None):
                 pass
 

@@ -8,7 +8,7 @@ is checked once resolved, and listing never recurses.
 An object is written to a hidden temporary name in that directory,
 fsync'd, renamed over its final name and the directory fsync'd: after a
 crash a file with an object's name is always whole (a leftover temporary
-file is hidden from ``list_objects`` and removed with its backup's
+file is hidden from ``iter_objects`` and removed with its backup's
 directory).
 """
 import errno
@@ -21,6 +21,7 @@ from oslo_config import cfg
 from backupd import exception
 from backupd import names as name_rules
 from backupd.drivers.backup import chunked
+from backupd.drivers.backup.engine import repository
 from backupd.drivers.backup.engine import volume
 
 OPTS = [
@@ -176,12 +177,19 @@ class PosixBackupDriver(chunked.ChunkedBackupDriver):
             os.unlink(path)
         except FileNotFoundError:
             pass
-        self._remove_if_empty(os.path.dirname(path), container)
+        if not repository.NAME.match(name.partition('/')[0]):
+            self._remove_if_empty(os.path.dirname(path), container)
 
     def _remove_if_empty(self, directory, container):
         """Remove a backup's directory once its last object is gone, with
         any temporary file a crash left in it. Called for every deleted
-        object, so it stops at the first real object it sees."""
+        object, so it stops at the first real object it sees. Never for a
+        shared repository's directory (``p_<token>``, which keeps its key
+        for good): there a sweep deletes objects by the hundred thousand,
+        and both the rmdir and the scan that find a directory not empty
+        read past every emptied directory block first (ext4), which made
+        each delete cost time in proportion to the objects already
+        deleted."""
         if directory == self._path(container):
             return
         try:
@@ -200,24 +208,39 @@ class PosixBackupDriver(chunked.ChunkedBackupDriver):
             return
         shutil.rmtree(directory, ignore_errors=True)
 
-    def list_objects(self, container, prefix):
+    def iter_objects(self, container, prefix):
         """Files of one backup directory whose names start with ``prefix``
-        (``<dir>/`` or ``<dir>/<start>``); never recursive, so nothing
-        nested deeper is ever listed (or deleted) with a backup."""
+        (``<dir>/`` or ``<dir>/<start>``), read from the directory as they
+        are yielded; never recursive, so nothing nested deeper is ever
+        listed (or deleted) with a backup. Names are checked now, before
+        the first one is asked for.
+
+        Deleting files already yielded while iterating is safe: Linux
+        filesystems (ext4, XFS, btrfs, tmpfs) keep the readdir position
+        of the entries that remain, so none is skipped or yielded twice.
+        Were one skipped (some NFS servers), a sweep deletes it next time
+        and a backup's delete leaves it to its next retry; a name given
+        twice is deleted twice, which is idempotent."""
         directory, slash, start = (prefix or '').partition('/')
         if not directory or not slash or '/' in start:
-            raise ValueError('list_objects needs a prefix naming one backup '
+            raise ValueError('iter_objects needs a prefix naming one backup '
                              'directory ("backup_<id>/"), not %r; refusing to '
                              'list container %r wider' % (prefix, container))
+        path = self._resolved(container, directory)
+        return self._scan(path, directory, start)
+
+    @staticmethod
+    def _scan(path, directory, start):
         try:
-            with os.scandir(self._resolved(container, directory)) as entries:
-                files = [e.name for e in entries
-                         if e.is_file(follow_symlinks=False)
-                         and not e.name.startswith(TEMP_PREFIX)
-                         and e.name.startswith(start)]
+            entries = os.scandir(path)
         except FileNotFoundError:
-            return []
-        return sorted('%s/%s' % (directory, f) for f in files)
+            return
+        with entries:
+            for entry in entries:
+                if entry.name.startswith(start) and \
+                        not entry.name.startswith(TEMP_PREFIX) and \
+                        entry.is_file(follow_symlinks=False):
+                    yield '%s/%s' % (directory, entry.name)
 
     def check_backend(self):
         root = self.root

@@ -404,20 +404,36 @@ class SwiftBackupDriver(chunked.ChunkedBackupDriver):
             if _status(exc) != 404:   # already gone is what we wanted
                 raise self._failed('DELETE', container, name, exc) from exc
 
-    def list_objects(self, container, prefix):
+    def iter_objects(self, container, prefix):
+        """Names under ``prefix``, a page of ``listing_page`` at a time
+        (``marker`` = the last name of the previous page), so a caller
+        deleting what it was given never shifts a page; a missing
+        container lists nothing."""
         name_rules.check_container(container)
         if not prefix:
             # An empty prefix would list (and so let a caller delete) every
             # backup in the container.
-            raise ValueError('list_objects needs a non-empty prefix')
-        try:
-            _, listing = self._request('get_container', container,
-                                       prefix=prefix, full_listing=True)
-        except _TRANSPORT_ERRORS as exc:
-            if _status(exc) == 404:
-                return []
-            raise self._failed('listing', container, None, exc) from exc
-        return [entry['name'] for entry in listing]
+            raise ValueError('iter_objects needs a non-empty prefix')
+        return self._pages(container, prefix)
+
+    def _pages(self, container, prefix):
+        marker = ''
+        while True:
+            try:
+                _, page = self._request('get_container', container,
+                                        prefix=prefix, marker=marker,
+                                        limit=self.listing_page)
+            except _TRANSPORT_ERRORS as exc:
+                if _status(exc) == 404:
+                    return
+                raise self._failed('listing', container, None, exc) from exc
+            if not page:
+                return
+            for entry in page:
+                yield entry['name']
+            if len(page) < self.listing_page:
+                return               # a short page is the last one
+            marker = page[-1]['name']
 
     def check_backend(self):
         """Authenticate, then make sure the default container is usable."""

@@ -4,6 +4,8 @@ rest (doc/dedup-and-gc.rst, I4 to I8).
 Memory stays flat whatever the store holds: the marks are in an on-disk
 set (:class:`DiskSet`) and manifests are read one at a time.
 """
+import collections
+import contextlib
 import hashlib
 import logging
 import os
@@ -69,9 +71,12 @@ class DiskSet:
 class Collection:
     """One mark-and-sweep of one repository."""
 
-    def __init__(self, repo):
+    def __init__(self, repo, deleting=lambda backup_id: False):
         self.repo = repo
         self.driver = repo.driver
+        # Backups this process is deleting right now (manifest gone, ref
+        # not yet): their refs are neither writers nor roots.
+        self.deleting = deleting
         self.report = {'repository': repo.name, 'busy': False,
                        'backups': 0, 'removed_refs': 0, 'live_objects': 0,
                        'deleted_objects': 0, 'referenced_bytes': 0}
@@ -111,10 +116,12 @@ class Collection:
         dead = []
         ranges = DiskSet()
         try:
-            for ref in repo.list('ref_'):
+            for ref in repo.names('ref_'):
                 lease.renew_if_due()
                 backup_id = ref[len(repo.prefix) + len('ref_'):]
                 found = self._manifest_of(backup_id)
+                if found is None and self.deleting(backup_id):
+                    continue          # its delete drops the ref itself
                 if found is None:
                     stamp = repo.lease_time(ref)
                     if stamp is None:
@@ -156,7 +163,7 @@ class Collection:
 
     def _sweep(self, lease, marks):
         for kind in repository.DATA_KINDS:
-            for name in self.repo.list(kind):
+            for name in self.repo.names(kind):
                 lease.renew_if_due()
                 if name in marks:
                     self.report['live_objects'] += 1
@@ -164,3 +171,99 @@ class Collection:
                 lease.check()                # I5, before every delete
                 self.repo.delete(name)
                 self.report['deleted_objects'] += 1
+
+
+class Rounds:
+    """Group commit of collections within a process, per (container,
+    repository) (doc/dedup-and-gc.rst, "Bulk deletes").
+
+    :meth:`run` returns the report of a collection that *started* after
+    the call: a caller that dropped a ref before calling knows its data
+    was collected, as when it ran its own. A call while a collection of
+    that repository runs here waits for the next one, which one of the
+    waiting callers runs for all of them: n concurrent deletes cost at
+    most two collections instead of n."""
+
+    def __init__(self):
+        self._cond = utils.native_threading().Condition()
+        self._state = {}      # key -> _Round
+
+    def run(self, key, collect):
+        """``collect()``'s report, or its exception, from a run of it that
+        started after this call."""
+        with self._cond:
+            state = self._state.setdefault(key, _Round())
+            state.callers += 1
+            need = state.started + 1
+            try:
+                while state.done < need:
+                    if state.running:
+                        self._cond.wait()
+                    else:
+                        self._run_one(state, collect)
+                if state.error is not None:
+                    raise state.error
+                return state.report
+            finally:
+                state.callers -= 1
+                if not state.callers:
+                    del self._state[key]
+
+    def _run_one(self, state, collect):
+        """Run ``collect`` as collection number ``state.started + 1``,
+        without the lock (held on entry and on return)."""
+        state.started += 1
+        state.running = True
+        outcome = None
+        self._cond.release()
+        try:
+            try:
+                outcome = (collect(), None)
+            except Exception as exc:
+                outcome = (None, exc)
+        finally:
+            self._cond.acquire()
+            state.running = False
+            if outcome is None:      # interrupted: a waiter runs it again
+                state.started -= 1
+            else:
+                state.done = state.started
+                state.report, state.error = outcome
+            self._cond.notify_all()
+
+
+class Holders:
+    """Keys some thread of this process holds (a multiset); thread-safe."""
+
+    def __init__(self):
+        self._lock = utils.native_threading().Lock()
+        self._held = collections.Counter()
+
+    @contextlib.contextmanager
+    def hold(self, key):
+        with self._lock:
+            self._held[key] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held[key] -= 1
+                if not self._held[key]:
+                    del self._held[key]
+
+    def __contains__(self, key):
+        with self._lock:
+            return key in self._held
+
+
+class _Round:
+    """Collections of one repository in this process: how many started,
+    how many ended, whether one runs, the last one's outcome."""
+
+    def __init__(self):
+        self.started = 0
+        self.done = 0
+        self.running = False
+        self.report = None
+        self.error = None
+        self.callers = 0

@@ -141,6 +141,11 @@ class Repository:
     def list(self, kind):
         return self.driver.list_objects(self.container, self.prefix + kind)
 
+    def names(self, kind):
+        """The names of one kind, streamed from the store (a collection
+        over millions of objects holds one listing page at a time)."""
+        return self.driver.iter_objects(self.container, self.prefix + kind)
+
     # --- names ---
 
     @property
