@@ -10,8 +10,10 @@ import time
 
 import pytest
 
+from backupd.drivers.backup.engine import repository
 from tests.helpers import backup_helpers as bh
 from tests.helpers import backup_support as bs
+from tests.helpers import posix_driver
 
 MiB = bs.MiB
 SMALL = ((0, MiB), (8 * MiB, 512 * 1024))
@@ -356,13 +358,20 @@ def test_delayed_delete_off_deletes_at_once(backupd_all):
     assert bs.backup_files(dep, backup) == []
 
 
-def test_a_failed_scrub_leaves_the_backup_pending_for_the_next_run(kept):
-    dep = kept
-    volume, _ = _volume_with_data(dep, seed=9)
+def _due_with_the_service_stopped(dep, seed):
+    """A backup deleted with delayed delete, due for scrubbing, and the
+    deployment stopped (its own scrubber with it); the backup's id."""
+    volume, _ = _volume_with_data(dep, seed=seed)
     backup = bs.create_backup(dep, volume)
     bh.delete_pending(dep, backup)
     dep.stop()
     bh.backdate(dep, backup, 7200)
+    return backup
+
+
+def test_a_failed_scrub_leaves_the_backup_pending_for_the_next_run(kept):
+    dep = kept
+    backup = _due_with_the_service_stopped(dep, seed=9)
     # A real storage fault: one object's path is now a non-empty directory,
     # so unlinking it fails (root ignores permission bits, this does not).
     root = os.path.join(dep.state_path, 'backup', 'backups',
@@ -411,3 +420,41 @@ def test_a_scrubber_killed_mid_run_is_finished_by_the_next_run(kept):
     for backup in backups:
         assert bh.row(dep, backup)[:2] == ('deleted', 1)
         assert bs.backup_files(dep, backup) == []
+
+
+def test_the_scrubber_daemon_retries_a_busy_collection(kept):
+    """Issue 18: a scrub whose collection finds the repository busy (a
+    backup of the project is being written: here a real writer lease held
+    by this test) leaves the data for later; the daemon's next run
+    collects it once the writer is gone."""
+    dep = kept
+    backup = _due_with_the_service_stopped(dep, seed=18)
+    (project,) = bs.sql(dep, 'SELECT project_id FROM backups WHERE '
+                        'id = :id', id=backup)[0]
+    driver = posix_driver.make_posix_driver(
+        os.path.join(dep.state_path, 'backup'),
+        backup_data_layout='shared')
+    repo = repository.Repository(driver, 'backups',
+                                 repository.name_for(project))
+
+    def data_objects():
+        return [n for kind in repository.DATA_KINDS for n in repo.list(kind)]
+
+    assert data_objects()
+    writer = repo.open_writer('being-written')
+    daemon = bh.Daemon(dep)
+    try:
+        bs.until(lambda: 'Backup %s scrubbed' % backup in daemon.log(),
+                 timeout=60, what='backup %s scrubbed' % backup)
+        assert bh.row(dep, backup)[:2] == ('deleted', 1)
+        # two more runs: still busy, the data stays
+        runs = daemon.log().count('Scrub run done')
+        bs.until(lambda: daemon.log().count('Scrub run done') >= runs + 2,
+                 timeout=60, what='two more scrub runs')
+        assert data_objects()
+        writer.release()
+        bs.until(lambda: not data_objects(), timeout=60,
+                 what='the busy collection retried')
+    finally:
+        daemon.stop()
+    assert repo.list('ref_') == []

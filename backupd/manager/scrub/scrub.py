@@ -12,6 +12,10 @@ A parent is due only once no backup whose data needs it is left (an
 incremental of manifest version 1/2; shared-layout backups do not need
 their parent, doc/dedup-and-gc.rst): such children are scrubbed first, and
 the run makes another pass while a pass freed parents.
+
+Each run first retries the collections that this process's earlier
+deletes found busy (shared layout): the daemon retries them every
+``wakeup_time``; a one-shot run retries its own once more as it ends.
 """
 import dataclasses
 import datetime
@@ -26,6 +30,7 @@ from backupd.db import backups as backup_db
 from backupd.db import models
 from backupd.manager.backup import common
 from backupd.manager.backup import delete
+from backupd.manager.backup import work
 
 LOG = logging.getLogger(__name__)
 B = common.B
@@ -48,6 +53,8 @@ class Report:
 def run(conf, context, driver):
     cutoff = timeutils.utcnow() - datetime.timedelta(seconds=conf.scrub_time)
     report = Report()
+    # What this process's earlier runs left: a daemon retries every pass.
+    retry_busy_collections(driver)
     pool = eventlet.GreenPool(conf.scrub_pool_size)
     LOG.info('Scrub run: backups pending since %s or earlier.', cutoff)
     while True:
@@ -57,6 +64,17 @@ def run(conf, context, driver):
             break
     LOG.info('Scrub run done: %s.', report.summary())
     return report
+
+
+def retry_busy_collections(driver):
+    """Retry the collections this process's deletes found busy (a backup
+    was being written in the repository: shared layout,
+    doc/dedup-and-gc.rst), in a native thread; still busy ones are kept
+    for the next call."""
+    try:
+        work.in_thread(driver.collect_deferred)
+    except Exception:
+        LOG.exception('Retrying busy collections failed; next run.')
 
 
 def _pass(conf, context, driver, cutoff, pool, report):
