@@ -94,9 +94,7 @@ def update(context, type_id, values):
 
 @api.reader
 def volumes_using(context, type_id):
-    return context.session.query(sa.func.count(models.Volume.id)).filter(
-        models.Volume.volume_type_id == type_id,
-        models.Volume.deleted.is_(False)).scalar()
+    return api.count(context, models.Volume, {'volume_type_id': type_id})
 
 
 @api.writer

@@ -5,7 +5,6 @@ Status changes here are compare-and-swap updates through
 ``backupd.manager.states`` (the db layer imports nothing above it).
 """
 from oslo_utils import timeutils
-import sqlalchemy as sa
 
 from backupd.db import api
 from backupd.db import metadata
@@ -32,9 +31,7 @@ def create(context, values, volume_metadata=None):
 @api.reader
 def snapshot_count(context, volume_id):
     """Snapshots of the volume, temporary ones included."""
-    return context.session.query(sa.func.count(models.Snapshot.id)).filter(
-        models.Snapshot.volume_id == volume_id,
-        models.Snapshot.deleted.is_(False)).scalar()
+    return api.count(context, models.Snapshot, {'volume_id': volume_id})
 
 
 @api.writer
@@ -83,19 +80,21 @@ def begin_delete(context, volume_id, change, snapshot_change=None):
     return True
 
 
+def _change_attachment(context, volume_id, change, attach_status):
+    to, expected = change
+    return api.conditional_update(
+        context, models.Volume, volume_id,
+        {'status': to, 'attach_status': attach_status}, {'status': expected})
+
+
 @api.writer
 def attach(context, volume_id, change, attachment):
     """Status ``change`` (to in-use) plus an attachment row; None if the
     volume is not in an allowed status."""
-    now = timeutils.utcnow()
-    to, expected = change
-    if not api.conditional_update(
-            context, models.Volume, volume_id,
-            {'status': to, 'attach_status': ATTACHED},
-            {'status': expected}):
+    if not _change_attachment(context, volume_id, change, ATTACHED):
         return None
     values = dict(attachment, volume_id=volume_id, attach_status=ATTACHED,
-                  attach_time=now)
+                  attach_time=timeutils.utcnow())
     return api.create(context, models.VolumeAttachment, values)
 
 
@@ -107,11 +106,7 @@ def detach(context, volume_id, change, attachment_id=None):
     Volumes are single-attach: detaching ends every attachment unless one
     is named.
     """
-    to, expected = change
-    if not api.conditional_update(
-            context, models.Volume, volume_id,
-            {'status': to, 'attach_status': DETACHED},
-            {'status': expected}):
+    if not _change_attachment(context, volume_id, change, DETACHED):
         return False
     end_attachments(context, volume_id, attachment_id)
     return True

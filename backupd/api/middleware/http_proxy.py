@@ -9,8 +9,9 @@ client could send them). RFC 7239 ``Forwarded`` (its first element) wins
 over ``X-Forwarded-Proto``/``-Host``/``-For``; ``X-Forwarded-Prefix`` is
 put before ``SCRIPT_NAME``.
 """
-from oslo_config import cfg
 from oslo_middleware import http_proxy_to_wsgi
+
+from backupd.api.middleware import options
 
 # (environ key set, key in a Forwarded element, X-Forwarded-* environ key)
 _FORWARDED = (('wsgi.url_scheme', 'proto', 'HTTP_X_FORWARDED_PROTO'),
@@ -46,10 +47,8 @@ def apply_proxy_headers(environ):
 class HTTPProxyToWSGI:
     def __init__(self, application, conf=None):
         self.application = application
-        conf = conf or cfg.CONF
-        conf.register_opts(http_proxy_to_wsgi.OPTS, group='oslo_middleware')
-        # Not a mutable option: read once, as a restart is what changes it.
-        self.enabled = conf.oslo_middleware.enable_proxy_headers_parsing
+        self.enabled = options.oslo_option(conf, http_proxy_to_wsgi.OPTS,
+                                           'enable_proxy_headers_parsing')
 
     def __call__(self, environ, start_response):
         if self.enabled:

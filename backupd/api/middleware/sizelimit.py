@@ -9,10 +9,10 @@ raises a 413 as soon as it grows past the limit (inside the app, where the
 router makes it JSON too). oslo.middleware's own filter wraps every call in
 a webob request and answers the first case with webob's HTML 413.
 """
-from oslo_config import cfg
 from oslo_middleware import sizelimit
 
 from backupd.api.middleware import faults
+from backupd.api.middleware import options
 from backupd import exception
 
 
@@ -35,10 +35,8 @@ def content_length(environ):
 class RequestBodySizeLimiter:
     def __init__(self, application, conf=None):
         self.application = application
-        conf = conf or cfg.CONF
-        conf.register_opts(sizelimit.OPTS, group='oslo_middleware')
-        # Not a mutable option: read once, as a restart is what changes it.
-        self.limit = conf.oslo_middleware.max_request_body_size
+        self.limit = options.oslo_option(conf, sizelimit.OPTS,
+                                         'max_request_body_size')
 
     def __call__(self, environ, start_response):
         length = content_length(environ)
