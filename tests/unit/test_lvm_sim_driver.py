@@ -27,23 +27,13 @@ import os
 import pytest
 
 from backupd import exception
+from tests.helpers.files import read_at
+from tests.helpers.files import write_at
 
 # Until tests/conftest.py lists it (then this line can go).
 
 GiB = 1024 ** 3
 MODES = ['default', 'thin']
-
-
-def write_at(path, offset, data):
-    with open(path, 'r+b') as f:
-        f.seek(offset)
-        f.write(data)
-
-
-def read_at(path, offset, length):
-    with open(path, 'rb') as f:
-        f.seek(offset)
-        return f.read(length)
 
 
 @pytest.fixture(params=MODES)

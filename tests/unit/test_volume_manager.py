@@ -17,6 +17,8 @@ from backupd.db import volumes as volume_db
 from backupd import exception
 from backupd.manager import states
 from backupd.manager.volume import manager as volume_manager
+from tests.helpers.files import read_at
+from tests.helpers.files import write_at
 from tests.helpers.volume_manager import HOST
 from tests.helpers.volume_manager import manager_conf
 from tests.helpers.volume_manager import new_snapshot
@@ -35,18 +37,6 @@ def path_of(manager, volume_id):
     return manager.driver.local_path(volume_id)
 
 
-def write(path, offset, data):
-    with open(path, 'r+b') as f:
-        f.seek(offset)
-        f.write(data)
-
-
-def read(path, offset, length):
-    with open(path, 'rb') as f:
-        f.seek(offset)
-        return f.read(length)
-
-
 def test_create_empty_volume(manager, ctx):
     vid = new_volume(ctx, size=2)
     manager.create_volume(ctx, vid)
@@ -58,20 +48,20 @@ def test_create_empty_volume(manager, ctx):
 def test_snapshot_then_volume_from_it_and_clone(manager, ctx):
     vid = new_volume(ctx)
     manager.create_volume(ctx, vid)
-    write(path_of(manager, vid), 4096, b'before')
+    write_at(path_of(manager, vid), 4096, b'before')
     sid = new_snapshot(ctx, vid)
     manager.create_snapshot(ctx, sid)
     assert status(ctx, models.Snapshot, sid) == S.AVAILABLE
-    write(path_of(manager, vid), 4096, b'after!')
+    write_at(path_of(manager, vid), 4096, b'after!')
 
     from_snap = new_volume(ctx, size=2, snapshot_id=sid)
     manager.create_volume(ctx, from_snap)
-    assert read(path_of(manager, from_snap), 4096, 6) == b'before'
+    assert read_at(path_of(manager, from_snap), 4096, 6) == b'before'
     assert os.stat(path_of(manager, from_snap)).st_size == 2 * GiB
 
     clone = new_volume(ctx, source_volid=vid)
     manager.create_volume(ctx, clone)
-    assert read(path_of(manager, clone), 4096, 6) == b'after!'
+    assert read_at(path_of(manager, clone), 4096, 6) == b'after!'
 
 
 def test_driver_failure_leaves_error_not_creating(manager, ctx):
@@ -140,7 +130,7 @@ def test_backup_device_forms(manager, ctx):
                                          'change_tracking': False}
     vid = new_volume(ctx)
     manager.create_volume(ctx, vid)
-    write(path_of(manager, vid), 0, b'data at snapshot time')
+    write_at(path_of(manager, vid), 0, b'data at snapshot time')
     plain = manager.get_backup_device(ctx, vid)
     assert plain == {'path': path_of(manager, vid)}
     assert manager.get_volume_path(ctx, vid) == plain['path']
@@ -148,8 +138,8 @@ def test_backup_device_forms(manager, ctx):
     temp = manager.get_backup_device(ctx, vid, temp_snapshot_id='tmp-snap')
     snap = db.get(ctx, models.Snapshot, 'tmp-snap')
     assert snap.is_temporary and snap.status == S.AVAILABLE
-    write(path_of(manager, vid), 0, b'DATA AFTER SNAPSHOT!!')
-    assert read(temp['path'], 0, 21) == b'data at snapshot time'
+    write_at(path_of(manager, vid), 0, b'DATA AFTER SNAPSHOT!!')
+    assert read_at(temp['path'], 0, 21) == b'data at snapshot time'
     # asking again (a retry) returns the same snapshot
     assert manager.get_backup_device(
         ctx, vid, temp_snapshot_id='tmp-snap') == temp
@@ -157,7 +147,7 @@ def test_backup_device_forms(manager, ctx):
     clone = manager.get_backup_device(ctx, vid, temp_volume_id='tmp-vol')
     row = db.get(ctx, models.Volume, 'tmp-vol')
     assert row.is_temporary and row.status == V.AVAILABLE
-    assert read(clone['path'], 0, 21) == b'DATA AFTER SNAPSHOT!!'
+    assert read_at(clone['path'], 0, 21) == b'DATA AFTER SNAPSHOT!!'
 
     from_snap = manager.get_backup_device(ctx, vid, snapshot_id='tmp-snap')
     assert from_snap == temp
