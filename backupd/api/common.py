@@ -29,6 +29,7 @@ from backupd.api import urls
 from backupd.api import wsgi
 from backupd.db import api as db
 from backupd.db import listing
+from backupd.db import metadata
 from backupd.db import resources
 from backupd import exception
 from backupd import policies
@@ -395,6 +396,18 @@ def cast(send, service, undo=None):
         raise exception.ServiceUnavailable(
             reason='The %s service could not be reached over the message '
                    'bus: %s. Nothing was changed; try again.' % (service, e))
+
+
+def update_fields(ctx, model, row_id, body):
+    """What PUT on a volume, snapshot or backup changes, in one
+    transaction: its name and description (``display_fields``) and, when
+    ``body`` has them, its metadata (all replaced)."""
+    values = display_fields(body)
+    with db.writer.using(ctx):
+        if values:
+            db.update(ctx, model, row_id, values)
+        if 'metadata' in body:
+            metadata.replace(ctx, model, row_id, body['metadata'])
 
 
 def display_fields(body):

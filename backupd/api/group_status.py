@@ -13,6 +13,7 @@ settle it once. An admin's reset_status sets any status, and it stays:
 a ``creating`` it sets does not follow the members (Tempest resets to
 ``creating`` and waits to see it).
 """
+from backupd.api import common
 from backupd.api import wsgi
 from backupd.db import api as db
 from backupd.db import models
@@ -32,6 +33,40 @@ _MEMBERS = {
     models.Group: (models.Volume, 'group_id'),
     models.GroupSnapshot: (models.Snapshot, 'group_snapshot_id'),
 }
+
+
+# what messages call a group or group snapshot, and its members
+_NOUNS = {models.Group: ('Group', 'volume'),
+          models.GroupSnapshot: ('Group snapshot', 'snapshot')}
+
+
+def check_members(model, row_id, rows, allowed, verb):
+    """InvalidState naming every member of ``rows`` whose status is not
+    in ``allowed``: the group (snapshot) cannot be ``verb``."""
+    noun, member = _NOUNS[model]
+    refused = [r for r in rows if r.status not in allowed]
+    if refused:
+        raise exception.InvalidState(
+            reason='%s %s cannot be %s: %s.' % (noun, row_id, verb, ', '.join(
+                '%s %s is \'%s\'' % (member, r.id, r.status)
+                for r in refused)))
+
+
+def delete(ctx, model, row, rows, allowed, delete_member):
+    """Delete a group or group snapshot whose members are ``rows``: each
+    in ``allowed`` statuses, the row ``deleting`` (compare-and-swap from
+    available or error), ``delete_member(r)`` for each, then the row
+    follows them (gone at once when it has none)."""
+    check_members(model, row.id, rows, allowed, 'deleted')
+    if not db.conditional_update(ctx, model, row.id, {'status': DELETING},
+                                 {'status': (AVAILABLE, ERROR)}):
+        noun = _NOUNS[model][0]
+        raise exception.InvalidState(
+            reason='%s %s is \'%s\'; only available or error %ss can be '
+                   'deleted.' % (noun, row.id, row.status, noun.lower()))
+    for member in rows:
+        delete_member(member)
+    follow(ctx, model, db.get(ctx, model, row.id))
 
 
 def members(ctx, model, row_id):
@@ -86,3 +121,19 @@ def reset_status_action(model, what, version, rule, lookup):
         db.conditional_update(ctx, model, row.id, {'status': status},
                               {'status': row.status})
     return reset_status
+
+
+def list_routes(key, model, rule, sort_keys, items, check):
+    """(index, detail) of groups or group snapshots (common.list_routes):
+    ``items(req, ctx, rows, detailed)`` renders the page's rows after they
+    followed their members, leaving out the ones that are gone. Following
+    may change rows, so a page reads in a writer transaction; its next link
+    follows the rows read, so a row found gone leaves its page an item
+    short, no more."""
+    def followed(req, ctx, rows, detailed):
+        return items(req, ctx, [r for r in (follow(ctx, model, r)
+                                            for r in rows) if r is not None],
+                     detailed)
+    return common.list_routes(key, rule, {}, sort_keys,
+                              common.table_rows(model), followed,
+                              check=check, summary_columns=None, writes=True)

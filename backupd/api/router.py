@@ -72,12 +72,8 @@ ROUTES = {
     '/volumes/{volume_id}/action': {
         'POST': actions.route(volumes.ACTIONS, volume_flags.ACTIONS,
                               volume_retype.ACTIONS)},
-    '/volumes/{volume_id}/metadata': {'GET': volume_metadata.index,
-                                      'POST': volume_metadata.create,
-                                      'PUT': volume_metadata.replace},
-    '/volumes/{volume_id}/metadata/{key}': {'GET': volume_metadata.show,
-                                            'PUT': volume_metadata.update,
-                                            'DELETE': volume_metadata.delete},
+    # /metadata: GET, POST, PUT; /metadata/{key}: GET, PUT, DELETE
+    **volume_metadata.RESOURCE.routes('/volumes/{volume_id}/metadata'),
     '/snapshots': {'GET': snapshots.index, 'POST': snapshots.create},
     '/snapshots/detail': {'GET': snapshots.detail},
     '/snapshots/{snapshot_id}': {'GET': snapshots.show,
@@ -85,12 +81,7 @@ ROUTES = {
                                  'DELETE': snapshots.delete},
     '/snapshots/{snapshot_id}/action': {
         'POST': actions.route(snapshots.ACTIONS, snapshot_status.ACTIONS)},
-    '/snapshots/{snapshot_id}/metadata': {
-        'GET': snapshot_metadata.index, 'POST': snapshot_metadata.create,
-        'PUT': snapshot_metadata.replace},
-    '/snapshots/{snapshot_id}/metadata/{key}': {
-        'GET': snapshot_metadata.show, 'PUT': snapshot_metadata.update,
-        'DELETE': snapshot_metadata.delete},
+    **snapshot_metadata.RESOURCE.routes('/snapshots/{snapshot_id}/metadata'),
     # volume transfers (3.55 adds the volume-transfers name)
     **{'/%s%s' % (collection, path): methods
        for collection in ('os-volume-transfer', 'volume-transfers')

@@ -76,16 +76,13 @@ def _view(req, ctx, row):
 
 
 def _items(req, ctx, rows, detailed):
-    rows = (GS.follow(ctx, models.GroupSnapshot, r) for r in rows)
     return [_view(req, ctx, r) if detailed else
-            {'id': r.id, 'name': r.display_name}
-            for r in rows if r is not None]
+            {'id': r.id, 'name': r.display_name} for r in rows]
 
 
-index, detail = common.list_routes(
-    'group_snapshots', policy.SNAPSHOT_GET_ALL, {}, sort_keys.GROUP_SNAPSHOTS,
-    common.table_rows(models.GroupSnapshot), _items, check=_require,
-    summary_columns=None, writes=True)
+index, detail = GS.list_routes(
+    'group_snapshots', models.GroupSnapshot, policy.SNAPSHOT_GET_ALL,
+    sort_keys.GROUP_SNAPSHOTS, _items, _require)
 
 
 def show(req, group_snapshot_id):
@@ -108,12 +105,8 @@ def create(req):
             reason='Group %s is \'%s\'; only available groups can be '
                    'snapshotted.' % (group.id, group.status))
     volumes = GS.members(ctx, models.Group, group.id)
-    refused = [v for v in volumes
-               if v.status not in states.Volume.FROM['snapshot_forced']]
-    if refused:
-        raise exception.InvalidState(
-            reason='Group %s cannot be snapshotted: %s.' % (group.id, ', '.join(
-                'volume %s is \'%s\'' % (v.id, v.status) for v in refused)))
+    GS.check_members(models.Group, group.id, volumes,
+                     states.Volume.FROM['snapshot_forced'], 'snapshotted')
     fields = common.display_fields(body)
     row = db.create(ctx, models.GroupSnapshot, {
         'id': str(uuid.uuid4()), 'group_id': group.id,
@@ -133,23 +126,10 @@ def create(req):
 def delete(req, group_snapshot_id):
     ctx = _ctx(req, policy.SNAPSHOT_DELETE)
     row = _get(ctx, group_snapshot_id)
-    snapshots = GS.members(ctx, models.GroupSnapshot, row.id)
-    refused = [s for s in snapshots if s.status not in S.FROM['delete']]
-    if refused:
-        raise exception.InvalidState(
-            reason='Group snapshot %s cannot be deleted: %s.' % (
-                row.id, ', '.join('snapshot %s is \'%s\'' % (s.id, s.status)
-                                  for s in refused)))
-    if not db.conditional_update(ctx, models.GroupSnapshot, row.id,
-                                 {'status': GS.DELETING},
-                                 {'status': (GS.AVAILABLE, GS.ERROR)}):
-        raise exception.InvalidState(
-            reason='Group snapshot %s is \'%s\'; only available or error '
-                   'group snapshots can be deleted.' % (row.id, row.status))
-    for snap in snapshots:
-        snapshot_ops.delete(ctx, snap, 'delete')
-    GS.follow(ctx, models.GroupSnapshot,
-              db.get(ctx, models.GroupSnapshot, row.id))
+    GS.delete(ctx, models.GroupSnapshot, row,
+              GS.members(ctx, models.GroupSnapshot, row.id),
+              S.FROM['delete'],
+              lambda snap: snapshot_ops.delete(ctx, snap, 'delete'))
     return wsgi.empty_response(202)
 
 

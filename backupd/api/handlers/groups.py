@@ -109,20 +109,14 @@ def _view(req, ctx, row, types, volumes=None):
 # --- reads -----------------------------------------------------------------
 
 def _items(req, ctx, rows, detailed):
-    rows = [r for r in (GS.follow(ctx, models.Group, r) for r in rows)
-            if r is not None]
     if not detailed:
         return [{'id': r.id, 'name': r.display_name} for r in rows]
     types = _volume_types_of(ctx, [r.id for r in rows])
     return [_view(req, ctx, r, types[r.id]) for r in rows]
 
 
-# the rows a page read, not the items it shows, decide its next link: a
-# deleting group that follow() finds gone leaves its page a row short
-index, detail = common.list_routes(
-    'groups', policy.GET_ALL, {}, sort_keys.GROUPS,
-    common.table_rows(models.Group), _items, check=_require,
-    summary_columns=None, writes=True)
+index, detail = GS.list_routes('groups', models.Group, policy.GET_ALL,
+                               sort_keys.GROUPS, _items, _require)
 
 
 def show(req, group_id):
@@ -260,20 +254,9 @@ def _delete(req, ctx, group_id):
             reason='Group %s has %d volume(s); delete with '
                    '"delete-volumes": true, or remove them first.'
                    % (row.id, len(volumes)))
-    refused = [v for v in volumes if v.status not in V.FROM['delete']]
-    if refused:
-        raise exception.InvalidState(
-            reason='Group %s cannot be deleted: %s.' % (row.id, ', '.join(
-                'volume %s is \'%s\'' % (v.id, v.status) for v in refused)))
-    if not db.conditional_update(ctx, models.Group, row.id,
-                                 {'status': GS.DELETING},
-                                 {'status': (GS.AVAILABLE, GS.ERROR)}):
-        raise exception.InvalidState(
-            reason='Group %s is \'%s\'; only available or error groups can '
-                   'be deleted.' % (row.id, row.status))
-    for volume in volumes:
-        volume_ops.delete(ctx, volume, 'delete', cascade=False)
-    GS.follow(ctx, models.Group, db.get(ctx, models.Group, row.id))
+    GS.delete(ctx, models.Group, row, volumes, V.FROM['delete'],
+              lambda volume: volume_ops.delete(ctx, volume, 'delete',
+                                               cascade=False))
 
 
 ACTIONS = {'delete': _delete,

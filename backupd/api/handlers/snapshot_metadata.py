@@ -1,5 +1,6 @@
 """A snapshot's metadata as its own resource:
-/snapshots/{snapshot_id}/metadata[/{key}] (backupd.api.metadata_resource)."""
+/snapshots/{snapshot_id}/metadata[/{key}] (backupd.api.metadata_resource).
+The route table takes RESOURCE.routes()."""
 from backupd.api import lookups
 from backupd.api import metadata_resource
 from backupd.db import models
@@ -9,10 +10,3 @@ RESOURCE = metadata_resource.MetadataResource(
     'Snapshot', models.Snapshot, lookups.snapshot,
     {'get': policy.GET_METADATA, 'create': policy.UPDATE_METADATA,
      'update': policy.UPDATE_METADATA, 'delete': policy.DELETE_METADATA})
-
-index = RESOURCE.index
-create = RESOURCE.create
-replace = RESOURCE.replace
-show = RESOURCE.show
-update = RESOURCE.update
-delete = RESOURCE.delete

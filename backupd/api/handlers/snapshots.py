@@ -75,9 +75,7 @@ def update(req, snapshot_id):
     ctx = wsgi.context_of(req)
     body = wsgi.extract_json(req, schemas.UPDATE)['snapshot']
     row = lookups.snapshot(ctx, snapshot_id, policy.UPDATE)
-    values = common.display_fields(body)
-    if values:
-        db.update(ctx, models.Snapshot, row.id, values)
+    common.update_fields(ctx, models.Snapshot, row.id, body)
     # Cinder answers an update without the extension keys show adds.
     row = lookups.snapshot(ctx, snapshot_id, policy.GET)
     return wsgi.json_response({'snapshot': _views(req, ctx, [row], False)[0]})

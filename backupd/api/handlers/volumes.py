@@ -131,12 +131,7 @@ def update(req, volume_id):
     ctx = wsgi.context_of(req)
     body = wsgi.extract_json(req, schemas.UPDATE)['volume']
     row = lookups.volume(ctx, volume_id, policy.UPDATE)
-    values = common.display_fields(body)
-    with db.writer.using(ctx):
-        if values:
-            db.update(ctx, models.Volume, row.id, values)
-        if 'metadata' in body:
-            metadata.replace(ctx, models.Volume, row.id, body['metadata'])
+    common.update_fields(ctx, models.Volume, row.id, body)
     # Cinder answers an update with the create view: no os-vol-* keys.
     row = lookups.volume(ctx, volume_id, policy.GET)
     return wsgi.json_response({'volume': views.created(

@@ -25,11 +25,9 @@ B = common.B
 
 
 def run(mgr, context, backup_id):
-    if mgr.runs.live(backup_id):
-        LOG.info('Backup %s is already being created here (a repeated '
-                 'request); nothing more to do.', backup_id)
+    job = mgr.runs.begin(backup_id, 'create', B.CREATING, 'created')
+    if job is None:
         return
-    job = work.Run(backup_id, 'create', B.CREATING)
     with mgr.runs.registered(job):
         with mgr.runs.slot(job):
             if not _claim(mgr, context, job):

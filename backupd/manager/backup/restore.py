@@ -24,11 +24,9 @@ V = common.V
 
 
 def run(mgr, context, backup_id, volume_id):
-    if mgr.runs.live(backup_id):
-        LOG.info('Backup %s is already being restored here (a repeated '
-                 'request); nothing more to do.', backup_id)
+    job = mgr.runs.begin(backup_id, 'restore', B.RESTORING, 'restored')
+    if job is None:
         return
-    job = work.Run(backup_id, 'restore', B.RESTORING)
     with mgr.runs.registered(job):
         with mgr.runs.slot(job):
             if not mgr.owner.claim(context, models.Backup, backup_id,

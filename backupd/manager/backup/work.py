@@ -81,6 +81,16 @@ class Runs:
         """Some operation of this process still owns ``backup_id``."""
         return backup_id in self._runs or backup_id in self.parked
 
+    def begin(self, backup_id, kind, status, doing):
+        """A new Run of ``kind`` for ``backup_id``; None (logged) when
+        this process runs one already (a repeated request): ``doing`` says
+        what in the log ("created")."""
+        if self.live(backup_id):
+            LOG.info('Backup %s is already being %s here (a repeated '
+                     'request); nothing more to do.', backup_id, doing)
+            return None
+        return Run(backup_id, kind, status)
+
     def cancel(self, backup_id):
         """Cancel the run of ``backup_id``; False when none owns it (no run,
         or one still waiting for its slot: the caller deletes then)."""
