@@ -108,10 +108,13 @@ def service_rows(dep):
 
 
 def reported(dep):
-    """Hosts whose backupd-volume is up and has reported its capacity."""
-    return {row['Host'] for row in service_rows(dep)
-            if row['Binary'] == 'cinder-volume' and row['State'] == 'up'
-            and row['Capacity At']}
+    """Hosts whose backupd-volume is up and has reported its capacity: the
+    pools placement sees (a down host is none), without an 'unknown'
+    capacity. Polled through the API, not ``backupd-manage service list``
+    (a process start, a CPU-second, per poll); that command's view of the
+    same rows is checked once, in test_new_volumes_go_where_there_is_room."""
+    return {host for host, caps in pools(dep).items()
+            if caps['total_capacity_gb'] != 'unknown'}
 
 
 def host_of(dep, volume):
@@ -140,6 +143,8 @@ def test_new_volumes_go_where_there_is_room(cluster, disks):
     assert free_a > 3 > 2 > free_b > 1, (free_a, free_b)
     rows = {r['Host']: r for r in service_rows(a)
             if r['Binary'] == 'cinder-volume'}
+    assert {host for host, row in rows.items() if row['State'] == 'up'
+            and row['Capacity At']} == {a.host, b.host}, rows
     assert float(rows[a.host]['Free GiB']) == free_a
     assert float(rows[b.host]['Total GiB']) == pytest.approx(1.94, abs=0.01)
 

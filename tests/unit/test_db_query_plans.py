@@ -52,10 +52,10 @@ def _rows(model, project, count):
         yield row
 
 
-@pytest.fixture
-def seeded(database_url):
+@contextlib.contextmanager
+def _seeded(database_url):
     """A migrated database with PER_PROJECT rows of each model per project
-    (volumes first: snapshot i is of volume i), statistics up to date."""
+    (volumes first: snapshot i is of volume i)."""
     with db_support.migrated(database_url) as engine:
         ctx = backupd_context.get_admin_context()
         for model in MODELS:
@@ -66,8 +66,23 @@ def seeded(database_url):
             {'backup_id': 'bac-%s-%05d' % (project, i), 'key': 'k',
              'value': str(i)}
             for project in PROJECTS for i in range(PER_PROJECT)])
+        yield engine, ctx
+
+
+@pytest.fixture(scope='module')
+def seeded(module_database_url):
+    """_seeded, statistics up to date; once per engine, as the tests only
+    read."""
+    with _seeded(module_database_url) as (engine, ctx):
         _analyze(engine)
         yield engine, ctx
+
+
+@pytest.fixture
+def seeded_sqlite_without_statistics(tmp_path):
+    """_seeded on SQLite, never analyzed (as most SQLite files are)."""
+    with _seeded('sqlite:///%s' % (tmp_path / 'plain.sqlite')) as seeded:
+        yield seeded
 
 
 def _analyze(engine):
@@ -198,6 +213,62 @@ def test_backup_lookups_ride_an_index(seeded):
     }
     for what, call in calls.items():
         _assert_indexed(engine, call, what, sorts=what == 'on host')
+
+
+def test_show_read_rides_an_index(seeded):
+    """A show's one statement (backup_db.for_show: the row, its metadata,
+    a member's count of delayed-deleted children; api.Read, which sends
+    it without SQLAlchemy's execution, so it is explained here rather than
+    recorded), as an admin and as a member; and what it reads."""
+    engine, ctx = seeded
+    parent, child = 'bac-p-big-00008', 'bac-p-big-00009'
+    db.update(ctx, models.Backup, child,
+              {'pending_delete_at': datetime.datetime(2025, 2, 1)})
+    db.update(ctx, models.Backup, parent, {'num_dependent_backups': 1})
+    try:
+        _check_show_read(engine, parent)
+    finally:     # the module's other tests read the seed as it was
+        db.update(ctx, models.Backup, child, {'pending_delete_at': None})
+        db.update(ctx, models.Backup, parent, {'num_dependent_backups': 0})
+
+
+def _check_show_read(engine, parent):
+    columns = ('id', 'status', 'created_at', 'num_dependent_backups',
+               'pending_delete_at')
+    for project, hidden in ((None, False), ('p-big', True)):
+        read = backup_db._show_read(columns, project is not None, hidden)
+        params = dict(backup_id=parent, **({'project_id': project}
+                                           if project else {}))
+        statement, arguments = read.driver_arguments(engine.dialect,
+                                                     params)
+        problems = _problems(engine, statement, arguments)
+        assert not problems, '\n'.join(problems + [statement])
+        shown = backup_db.for_show(parent, columns, project_id=project,
+                                   hidden_children=hidden)
+        assert shown.row.id == parent
+        assert shown.row.created_at == datetime.datetime(2025, 1, 1, 0, 0, 4)
+        assert shown.metadata == {'k': '8'}
+        assert shown.hidden_children == (1 if hidden else 0)
+    assert backup_db.for_show(parent, columns, project_id='p-small') is None
+    assert backup_db.for_show('nothing', columns) is None
+
+
+def test_children_lookups_without_statistics(
+        seeded_sqlite_without_statistics):
+    """The delayed-deleted children of a member's show and list are
+    looked up by parent_id also when SQLite has no statistics (it walked
+    every live backup of the (deleted, created_at, id) index instead)."""
+    engine, ctx = seeded_sqlite_without_statistics
+    ids = ['bac-p-big-%05d' % i for i in range(PAGE)]
+    _assert_indexed(engine, lambda: backup_db.delayed_deleted_children(
+        ctx, ids), 'dependents')
+    read = backup_db._show_read(('id',), True, True)
+    statement, arguments = read.driver_arguments(
+        engine.dialect, {'backup_id': ids[0], 'project_id': 'p-big'})
+    with engine.connect() as conn:
+        plan = [row[-1] for row in conn.exec_driver_sql(
+            'EXPLAIN QUERY PLAN ' + statement, arguments)]
+    assert any('backups_parent_idx' in step for step in plan), plan
 
 
 def test_pages_follow_each_other_with_nulls(seeded):

@@ -20,7 +20,6 @@ from backupd import exception
 from backupd.manager import states
 from backupd import quota
 
-from tests.fixtures import services
 from tests.helpers import db_support
 
 V, S, B = states.Volume, states.Snapshot, states.Backup
@@ -29,20 +28,12 @@ CREATES = 50
 QUOTA = 10
 
 
-@pytest.fixture(scope='module', params=['sqlite', 'mariadb', 'postgresql'])
-def engine_db(request, tmp_path_factory):
+@pytest.fixture(scope='module')
+def engine_db(module_database_url):
     """One migrated database per engine for the module (tests use projects
     and type names of their own)."""
-    if request.param == 'sqlite':
-        url = 'sqlite:///%s' % (tmp_path_factory.mktemp('quota') / 'q.sqlite')
-        database = None
-    else:
-        database = services.Database(request.param)
-        url = database.url
-    with db_support.migrated(url) as engine:
+    with db_support.migrated(module_database_url) as engine:
         yield engine
-    if database is not None:
-        database.drop()
 
 
 @pytest.fixture
