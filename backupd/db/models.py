@@ -51,6 +51,23 @@ class TimestampMixin(CreatedUpdatedMixin):
     deleted = sa.Column(sa.Boolean, default=False, nullable=False)
 
 
+class OwnedMixin:
+    """What every object a user makes in a project has (volumes,
+    snapshots, backups, groups, group snapshots): owner, name,
+    description and status."""
+    user_id = sa.Column(sa.String(255))
+    project_id = sa.Column(sa.String(255))
+    display_name = sa.Column(sa.String(255))
+    display_description = sa.Column(sa.String(255))
+    status = sa.Column(sa.String(255), nullable=False)
+
+
+class QuotaMixin(CreatedUpdatedMixin):
+    """A limit or a count of one resource (for a project or a class)."""
+    id = sa.Column(sa.Integer, primary_key=True)
+    resource = sa.Column(sa.String(300), nullable=False)
+
+
 class KeyValueMixin:
     """A key and its value that belong to another row (metadata, specs):
     the owner's column is ``owner_id``'s."""
@@ -111,7 +128,7 @@ class Service(TimestampMixin, Base):
     volume_backend_name = sa.Column(sa.String(255))
 
 
-class Volume(TimestampMixin, LeaseMixin, Base):
+class Volume(TimestampMixin, LeaseMixin, OwnedMixin, Base):
     __tablename__ = 'volumes'
     __table_args__ = (
         sa.Index('volumes_host_status_idx', 'host', 'status'),
@@ -119,16 +136,11 @@ class Volume(TimestampMixin, LeaseMixin, Base):
     )
 
     id = sa.Column(sa.String(UUID_LEN), primary_key=True)
-    user_id = sa.Column(sa.String(255))
-    project_id = sa.Column(sa.String(255))
     host = sa.Column(sa.String(255))
     size = sa.Column(sa.Integer, nullable=False)
     availability_zone = sa.Column(sa.String(255))
-    status = sa.Column(sa.String(255), nullable=False)
     previous_status = sa.Column(sa.String(255))
     attach_status = sa.Column(sa.String(255), default='detached')
-    display_name = sa.Column(sa.String(255))
-    display_description = sa.Column(sa.String(255))
     snapshot_id = sa.Column(sa.String(UUID_LEN))
     source_volid = sa.Column(sa.String(UUID_LEN))
     volume_type = sa.Column(sa.String(255))   # the type's name, as shown
@@ -173,22 +185,17 @@ class VolumeAttachment(TimestampMixin, Base):
     detach_time = sa.Column(sa.DateTime)
 
 
-class Snapshot(TimestampMixin, LeaseMixin, Base):
+class Snapshot(TimestampMixin, LeaseMixin, OwnedMixin, Base):
     __tablename__ = 'snapshots'
     __table_args__ = tuple(list_indexes('snapshots'))
 
     id = sa.Column(sa.String(UUID_LEN), primary_key=True)
     volume_id = sa.Column(sa.String(UUID_LEN), sa.ForeignKey('volumes.id'),
                           nullable=False, index=True)
-    user_id = sa.Column(sa.String(255))
-    project_id = sa.Column(sa.String(255))
-    status = sa.Column(sa.String(255), nullable=False)
     progress = sa.Column(sa.String(255))
     volume_size = sa.Column(sa.Integer)
     # the group snapshot it is part of (3.14), or None
     group_snapshot_id = sa.Column(sa.String(UUID_LEN))
-    display_name = sa.Column(sa.String(255))
-    display_description = sa.Column(sa.String(255))
     provider_location = sa.Column(sa.String(255))
     # True for temporary snapshots a backup takes of an in-use volume;
     # they are hidden from the API and removed by cleanup.
@@ -203,7 +210,7 @@ class SnapshotMetadata(TimestampMixin, KeyValueMixin, Base):
     snapshot_id = owner_id('snapshots')
 
 
-class Backup(TimestampMixin, LeaseMixin, Base):
+class Backup(TimestampMixin, LeaseMixin, OwnedMixin, Base):
     __tablename__ = 'backups'
     __table_args__ = (
         sa.Index('backups_volume_idx', 'volume_id'),
@@ -218,14 +225,9 @@ class Backup(TimestampMixin, LeaseMixin, Base):
     id = sa.Column(sa.String(UUID_LEN), primary_key=True)
     volume_id = sa.Column(sa.String(UUID_LEN), nullable=False)
     snapshot_id = sa.Column(sa.String(UUID_LEN))
-    user_id = sa.Column(sa.String(255))
-    project_id = sa.Column(sa.String(255))
     host = sa.Column(sa.String(255))
     availability_zone = sa.Column(sa.String(255))
-    display_name = sa.Column(sa.String(255))
-    display_description = sa.Column(sa.String(255))
     container = sa.Column(sa.String(255))
-    status = sa.Column(sa.String(255), nullable=False)
     previous_status = sa.Column(sa.String(255))
     fail_reason = sa.Column(sa.String(1024))
     # Backup driver name and what it returned (e.g. the manifest's name).
@@ -263,32 +265,28 @@ class BackupMetadata(TimestampMixin, KeyValueMixin, Base):
 
 # --- quotas and volume types (issue 14; doc/quotas-and-types.rst) ----------
 
-class Quota(CreatedUpdatedMixin, Base):
+class Quota(QuotaMixin, Base):
     """A project's own limit on one resource (absent: the default)."""
     __tablename__ = 'quotas'
     __table_args__ = (sa.UniqueConstraint('project_id', 'resource',
                                           name='uniq_quotas0project_resource'),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
     project_id = sa.Column(sa.String(255), nullable=False)
-    resource = sa.Column(sa.String(300), nullable=False)
     hard_limit = sa.Column(sa.Integer, nullable=False)
 
 
-class QuotaClass(CreatedUpdatedMixin, Base):
+class QuotaClass(QuotaMixin, Base):
     """A limit of a quota class; class ``default`` sets every project's
     defaults (over the quota_* options)."""
     __tablename__ = 'quota_classes'
     __table_args__ = (sa.UniqueConstraint('class_name', 'resource',
                                           name='uniq_quota_classes0class_resource'),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
     class_name = sa.Column(sa.String(255), nullable=False)
-    resource = sa.Column(sa.String(300), nullable=False)
     hard_limit = sa.Column(sa.Integer, nullable=False)
 
 
-class QuotaUsage(CreatedUpdatedMixin, Base):
+class QuotaUsage(QuotaMixin, Base):
     """What a project uses of one resource. Changed in the transaction that
     inserts or deletes the row it counts, by a conditional UPDATE of this
     row (backupd.db.quotas), so it is also the per-project lock that
@@ -297,9 +295,7 @@ class QuotaUsage(CreatedUpdatedMixin, Base):
     __table_args__ = (sa.UniqueConstraint('project_id', 'resource',
                                           name='uniq_quota_usages0project_resource'),)
 
-    id = sa.Column(sa.Integer, primary_key=True)
     project_id = sa.Column(sa.String(255), nullable=False)
-    resource = sa.Column(sa.String(300), nullable=False)
     in_use = sa.Column(sa.Integer, nullable=False)
 
 
@@ -416,7 +412,7 @@ class VolumeTypeProject(CreatedUpdatedMixin, Base):
     project_id = sa.Column(sa.String(255), nullable=False, index=True)
 
 
-class Group(TimestampMixin, Base):
+class Group(TimestampMixin, OwnedMixin, Base):
     """A group of volumes (3.13), Cinder's generic one: bookkeeping over
     per-volume operations."""
     __tablename__ = 'groups'
@@ -424,12 +420,7 @@ class Group(TimestampMixin, Base):
                                'deleted'),)
 
     id = sa.Column(sa.String(UUID_LEN), primary_key=True)
-    user_id = sa.Column(sa.String(255))
-    project_id = sa.Column(sa.String(255))
     availability_zone = sa.Column(sa.String(255))
-    display_name = sa.Column(sa.String(255))
-    display_description = sa.Column(sa.String(255))
-    status = sa.Column(sa.String(255), nullable=False)
     group_type_id = sa.Column(sa.String(UUID_LEN), nullable=False)
     group_snapshot_id = sa.Column(sa.String(UUID_LEN))
     source_group_id = sa.Column(sa.String(UUID_LEN))
@@ -445,7 +436,7 @@ class GroupVolumeType(Base):
     volume_type_id = sa.Column(sa.String(UUID_LEN), nullable=False)
 
 
-class GroupSnapshot(TimestampMixin, Base):
+class GroupSnapshot(TimestampMixin, OwnedMixin, Base):
     """A snapshot of every volume of a group (3.14)."""
     __tablename__ = 'group_snapshots'
     __table_args__ = (sa.Index('group_snapshots_project_idx', 'project_id',
@@ -453,9 +444,4 @@ class GroupSnapshot(TimestampMixin, Base):
 
     id = sa.Column(sa.String(UUID_LEN), primary_key=True)
     group_id = sa.Column(sa.String(UUID_LEN), nullable=False)
-    user_id = sa.Column(sa.String(255))
-    project_id = sa.Column(sa.String(255))
-    display_name = sa.Column(sa.String(255))
-    display_description = sa.Column(sa.String(255))
-    status = sa.Column(sa.String(255), nullable=False)
     group_type_id = sa.Column(sa.String(UUID_LEN))
