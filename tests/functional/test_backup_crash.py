@@ -112,19 +112,24 @@ def test_reset_status_verifies_a_backup_killed_before_available(
     assert victim in shown['fail_reason']
 
 
-def test_kill_during_restore_then_restart_cleans_up(backupd_all_factory):
-    # A restore is made long by size (384 MiB of random data), not by mocks.
-    dep = backupd_all_factory()
+def _long_restore(dep, seed):
+    """(volume, its backup, the restore's new volume, the data's sha256)
+    once the restore runs: made long by size (384 MiB of random data), not
+    by mocks."""
     volume = bs.create_volume(dep)
-    sha = bs.write_pattern(bs.volume_path(dep, volume), seed=6,
+    sha = bs.write_pattern(bs.volume_path(dep, volume), seed=seed,
                            regions=((0, 384 * MiB),))
     backup = bs.create_backup(dep, volume, wait='available')
-    resp = dep.request('POST', '/backups/%s/restore' % backup,
-                       json={'restore': {}})
-    assert resp.status_code == 202, resp.text
-    target = resp.json()['restore']['volume_id']
+    target = bs.accepted(dep, '/backups/%s/restore' % backup, {
+        'restore': {}}).json()['restore']['volume_id']
     bs.until(lambda: bs.volume_status(dep, target) == 'restoring-backup',
              what='restore of %s running' % backup)
+    return volume, backup, target, sha
+
+
+def test_kill_during_restore_then_restart_cleans_up(backupd_all_factory):
+    dep = backupd_all_factory()
+    _, backup, target, sha = _long_restore(dep, seed=6)
     dep.kill()
     dep.start()
     shown = bs.wait_for(dep, 'backups', backup, 'available')
@@ -136,12 +141,19 @@ def test_kill_during_restore_then_restart_cleans_up(backupd_all_factory):
     assert bs.sha256_of(bs.volume_path(dep, again)) == sha
 
 
-def test_max_operations_queues_and_progress_is_recorded(backupd_all_factory):
+def _one_at_a_time(backupd_all_factory):
+    """(deployment with backup_max_operations = 1, the slow backup it
+    runs, a second volume, its backup asked for meanwhile)."""
     conf = {'DEFAULT': dict(SLOW['DEFAULT'], backup_max_operations=1)}
     dep = backupd_all_factory(conf=conf)
-    first_volume, first, _ = _slow_backup(dep)
+    _, first, _ = _slow_backup(dep)
     second_volume = bs.create_volume(dep)
-    second = bs.create_backup(dep, second_volume, wait=None)
+    return dep, first, second_volume, bs.create_backup(
+        dep, second_volume, wait=None)
+
+
+def test_max_operations_queues_and_progress_is_recorded(backupd_all_factory):
+    dep, first, _, second = _one_at_a_time(backupd_all_factory)
 
     def progress(backup):
         return bs.sql(dep, 'SELECT progress FROM backups WHERE id = :id',
@@ -156,11 +168,7 @@ def test_max_operations_queues_and_progress_is_recorded(backupd_all_factory):
 
 
 def test_force_delete_of_a_backup_waiting_for_its_turn(backupd_all_factory):
-    conf = {'DEFAULT': dict(SLOW['DEFAULT'], backup_max_operations=1)}
-    dep = backupd_all_factory(conf=conf)
-    _, first, _ = _slow_backup(dep)
-    waiting_volume = bs.create_volume(dep)
-    waiting = bs.create_backup(dep, waiting_volume, wait=None)
+    dep, first, waiting_volume, waiting = _one_at_a_time(backupd_all_factory)
     bs.until(lambda: 'Backup %s waits for one' % waiting in dep.log(),
              what='backup %s queued' % waiting)
     resp = dep.request('POST', '/backups/%s/action' % waiting, admin=True,
@@ -173,18 +181,8 @@ def test_force_delete_of_a_backup_waiting_for_its_turn(backupd_all_factory):
 
 
 def test_force_delete_mid_restore(backupd_all_factory):
-    # A restore made long by size (384 MiB of random data), not by mocks.
     dep = backupd_all_factory()
-    volume = bs.create_volume(dep)
-    bs.write_pattern(bs.volume_path(dep, volume), seed=7,
-                     regions=((0, 384 * MiB),))
-    backup = bs.create_backup(dep, volume)
-    resp = dep.request('POST', '/backups/%s/restore' % backup,
-                       json={'restore': {}})
-    assert resp.status_code == 202, resp.text
-    target = resp.json()['restore']['volume_id']
-    bs.until(lambda: bs.volume_status(dep, target) == 'restoring-backup',
-             what='restore of %s running' % backup)
+    volume, backup, target, _ = _long_restore(dep, seed=7)
     resp = dep.request('POST', '/backups/%s/action' % backup, admin=True,
                        json={'os-force_delete': {}})
     assert resp.status_code == 202, resp.text

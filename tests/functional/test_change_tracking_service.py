@@ -40,6 +40,15 @@ def base_of(dep, backup_id):
                   id=backup_id)[0][0]
 
 
+def backed_up(dep, seed):
+    """(volume, its full backup, the base snapshot the backup kept) of a
+    new volume written with pattern ``seed``."""
+    volume = bs.create_volume(dep)
+    bs.write_pattern(bs.volume_path(dep, volume), seed=seed)
+    backup = bs.create_backup(dep, volume)
+    return volume, backup, base_of(dep, backup)
+
+
 def live_snapshot_rows(dep):
     return {r[0] for r in bs.sql(dep, 'SELECT id FROM snapshots WHERE NOT '
                                       'deleted AND is_temporary')}
@@ -112,10 +121,7 @@ def test_incrementals_read_what_changed_and_keep_one_base(dep):
 
 
 def test_a_volume_with_a_base_can_be_deleted(dep):
-    volume = bs.create_volume(dep)
-    bs.write_pattern(bs.volume_path(dep, volume), seed=20)
-    backup = bs.create_backup(dep, volume)
-    base = base_of(dep, backup)
+    volume, backup, base = backed_up(dep, seed=20)
     assert base
     assert dep.request('DELETE', '/volumes/%s' % volume,
                        project='demo').status_code == 202
@@ -125,10 +131,7 @@ def test_a_volume_with_a_base_can_be_deleted(dep):
 
 
 def test_useless_bases_are_removed_at_start(dep):
-    volume = bs.create_volume(dep)
-    bs.write_pattern(bs.volume_path(dep, volume), seed=21)
-    backup = bs.create_backup(dep, volume)
-    base = base_of(dep, backup)
+    volume, backup, base = backed_up(dep, seed=21)
     # What a crash can leave: a failed backup that still names its base.
     bs.sql(dep, "UPDATE backups SET status = 'error' WHERE id = :id",
            id=backup)
@@ -153,10 +156,7 @@ def _restart_with(dep, **options):
 
 
 def test_turned_off_keeps_no_base_and_removes_the_kept_ones(dep):
-    volume = bs.create_volume(dep)
-    bs.write_pattern(bs.volume_path(dep, volume), seed=22)
-    backup = bs.create_backup(dep, volume)
-    base = base_of(dep, backup)
+    volume, backup, base = backed_up(dep, seed=22)
     assert base
     _restart_with(dep, backup_change_tracking='false')
     try:

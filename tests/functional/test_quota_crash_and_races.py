@@ -27,6 +27,16 @@ def _check_clean(dep):
     assert check.returncode == 0, check.stdout + check.stderr
 
 
+def _usage_then_delete(dep, project, used, collection, object_id):
+    """The project's usage is ``used`` and agrees with its rows; then
+    ``object_id`` of ``collection`` is deleted (and gone)."""
+    assert _used(dep, project) == used
+    _check_clean(dep)
+    assert dep.request('DELETE', '/%s/%s' % (collection, object_id),
+                       project=project).status_code == 202
+    bs.wait_for(dep, collection, object_id, (), gone_ok=True)
+
+
 def _set(dep, project, **limits):
     resp = dep.request('PUT', '/os-quota-sets/%s' % project, admin=True,
                        json={'quota_set': limits})
@@ -46,14 +56,10 @@ def test_usage_right_after_kill_during_backup_create_and_restore(
     dep.kill()
     dep.start()
     bs.wait_for(dep, 'backups', backup, 'error')
-    assert _used(dep, project) == {
+    _usage_then_delete(dep, project, {
         'totalVolumesUsed': 1, 'totalGigabytesUsed': 1,
         'totalSnapshotsUsed': 0, 'totalBackupsUsed': 1,
-        'totalBackupGigabytesUsed': 1}
-    _check_clean(dep)
-    assert dep.request('DELETE', '/backups/%s' % backup,
-                       project=project).status_code == 202
-    bs.wait_for(dep, 'backups', backup, (), gone_ok=True)
+        'totalBackupGigabytesUsed': 1}, 'backups', backup)
     assert _used(dep, project)['totalBackupsUsed'] == 0
 
     # a restore to a new volume, killed as soon as it was accepted (of an
@@ -71,14 +77,10 @@ def test_usage_right_after_kill_during_backup_create_and_restore(
     bs.until(lambda: bs.volume_status(dep, restored) in (
         'available', 'error_restoring', 'error'),
         what='restored volume settled')
-    assert _used(dep, project) == {
+    _usage_then_delete(dep, project, {
         'totalVolumesUsed': 3, 'totalGigabytesUsed': 3,
         'totalSnapshotsUsed': 0, 'totalBackupsUsed': 1,
-        'totalBackupGigabytesUsed': 1}
-    _check_clean(dep)
-    assert dep.request('DELETE', '/volumes/%s' % restored,
-                       project=project).status_code == 202
-    bs.wait_for(dep, 'volumes', restored, (), gone_ok=True)
+        'totalBackupGigabytesUsed': 1}, 'volumes', restored)
     assert _used(dep, project)['totalVolumesUsed'] == 2
     _check_clean(dep)
 

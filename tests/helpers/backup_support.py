@@ -113,34 +113,33 @@ def wait_for(dep, kind, object_id, statuses, timeout=120, admin=True,
     return last['body']
 
 
-def create_volume(dep, size=1, project='demo', name=None):
-    resp = dep.request('POST', '/volumes', project=project,
-                       json={'volume': {'size': size, 'name': name}})
+def accepted(dep, path, body, project='demo'):
+    """The answer of a POST of ``body`` to ``path``, checked to be 202."""
+    resp = dep.request('POST', path, project=project, json=body)
     assert resp.status_code == 202, resp.text
-    volume_id = resp.json()['volume']['id']
+    return resp
+
+
+def create_volume(dep, size=1, project='demo', name=None):
+    volume_id = accepted(dep, '/volumes', {'volume': {
+        'size': size, 'name': name}}, project).json()['volume']['id']
     until(lambda: volume_status(dep, volume_id) == 'available',
           what='volume %s available' % volume_id)
     return volume_id
 
 
 def attach(dep, volume_id, project='demo'):
-    resp = dep.request('POST', '/volumes/%s/action' % volume_id,
-                       project=project,
-                       json={'os-attach': {'instance_uuid':
-                                           '11111111-2222-3333-4444-'
-                                           '555555555555',
-                                           'mountpoint': '/dev/vdb'}})
-    assert resp.status_code == 202, resp.text
+    accepted(dep, '/volumes/%s/action' % volume_id, {'os-attach': {
+        'instance_uuid': '11111111-2222-3333-4444-555555555555',
+        'mountpoint': '/dev/vdb'}}, project)
     until(lambda: volume_status(dep, volume_id) == 'in-use',
           what='volume %s in-use' % volume_id)
 
 
 def create_snapshot(dep, volume_id, project='demo', force=False):
-    resp = dep.request('POST', '/snapshots', project=project,
-                       json={'snapshot': {'volume_id': volume_id,
-                                          'force': force}})
-    assert resp.status_code == 202, resp.text
-    snapshot_id = resp.json()['snapshot']['id']
+    snapshot_id = accepted(dep, '/snapshots', {'snapshot': {
+        'volume_id': volume_id, 'force': force}},
+        project).json()['snapshot']['id']
     wait_for(dep, 'snapshots', snapshot_id, 'available', admin=False,
              project=project)
     return snapshot_id
@@ -149,11 +148,10 @@ def create_snapshot(dep, volume_id, project='demo', force=False):
 def create_backup(dep, volume_id, project='demo', wait='available', **kw):
     body = {'volume_id': volume_id}
     body.update(kw)
-    resp = dep.request('POST', '/backups', project=project,
-                       json={'backup': body})
-    assert resp.status_code == 202, resp.text
-    assert set(resp.json()['backup']) == {'id', 'name', 'links'}
-    backup_id = resp.json()['backup']['id']
+    answer = accepted(dep, '/backups', {'backup': body},
+                      project).json()['backup']
+    assert set(answer) == {'id', 'name', 'links'}
+    backup_id = answer['id']
     if wait:
         wait_for(dep, 'backups', backup_id, wait, admin=False,
                  project=project)
@@ -161,12 +159,9 @@ def create_backup(dep, volume_id, project='demo', wait='available', **kw):
 
 
 def restore(dep, backup_id, volume_id=None, name=None, project='demo'):
-    resp = dep.request('POST', '/backups/%s/restore' % backup_id,
-                       project=project,
-                       json={'restore': {'volume_id': volume_id,
-                                         'name': name}})
-    assert resp.status_code == 202, resp.text
-    target = resp.json()['restore']['volume_id']
+    target = accepted(dep, '/backups/%s/restore' % backup_id, {'restore': {
+        'volume_id': volume_id, 'name': name}}, project).json()['restore'][
+        'volume_id']
     wait_for(dep, 'backups', backup_id, 'available', admin=False,
              project=project)
     return target
