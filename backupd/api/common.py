@@ -410,6 +410,21 @@ def update_fields(ctx, model, row_id, body):
             metadata.replace(ctx, model, row_id, body['metadata'])
 
 
+def update_route(key, model, schema, lookup, rules, view):
+    """The handler of PUT /<collection>/{id} of a volume or snapshot: the
+    ``key`` object of the body (``schema``) changes the fields of the row
+    ``lookup(ctx, id, rules[0])`` gives (update_fields); the answer is
+    ``view(req, ctx, row)`` of the row read again for ``rules[1]``."""
+    def update(req, **ids):
+        (row_id,) = ids.values()
+        ctx = wsgi.context_of(req)
+        body = wsgi.extract_json(req, schema)[key]
+        update_fields(ctx, model, lookup(ctx, row_id, rules[0]).id, body)
+        return wsgi.json_response(
+            {key: view(req, ctx, lookup(ctx, row_id, rules[1]))})
+    return update
+
+
 def display_fields(body):
     """``display_name``/``display_description`` columns from a body that
     says ``name``/``description`` (or the v1 ``display_*`` names)."""

@@ -71,14 +71,11 @@ def create(req):
         req, row, body.get('metadata') or {})}, status=202)
 
 
-def update(req, snapshot_id):
-    ctx = wsgi.context_of(req)
-    body = wsgi.extract_json(req, schemas.UPDATE)['snapshot']
-    row = lookups.snapshot(ctx, snapshot_id, policy.UPDATE)
-    common.update_fields(ctx, models.Snapshot, row.id, body)
-    # Cinder answers an update without the extension keys show adds.
-    row = lookups.snapshot(ctx, snapshot_id, policy.GET)
-    return wsgi.json_response({'snapshot': _views(req, ctx, [row], False)[0]})
+# Cinder answers an update without the extension keys show adds.
+update = common.update_route(
+    'snapshot', models.Snapshot, schemas.UPDATE, lookups.snapshot,
+    (policy.UPDATE, policy.GET),
+    lambda req, ctx, row: _views(req, ctx, [row], False)[0])
 
 
 # --- delete and actions ----------------------------------------------------

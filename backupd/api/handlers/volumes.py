@@ -127,16 +127,16 @@ def _refuse_unsupported_sources(body):
 
 # --- update ----------------------------------------------------------------
 
-def update(req, volume_id):
-    ctx = wsgi.context_of(req)
-    body = wsgi.extract_json(req, schemas.UPDATE)['volume']
-    row = lookups.volume(ctx, volume_id, policy.UPDATE)
-    common.update_fields(ctx, models.Volume, row.id, body)
+def _updated(req, ctx, row):
     # Cinder answers an update with the create view: no os-vol-* keys.
-    row = lookups.volume(ctx, volume_id, policy.GET)
-    return wsgi.json_response({'volume': views.created(
+    return views.created(
         req, row, metadata.of(ctx, models.Volume, [row.id])[row.id],
-        volume_db.attachments_of(ctx, [row.id])[row.id], ctx.is_admin)})
+        volume_db.attachments_of(ctx, [row.id])[row.id], ctx.is_admin)
+
+
+update = common.update_route('volume', models.Volume, schemas.UPDATE,
+                             lookups.volume, (policy.UPDATE, policy.GET),
+                             _updated)
 
 
 # --- delete ----------------------------------------------------------------
