@@ -76,8 +76,12 @@ def parse_command_line(binary, argv):
 def require_database(conf):
     """Stop with one line (exit 5) unless the database exists and has the
     schema this code needs."""
+    try:
+        head = migration.head()
+    except migration.MigrationError as exc:
+        raise errors.StartupError(str(exc), errors.DATABASE) from None
     errors.check_database(conf, lambda: migration.version(db.get_engine()),
-                          migration.head())
+                          head)
 
 
 def quiet_console(conf):

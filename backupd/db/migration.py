@@ -1,17 +1,28 @@
-"""Schema migrations (alembic) behind ``backupd-manage db sync|version``."""
+"""Schema migrations (alembic) behind ``backupd-manage db sync|version``.
+
+Every service checks the schema at start (cmd/common.require_database):
+that check reads the revision with one SELECT and the shipped head from the
+file names, so a start does not import alembic or load every migration
+script (a quarter of a service's import time). Alembic is imported only to
+migrate.
+"""
 import logging
 import os
+import re
 
-from alembic import command
-from alembic import config as alembic_config
-from alembic import migration as alembic_migration
-from alembic import script as alembic_script
-from alembic import util as alembic_util
+import sqlalchemy as sa
 
 _DIR = os.path.join(os.path.dirname(__file__), 'migrations')
+_VERSIONS = os.path.join(_DIR, 'versions')
+# versions/NNNN_what.py holds revision 'NNNN' whose down_revision is the
+# number before it: one line of history, so the head is the highest
+# number (tests/unit/test_db_sync.py checks the rule against alembic's own
+# reading of the scripts).
+SCRIPT_NAME = re.compile(r'(\d{4})_\w+\.py\Z')
 
 
 def _config(connection):
+    from alembic import config as alembic_config
     cfg = alembic_config.Config(os.path.join(_DIR, 'alembic.ini'))
     cfg.set_main_option('script_location', _DIR)
     cfg.attributes['connection'] = connection
@@ -22,21 +33,26 @@ class MigrationError(Exception):
     """db sync cannot bring the schema where the service needs it."""
 
 
-def shipped_head():
+def head():
     """The newest revision shipped with this package; raises when none."""
-    heads = alembic_script.ScriptDirectory(_DIR).get_heads()
-    if not heads:
+    try:
+        found = [m.group(1) for m in map(SCRIPT_NAME.match,
+                                         os.listdir(_VERSIONS)) if m]
+    except FileNotFoundError:
+        found = []
+    if not found:
         raise MigrationError(
             'No migration scripts found in %s: this backupd installation '
             'is incomplete (its package lacks migrations/versions). '
-            'Reinstall backupd from a complete wheel or sdist.'
-            % os.path.join(_DIR, 'versions'))
-    return heads[0]
+            'Reinstall backupd from a complete wheel or sdist.' % _VERSIONS)
+    return max(found)
 
 
 def upgrade(engine, revision='head'):
     """Upgrade to ``revision``; to head, the schema must end at head."""
-    newest = shipped_head()
+    from alembic import command
+    from alembic import util as alembic_util
+    newest = head()
     try:
         with engine.begin() as connection:
             command.upgrade(_config(connection), revision)
@@ -57,26 +73,16 @@ def upgrade(engine, revision='head'):
 
 
 def version(engine):
-    # Reading the revision is no event: keep alembic's "Context impl ..."
-    # lines out of every command's output.
-    alembic_log = logging.getLogger('alembic.runtime.migration')
-    level = alembic_log.level
-    alembic_log.setLevel(logging.WARNING)
-    try:
-        with engine.connect() as connection:
-            return alembic_migration.MigrationContext.configure(
-                connection).get_current_revision()
-    finally:
-        alembic_log.setLevel(level)
+    """The database's revision; None for a database without a schema."""
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table('alembic_version'):
+            return None
+        return connection.execute(sa.text(
+            'SELECT version_num FROM alembic_version')).scalar()
 
 
 def revision(engine, message):
     """Developer helper: autogenerate a migration against ``engine``."""
+    from alembic import command
     with engine.begin() as connection:
         command.revision(_config(connection), message=message, autogenerate=True)
-
-
-def head():
-    """The revision this code's migrations end at."""
-    from alembic import script
-    return script.ScriptDirectory.from_config(_config(None)).get_current_head()

@@ -6,6 +6,10 @@ import sqlite3
 import subprocess
 import sys
 
+from alembic import script
+
+from backupd.db import migration
+
 MANAGE = os.path.join(os.path.dirname(sys.executable), 'backupd-manage')
 
 
@@ -34,3 +38,19 @@ def test_db_sync_reaches_head_then_refuses_a_newer_releases_database(
     assert 'db sync failed' in refused.stderr
     assert "'9999'" in refused.stderr and head in refused.stderr
     assert 'Traceback' not in refused.stderr
+
+
+def test_the_head_read_from_file_names_is_alembics():
+    """Services read the shipped head from the scripts' file names (no
+    alembic import at start): NNNN_what.py holds revision NNNN, whose
+    down_revision is the number before it, so the highest number is the
+    one head alembic finds."""
+    scripts = script.ScriptDirectory(migration._DIR)
+    assert scripts.get_heads() == [migration.head()]
+    revisions = list(scripts.walk_revisions())
+    assert len(revisions) == int(migration.head())
+    for rev in revisions:
+        assert os.path.basename(rev.path).startswith(rev.revision + '_')
+        number = int(rev.revision)
+        assert rev.down_revision == (None if number == 1
+                                     else '%04d' % (number - 1))
