@@ -27,6 +27,8 @@ from backupd.manager import states
 from backupd import policies
 
 B = states.Backup
+# The columns of a backup the rules below read (backup_shown).
+BACKUP_COLUMNS = ('project_id', 'user_id', 'status', 'pending_delete_at')
 
 
 def owner_filter(ctx):
@@ -63,6 +65,21 @@ def backup(ctx, backup_id, action=None, read_only=False):
     if backup_hidden(ctx, row):
         raise exception.BackupNotFound(backup_id=backup_id)
     return _visible(ctx, row, action)
+
+
+def backup_shown(ctx, backup_id, action, columns):
+    """backup_db.Shown of the caller's visible backup, authorized for
+    ``action``: its row (``columns``), metadata, and for non-admins how
+    many of its children were deleted with delayed delete (hidden from
+    them); the same rules as ``backup``, in one read outside any
+    transaction (a show)."""
+    shown = backup_db.for_show(backup_id, columns,
+                               project_id=owner_filter(ctx),
+                               hidden_children=not ctx.is_admin)
+    if shown is None or backup_hidden(ctx, shown.row):
+        raise exception.BackupNotFound(backup_id=backup_id)
+    _visible(ctx, shown.row, action)
+    return shown
 
 
 def group(ctx, group_id, follow=True):

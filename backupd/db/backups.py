@@ -12,6 +12,8 @@ data needs the parent's (``depends_on_parent``: incrementals of manifest
 version 1/2) keep a parent from being deleted (:func:`data_dependents`);
 shared-layout backups delete in any order (doc/dedup-and-gc.rst).
 """
+import collections
+
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
@@ -144,18 +146,88 @@ def _no_data_dependents():
 
 # --- delayed delete and the scrubber (issue 7) ------------------------------
 
+def _delayed_deleted(child):
+    """SQL: backup ``child`` (a table or alias) was deleted with delayed
+    delete (pending_delete, or being scrubbed) and is not gone yet.
+
+    ``deleted IS NOT true`` (the same for a column that is never NULL), not
+    ``= false`` or ``IS false``: without statistics (no ANALYZE, as most
+    SQLite files) SQLite takes either for an index equality and walks
+    every live backup in the (deleted, created_at, id) list index instead
+    of looking the children up by parent_id."""
+    return (child.c.deleted.isnot(True),
+            child.c.pending_delete_at.isnot(None))
+
+
 @api.reader
 def delayed_deleted_children(context, parent_ids):
     """{parent id: how many of its children were deleted with delayed
     delete (pending_delete, or being scrubbed)} for ``parent_ids``."""
     if not parent_ids:
         return {}
-    return dict(context.session.query(Backup.parent_id,
-                                      sa.func.count(Backup.id))
-                .filter(Backup.parent_id.in_(list(parent_ids)),
-                        Backup.deleted.is_(False),
-                        Backup.pending_delete_at.isnot(None))
-                .group_by(Backup.parent_id).all())
+    table = Backup.__table__
+    return dict(context.session.query(table.c.parent_id,
+                                      sa.func.count(table.c.id))
+                .filter(table.c.parent_id.in_(list(parent_ids)),
+                        *_delayed_deleted(table))
+                .group_by(table.c.parent_id).all())
+
+
+# --- a show: the row, its metadata and hidden children in one read ----------
+
+Shown = collections.namedtuple('Shown', 'row metadata hidden_children')
+# (columns, by project, count hidden children) -> api.Read
+_SHOW_READS = {}
+
+
+def _show_read(columns, by_project, hidden_children):
+    """SELECT <columns>, each metadata key and value (a left join: one
+    row per key, one with NULLs when none) [, the count of its
+    delayed-deleted children] of one backup."""
+    key = (columns, by_project, hidden_children)
+    read = _SHOW_READS.get(key)
+    if read is None:
+        table = Backup.__table__
+        meta = models.BackupMetadata.__table__
+        selected = [table.c[c] for c in columns] + [
+            meta.c.key.label('meta_key'), meta.c.value.label('meta_value')]
+        if hidden_children:
+            child = table.alias('child')
+            selected.append(
+                sa.select(sa.func.count(child.c.id))
+                .where(child.c.parent_id == table.c.id,
+                       *_delayed_deleted(child))
+                .scalar_subquery().label('hidden_children'))
+        clauses = api.filter_clauses(Backup, {}, core=True)
+        clauses.append(table.c.id == sa.bindparam('backup_id'))
+        if by_project:
+            clauses.append(table.c.project_id == sa.bindparam('project_id'))
+        read = _SHOW_READS[key] = api.Read(
+            sa.select(*selected)
+            .select_from(table.outerjoin(meta, sa.and_(
+                meta.c.backup_id == table.c.id,
+                meta.c.deleted == sa.false())))
+            .where(*clauses))
+    return read
+
+
+def for_show(backup_id, columns, project_id=None, hidden_children=False):
+    """Shown(row of ``columns``, {key: value} metadata, how many of its
+    children were deleted with delayed delete (0 unless
+    ``hidden_children``)) of the non-deleted backup ``backup_id`` (of
+    ``project_id`` when given), or None: one statement, outside any
+    transaction (api.Read)."""
+    read = _show_read(tuple(columns), project_id is not None,
+                      hidden_children)
+    rows = (read.rows(backup_id=backup_id) if project_id is None else
+            read.rows(backup_id=backup_id, project_id=project_id))
+    if not rows:
+        return None
+    row = rows[0]     # its meta_key and meta_value are the first key's
+    metadata = {r.meta_key: r.meta_value for r in rows
+                if r.meta_key is not None}
+    return Shown(row, metadata, row.hidden_children if hidden_children
+                 else 0)
 
 
 @api.reader

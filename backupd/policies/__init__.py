@@ -66,9 +66,9 @@ class _Enforcer(policy.Enforcer):
     def decide(self, action, target, context):
         """Whether ``context`` may do ``action`` on ``target``."""
         self.load_rules()
-        creds = _creds(context)
+        creds, frozen_creds = _creds(context)
         try:
-            key = (action, _frozen(creds), _frozen(target))
+            key = (action, frozen_creds, _frozen(target))
             allowed = self.decisions.get(key)
         except TypeError:    # a value that is not hashable: no memory
             key = allowed = None
@@ -82,18 +82,20 @@ class _Enforcer(policy.Enforcer):
 
 
 def _creds(context):
-    """The policy credentials of ``context``, built once per request, and
-    again when what they are built from changes after a first decision: the
-    admin flag (set by the auth middleware from a decision) and the project
-    (filled in from the URL by the router for noauth callers without one).
+    """(the policy credentials of ``context``, the same as a decision's
+    key), built once per request, and again when what they are built from
+    changes after a first decision: the admin flag (set by the auth
+    middleware from a decision) and the project (filled in from the URL by
+    the router for noauth callers without one).
     """
     stamp = (context.is_admin, context.project_id, context.user_id,
              tuple(context.roles or ()))
     cached = context.__dict__.get('_policy_creds')
     if cached is None or cached[0] != stamp:
-        cached = (stamp, dict(context.to_policy_values()))
+        creds = dict(context.to_policy_values())
+        cached = (stamp, creds, _frozen(creds))
         context.__dict__['_policy_creds'] = cached
-    return cached[1]
+    return cached[1:]
 
 
 def _frozen(mapping):

@@ -74,10 +74,11 @@ def _listed(ctx, project, params):
     if not ctx.is_admin:
         filters['pending_delete_at'] = None     # see lookups.backup_hidden
     if params.marker is not None:
-        lookups.backup(ctx, params.marker)
+        lookups.backup(ctx, params.marker, read_only=True)
     rows = listing.page(ctx, models.Backup, filters, params.sort_keys,
                         params.sort_dirs, params.marker, params.limit,
-                        params.offset, columns=params.columns)
+                        params.offset,
+                        columns=params.columns or views.DETAIL_COLUMNS)
     count = (db.count(ctx, models.Backup, filters)
              if params.with_count else None)
     return rows, count
@@ -89,11 +90,21 @@ def _list_items(req, ctx, rows, detailed):
     return [views.summary(req, row) for row in rows]
 
 
+# What a show reads: the columns of the view, of the progress headers and
+# of the visibility rules.
+SHOW_COLUMNS = tuple(dict.fromkeys(views.DETAIL_COLUMNS +
+                                   backup_progress.COLUMNS +
+                                   lookups.BACKUP_COLUMNS))
+
+
 def show(req, backup_id):
     ctx = wsgi.context_of(req)
-    with db.reader.using(ctx):       # one transaction for the whole view
-        row = lookups.backup(ctx, backup_id, policy.GET, read_only=True)
-        body = {'backup': _details(req, ctx, [row])[0]}
+    shown = lookups.backup_shown(ctx, backup_id, policy.GET, SHOW_COLUMNS)
+    row = shown.row
+    body = {'backup': views.detail(
+        req, row, shown.metadata,
+        common.allowed(ctx, policy.PROJECT_ATTRIBUTE),
+        row.num_dependent_backups > shown.hidden_children)}
     return wsgi.json_response(body, headers=backup_progress.headers(row))
 
 

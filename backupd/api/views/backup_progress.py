@@ -13,6 +13,10 @@ from backupd.manager import states
 
 B = states.Backup
 
+# The columns ``headers`` reads of a row.
+COLUMNS = ('status', 'progress', 'service', 'temp_snapshot_id',
+           'temp_volume_id')
+
 PROGRESS_HEADER = 'X-Backupd-Progress'
 PHASE_HEADER = 'X-Backupd-Phase'
 

@@ -11,6 +11,15 @@ def summary(req, row):
             'links': urls.links(req, 'backups', row.id)}
 
 
+# The columns ``detail`` reads of a row (shows and detail lists load only
+# these).
+DETAIL_COLUMNS = (
+    'id', 'status', 'size', 'object_count', 'fail_reason', 'created_at',
+    'updated_at', 'display_name', 'display_description', 'volume_id',
+    'snapshot_id', 'container', 'availability_zone', 'num_dependent_backups',
+    'parent_id', 'data_timestamp', 'project_id', 'user_id',
+    'encryption_key_id')
+
 _SHAPE_KEY = 'backupd.backup_detail_shape'
 
 
