@@ -260,6 +260,7 @@ def sweep(args, scratch):
                      % (count, usage['objects'], swept['report']))
         out.append({'objects': count,
                     'seconds': round(swept['seconds'], 2),
+                    'cpu_seconds': round(swept['cpu_seconds'], 2),
                     'peak_rss_mib': round(swept['peak_rss_mib'], 1)})
     return {'sweep': out}
 

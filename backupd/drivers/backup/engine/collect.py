@@ -2,7 +2,9 @@
 rest (doc/dedup-and-gc.rst, I4 to I8).
 
 Memory stays flat whatever the store holds: the marks are in an on-disk
-set (:class:`DiskSet`) and manifests are read one at a time.
+set (:class:`DiskSet`), manifests are read one at a time and listings are
+streamed (``iter_objects``). :class:`Rounds` group-commits a process's
+collections of one repository.
 """
 import collections
 import contextlib
