@@ -1,5 +1,7 @@
 """Small helpers shared by every layer (no imports from api/manager/db)."""
+import contextlib
 import importlib
+import os
 import re
 import sys
 
@@ -27,6 +29,20 @@ def native_queue():
     """``queue`` whose Queue blocks OS threads, patched process or not."""
     return _original('queue')
 
+
+@contextlib.contextmanager
+def new_file(path, mode=0o600):
+    """A write descriptor of a file made at ``path``, which must not exist
+    (``O_EXCL``); closed when the block ends, and removed when it raises,
+    so a failed write never leaves a partial file under its final name."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        yield fd
+    except BaseException:
+        os.close(fd)
+        os.unlink(path)
+        raise
+    os.close(fd)
 
 
 # "user:password@" after "//" or, in multi-host transport URLs, after ",".

@@ -1,8 +1,8 @@
 """The data engine under every object-store backup driver.
 
-A storage backend subclasses :class:`ChunkedBackupDriver` and supplies seven
-object primitives (put/get/head/delete/iterate objects, put_container,
-check_backend); everything else lives here, once:
+A storage backend subclasses :class:`ChunkedBackupDriver` and supplies eight
+object primitives (put/get/get a range of/head/delete/iterate objects,
+put_container, check_backend); everything else lives here, once:
 
 * The volume is cut into fixed-size chunks (``backup_chunk_size``) that flow
   through a bounded pipeline on native OS threads: a reader (``preadv``;

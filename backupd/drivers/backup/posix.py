@@ -20,6 +20,7 @@ from oslo_config import cfg
 
 from backupd import exception
 from backupd import names as name_rules
+from backupd import utils
 from backupd.drivers.backup import chunked
 from backupd.drivers.backup.engine import repository
 from backupd.drivers.backup.engine import volume
@@ -129,15 +130,9 @@ class PosixBackupDriver(chunked.ChunkedBackupDriver):
         directory = os.path.dirname(path)
         os.makedirs(directory, exist_ok=True)
         temp = os.path.join(directory, TEMP_PREFIX + uuid.uuid4().hex)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
+        with utils.new_file(temp) as fd:
             volume.write_all(fd, data, 0)
             os.fsync(fd)
-        except BaseException:
-            os.close(fd)
-            os.unlink(temp)
-            raise
-        os.close(fd)
         os.rename(temp, path)
         _fsync_dir(directory)
 

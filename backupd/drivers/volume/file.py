@@ -17,6 +17,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from backupd import exception
+from backupd import utils
 from backupd.drivers.volume import base
 from backupd.drivers.volume import fiemap
 from backupd.drivers.volume import sparse
@@ -122,14 +123,8 @@ class FileVolumeDriver(base.VolumeDriver):
         size = base.size_bytes(size_gb)
         path = self.local_path(volume_id)
         with _failing('Cannot create volume %s at %s' % (volume_id, path)):
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
+            with utils.new_file(path) as fd:
                 os.ftruncate(fd, size)
-            except BaseException:
-                os.unlink(path)
-                raise
-            finally:
-                os.close(fd)
 
     def delete_volume(self, volume_id):
         path = self.local_path(volume_id)

@@ -9,6 +9,8 @@ import errno
 import fcntl
 import os
 
+from backupd import utils
+
 # FICLONE = _IOW(0x94, 9, int) from <linux/fs.h>: make dst share all of
 # src's extents (XFS with reflink=1, btrfs, bcachefs, ...).
 FICLONE = 0x40049409
@@ -103,20 +105,13 @@ def clone_file(src_path, dst_path, size=None, use_reflink=True, mode=0o600):
     """
     src_fd = os.open(src_path, os.O_RDONLY)
     try:
-        dst_fd = os.open(dst_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
-                         mode)
-        try:
+        with utils.new_file(dst_path, mode) as dst_fd:
             shared = use_reflink and reflink(src_fd, dst_fd)
             if not shared:
                 sparse_copy(src_fd, dst_fd)
             if size is not None and size > os.fstat(dst_fd).st_size:
                 os.ftruncate(dst_fd, size)
             os.fsync(dst_fd)
-        except BaseException:
-            os.close(dst_fd)
-            os.unlink(dst_path)
-            raise
-        os.close(dst_fd)
     finally:
         os.close(src_fd)
     return shared

@@ -483,18 +483,12 @@ class BackupRun:
         stored, task.stored = task.stored, None
         if stored is None:
             return task
-        if task.layer is not None:       # shared layout
-            if task.layer.runs is None:
-                self._store(task.layer.object, stored)
-                return task
-            full = self.packer.add(task.layer, stored)
-            if full is not None:
-                self._store(*full)
+        # The shared layout stores a layer, the chained one an entry.
+        piece = task.layer if task.layer is not None else task.entry
+        if piece.runs is None:
+            self._store(piece.object, stored)
             return task
-        if task.entry.runs is None:
-            self._store(task.entry.object, stored)
-            return task
-        full = self.packer.add(task.entry, stored)
+        full = self.packer.add(piece, stored)
         if full is not None:
             self._store(*full)
         return task
