@@ -106,3 +106,41 @@ def test_ticker_throttles_callbacks_and_raises_on_cancel():
     with pytest.raises(exception.BackupCancelled, match='b1'):
         ticker.tick(force=True)
     assert calls[-1] == 51
+
+
+def test_pace_spreads_the_bytes_at_the_rate():
+    """backup_bandwidth_limit: on a clock the test moves, each item waits
+    until the bytes before it have had their time at the rate; time spent
+    elsewhere (slow storage) earns no burst; no limit is no Pace."""
+    now = [100.0]
+    pace = pipeline.Pace(1000, clock=lambda: now[0])
+    assert pace.delay(500) == 0          # the first goes at once
+    assert pace.delay(500) == 0.5        # 500 bytes at 1000 B/s
+    now[0] += 0.5
+    assert pace.delay(0) == 0.5          # a hole waits for what came before
+    now[0] += 2.0                        # the pipeline was busy elsewhere
+    assert pace.delay(1000) == 0
+    assert pace.delay(1) == 1.0          # no credit for the idle 1.5 s
+    assert pipeline.Pace.of(0) is None
+
+
+def test_a_paced_pipeline_moves_every_item_and_stops_while_waiting():
+    """With a Pace the items still all come out; a pipeline stopped while
+    its source waits for the rate ends without waiting it out."""
+    class Task:
+        def __init__(self, n):
+            self.n = n
+
+        def io_bytes(self):
+            return 10
+
+    fast = pipeline.Pace(10 ** 9)
+    with pipeline.Pipeline(map(Task, range(50)), [(lambda t: t, 2)], 4,
+                           fast) as pipe:
+        assert sorted(t.n for t in pipe.results(idle=lambda: None)) == \
+            list(range(50))
+    slow = pipeline.Pace(1)              # 10 s per item after the first
+    with pipeline.Pipeline(map(Task, range(50)), [(lambda t: t, 1)], 4,
+                           slow) as pipe:
+        first = next(pipe.results(idle=lambda: None))
+    assert first.n == 0                  # and leaving the block stopped it

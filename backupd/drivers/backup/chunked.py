@@ -104,6 +104,13 @@ OPTS = [
                     'once; bounds memory to about 2 x backup_chunk_size per '
                     'chunk. 0: backup_worker_threads + backup_io_threads '
                     '+ 2.'),
+    cfg.IntOpt('backup_bandwidth_limit', default=0, min=0,
+               help='Most bytes per second one backup reads from its volume, '
+                    'and one restore writes to its volume, on average; 0: '
+                    'no limit. Leaves disk bandwidth to the users of a '
+                    'volume backed up while in use (and to other volumes '
+                    'on the same storage); holes and unchanged ranges of a '
+                    'tracked incremental are not read and do not count.'),
     cfg.StrOpt('backup_data_layout', default='shared',
                choices=[('shared', 'manifest version 3, data shared by '
                                    'reference (doc/dedup-and-gc.rst)'),
@@ -156,6 +163,7 @@ class EngineSettings:
     io_threads: int
     in_flight: int
     layout: str = 'shared'
+    bandwidth_limit: int = 0
     lease_seconds: int = 300
     settle: float = 0.0
 
@@ -185,6 +193,7 @@ class EngineSettings:
                    in_flight=conf.backup_max_chunks_in_flight
                    or workers + io + 2,
                    layout=conf.backup_data_layout,
+                   bandwidth_limit=conf.backup_bandwidth_limit,
                    lease_seconds=conf.backup_lease_seconds,
                    settle=conf.backup_collect_settle)
 

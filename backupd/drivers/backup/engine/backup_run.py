@@ -201,8 +201,9 @@ class BackupRun:
                       (self.write, self.settings.io_threads)]
             buffers = volume.BufferPool(self.chunk_size)
             source, read = self._source(fd, size, buffers)
-            with pipeline.Pipeline(source, stages,
-                                   self.settings.in_flight) as pipe:
+            with pipeline.Pipeline(
+                    source, stages, self.settings.in_flight,
+                    pipeline.Pace.of(self.settings.bandwidth_limit)) as pipe:
                 for task in pipe.results(idle=self._idle(ticker)):
                     if task.buffer is not None:
                         buffers.put(task.buffer)

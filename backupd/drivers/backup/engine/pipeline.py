@@ -27,8 +27,9 @@ class Pipeline:
     any thread stops everything and is raised from :meth:`results`.
     """
 
-    def __init__(self, source, stages, in_flight):
+    def __init__(self, source, stages, in_flight, pace=None):
         threading = utils.native_threading()
+        self._pace = pace
         queue = utils.native_queue()
         self._source = source
         self._stages = stages
@@ -74,6 +75,9 @@ class Pipeline:
                 item = next(items, _END)
                 if item is _END:
                     break
+                if self._pace is not None and self._stopping.wait(
+                        self._pace.delay(item.io_bytes())):
+                    return
                 self._queues[0].put(item)
                 count += 1
         except BaseException as exc:    # noqa: B902 - handed to the caller
@@ -125,6 +129,32 @@ class Pipeline:
             seen += 1
             self._slots.release()
             yield value
+
+
+class Pace:
+    """At most ``rate`` bytes per second on average through a pipeline's
+    source (backup_bandwidth_limit: what a backup reads from its volume,
+    what a restore writes to one). The first item goes at once; each later
+    one waits until the bytes before it have had their time at the rate.
+    Time the pipeline spent elsewhere earns no credit: a backup slowed by
+    its storage does not then read in a burst."""
+
+    def __init__(self, rate, clock=time.monotonic):
+        self.rate = rate
+        self._clock = clock
+        self._next = None
+
+    @classmethod
+    def of(cls, rate):
+        """A Pace for ``rate`` bytes per second; None for 0 (no limit)."""
+        return cls(rate) if rate else None
+
+    def delay(self, nbytes):
+        """Seconds to wait before ``nbytes`` more go; counts them."""
+        now = self._clock()
+        due = now if self._next is None else self._next
+        self._next = max(due, now) + nbytes / self.rate
+        return max(0.0, due - now)
 
 
 class Ticker:

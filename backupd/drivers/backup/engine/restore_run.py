@@ -40,8 +40,9 @@ class RestoreRun:
             stages = [(self.fetch, settings.io_threads),
                       (self.rebuild, settings.worker_threads),
                       (self.write, settings.io_threads)]
-            with pipeline.Pipeline(self._tasks(), stages,
-                                   settings.in_flight) as pipe:
+            with pipeline.Pipeline(
+                    self._tasks(), stages, settings.in_flight,
+                    pipeline.Pace.of(settings.bandwidth_limit)) as pipe:
                 for task in pipe.results(idle=ticker.tick):
                     ticker.add(task.length)
             os.fsync(self.fd)

@@ -39,6 +39,16 @@ class ChunkTask:
     layer: typing.Any = None
     deduplicated: int = 0
 
+    def io_bytes(self):
+        """Bytes this task reads from (backup) or writes to (restore) the
+        volume: none for holes and carried runs, the read blocks of a
+        chunk read in part."""
+        if self.hole or self.carried:
+            return 0
+        if self.blocks is not None:
+            return sum(length for _, length in self.blocks)
+        return self.length
+
 
 def device_size(fd):
     return os.lseek(fd, 0, os.SEEK_END)
