@@ -24,7 +24,6 @@ Volumes are real files in ``tmp_path``; :func:`write_volume` and
 :func:`rewrite_blocks` build them from a seed.
 """
 import bz2
-import hashlib
 import json
 import os
 import random
@@ -37,6 +36,7 @@ from backupd import exception
 from backupd import names
 from backupd.drivers.backup import base
 from backupd.drivers.backup.engine import manifest as engine_manifest
+from tests.helpers import files
 
 MiB = 1024 * 1024
 KiB = 1024
@@ -95,25 +95,8 @@ def log_text(rnd, length):
     return b''.join(lines)[:length]
 
 
-def rewrite_blocks(path, fraction, seed, block=BLOCK):
-    """Overwrite ``fraction`` of the volume's ``block``-sized blocks, chosen
-    at random, with random bytes; returns how many bytes changed."""
-    rnd = random.Random(seed)
-    size = os.path.getsize(path)
-    blocks = size // block
-    chosen = rnd.sample(range(blocks), max(1, int(blocks * fraction)))
-    with open(path, 'r+b') as f:
-        for index in chosen:
-            os.pwrite(f.fileno(), rnd.randbytes(block), index * block)
-    return len(chosen) * block
-
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for piece in iter(lambda: f.read(MiB), b''):
-            digest.update(piece)
-    return digest.hexdigest()
+rewrite_blocks = files.rewrite_blocks
+sha256_of = files.sha256_of
 
 
 def stored_ref(ref, result):
@@ -138,6 +121,21 @@ class BackupDriverCases:
     def backup(self, driver, volume, backup_id, parent=None, **kwargs):
         ref = base.BackupRef(backup_id, 'vol-1', parent=parent)
         return stored_ref(ref, driver.backup(ref, str(volume), **kwargs))
+
+    def backed_up(self, driver, tmp_path, backup_id, size, seed,
+                  layout='random'):
+        """A volume (:func:`write_volume`, of random bytes unless told)
+        and its full backup ``backup_id``."""
+        volume = write_volume(tmp_path / 'vol', size, seed=seed,
+                              layout=layout)
+        return volume, self.backup(driver, volume, backup_id)
+
+    def incremental(self, driver, volume, parent, backup_id, fraction, seed):
+        """Incremental backup ``backup_id`` over ``parent`` once
+        ``fraction`` of the volume's blocks are rewritten
+        (:func:`rewrite_blocks`)."""
+        rewrite_blocks(volume, fraction, seed=seed)
+        return self.backup(driver, volume, backup_id, parent=parent)
 
     def objects_of(self, driver, ref):
         return driver.list_objects(ref.container, 'backup_%s/' % ref.id)
@@ -225,9 +223,8 @@ class BackupDriverCases:
     def test_incremental_stores_only_changed_blocks(self, driver_factory,
                                                     tmp_path):
         driver = driver_factory(backup_sha_block_size_bytes=BLOCK)
-        volume = write_volume(tmp_path / 'vol', 64 * MiB, seed=3,
-                              layout='random')
-        full = self.backup(driver, volume, 'full')
+        volume, full = self.backed_up(driver, tmp_path, 'full',
+                                      64 * MiB, seed=3)
         changed = rewrite_blocks(volume, 0.01, seed=4)
         ref = base.BackupRef('incr', 'vol-1', parent=full)
         result = driver.backup(ref, str(volume))
@@ -243,13 +240,12 @@ class BackupDriverCases:
         # several objects (256 chunks each); a sparse volume keeps it fast.
         driver = driver_factory(backup_chunk_size=64 * KiB,
                                 backup_sha_block_size_bytes=BLOCK)
-        volume = write_volume(tmp_path / 'vol', 80 * MiB, seed=23,
-                              layout='sparse')
-        full = self.backup(driver, volume, 'segments-full')
+        volume, full = self.backed_up(driver, tmp_path, 'segments-full',
+                                      80 * MiB, seed=23, layout='sparse')
         assert len([n for n in self.objects_of(driver, full)
                     if 'block_sha256' in n]) == 5
-        rewrite_blocks(volume, 0.01, seed=24)
-        incr = self.backup(driver, volume, 'segments-incr', parent=full)
+        incr = self.incremental(driver, volume, full, 'segments-incr',
+                                0.01, seed=24)
         self.assert_restores(driver, incr, sha256_of(volume),
                              tmp_path / 'out')
         assert driver.verify(incr).ok
@@ -258,9 +254,8 @@ class BackupDriverCases:
         # One random block changed in each of 40 of 64 chunks: 40 deltas of
         # one incompressible 32 KiB block, packed into objects of about a
         # chunk (256 KiB): 8 deltas each, so 5 packs and no chunk object.
-        volume = write_volume(tmp_path / 'vol', 64 * CHUNK, seed=31,
-                              layout='random')
-        full = self.backup(driver, volume, 'pack-full')
+        volume, full = self.backed_up(driver, tmp_path, 'pack-full',
+                                      64 * CHUNK, seed=31)
         rnd = random.Random(32)
         touched = sorted(rnd.sample(range(64), 40))
         with open(volume, 'r+b') as f:
@@ -323,8 +318,7 @@ class BackupDriverCases:
         full = self.backup(driver, volume, 'small')
         with open(volume, 'ab') as f:
             f.write(b'grown' * 200001)
-        rewrite_blocks(volume, 0.05, seed=20)
-        incr = self.backup(driver, volume, 'grown', parent=full)
+        incr = self.incremental(driver, volume, full, 'grown', 0.05, seed=20)
         self.assert_restores(driver, incr, sha256_of(volume),
                              tmp_path / 'out')
 
@@ -379,9 +373,8 @@ class BackupDriverCases:
 
     def test_sparse_volume_stores_no_holes_and_restores_them(self, driver,
                                                              tmp_path):
-        volume = write_volume(tmp_path / 'vol', 32 * MiB, seed=7,
-                              layout='sparse')
-        ref = self.backup(driver, volume, 'sparse')
+        volume, ref = self.backed_up(driver, tmp_path, 'sparse',
+                                     32 * MiB, seed=7, layout='sparse')
         data_chunks = 8 * MiB // CHUNK
         assert len(self.chunk_objects(driver, ref)) == data_chunks
         target = tmp_path / 'out'
@@ -426,9 +419,8 @@ class BackupDriverCases:
 
     def test_corrupted_object_fails_restore_and_verify_naming_it(
             self, driver, tmp_path):
-        volume = write_volume(tmp_path / 'vol', 4 * MiB, seed=9,
-                              layout='random')
-        ref = self.backup(driver, volume, 'corrupt')
+        volume, ref = self.backed_up(driver, tmp_path, 'corrupt',
+                                     4 * MiB, seed=9)
         victim = self.chunk_objects(driver, ref)[5]
         assert victim.endswith('chunk_00000005')
         self.corrupt(driver, ref, victim)
@@ -447,9 +439,8 @@ class BackupDriverCases:
 
     def test_truncated_object_fails_verify_and_restore_naming_it(
             self, driver, tmp_path):
-        volume = write_volume(tmp_path / 'vol', 2 * MiB, seed=28,
-                              layout='random')
-        ref = self.backup(driver, volume, 'truncated')
+        volume, ref = self.backed_up(driver, tmp_path, 'truncated',
+                                     2 * MiB, seed=28)
         victim = self.chunk_objects(driver, ref)[3]
         data = driver.get_object(ref.container, victim)
         driver.put_object(ref.container, victim, data[:-100])
@@ -462,11 +453,9 @@ class BackupDriverCases:
 
     def test_corrupted_parent_object_fails_incremental_restore(
             self, driver, tmp_path):
-        volume = write_volume(tmp_path / 'vol', 2 * MiB, seed=10,
-                              layout='random')
-        full = self.backup(driver, volume, 'base')
-        rewrite_blocks(volume, 0.05, seed=11)
-        incr = self.backup(driver, volume, 'top', parent=full)
+        volume, full = self.backed_up(driver, tmp_path, 'base',
+                                      2 * MiB, seed=10)
+        incr = self.incremental(driver, volume, full, 'top', 0.05, seed=11)
         victim = self.chunk_objects(driver, full)[0]
         self.corrupt(driver, full, victim)
         with pytest.raises(exception.BackupChecksumMismatch, match=victim):
@@ -476,11 +465,9 @@ class BackupDriverCases:
 
     def test_verify_and_restore_of_an_incremental_check_its_parents(
             self, driver, tmp_path):
-        volume = write_volume(tmp_path / 'vol', 2 * MiB, seed=29,
-                              layout='random')
-        full = self.backup(driver, volume, 'p-full')
-        rewrite_blocks(volume, 0.05, seed=30)
-        incr = self.backup(driver, volume, 'p-incr', parent=full)
+        volume, full = self.backed_up(driver, tmp_path, 'p-full',
+                                      2 * MiB, seed=29)
+        incr = self.incremental(driver, volume, full, 'p-incr', 0.05, seed=30)
         assert driver.verify(incr).ok
         # A parent chunk the incremental still uses, gone.
         incr_chunks = self.manifest_of(driver, incr)['chunks']
@@ -505,9 +492,8 @@ class BackupDriverCases:
     def test_corrupted_block_hashes_fail_verify_and_incrementals(
             self, driver, tmp_path):
         # The block hash objects are what an incremental compares with.
-        volume = write_volume(tmp_path / 'vol', 2 * MiB, seed=33,
-                              layout='random')
-        full = self.backup(driver, volume, 'hashes')
+        volume, full = self.backed_up(driver, tmp_path, 'hashes',
+                                      2 * MiB, seed=33)
         victim = 'backup_hashes/block_sha256_00000'
         assert victim in self.objects_of(driver, full)
         self.corrupt(driver, full, victim)
@@ -521,9 +507,8 @@ class BackupDriverCases:
                                    'backup_on-bad-hashes/') == []
 
     def test_deleted_object_fails_verify(self, driver, tmp_path):
-        volume = write_volume(tmp_path / 'vol', 2 * MiB, seed=12,
-                              layout='random')
-        ref = self.backup(driver, volume, 'holey')
+        volume, ref = self.backed_up(driver, tmp_path, 'holey',
+                                     2 * MiB, seed=12)
         victim = self.chunk_objects(driver, ref)[2]
         driver.delete_object(ref.container, victim)
         report = driver.verify(ref)
@@ -561,9 +546,8 @@ class BackupDriverCases:
         # Fault injection: a listing that lags behind the writes shows
         # nothing; the cancelled run still removes every object it wrote
         # (chunks and delta packs alike).
-        volume = write_volume(tmp_path / 'vol', 16 * MiB, seed=33,
-                              layout='random')
-        full = self.backup(driver, volume, 'lag-full')
+        volume, full = self.backed_up(driver, tmp_path, 'lag-full',
+                                      16 * MiB, seed=33)
         rewrite_blocks(volume, 0.3, seed=34)
         monkeypatch.setattr(driver, 'iter_objects',
                             lambda container, prefix: iter(()))
@@ -617,9 +601,8 @@ class BackupDriverCases:
                                    'backup_shrunk/') == []
 
     def test_cancel_mid_restore_stops_it(self, driver, tmp_path):
-        volume = write_volume(tmp_path / 'vol', 8 * MiB, seed=32,
-                              layout='random')
-        ref = self.backup(driver, volume, 'restore-cancelled')
+        volume, ref = self.backed_up(driver, tmp_path, 'restore-cancelled',
+                                     8 * MiB, seed=32)
         seen = []
         with pytest.raises(exception.BackupCancelled,
                            match='restore-cancelled'):
@@ -651,9 +634,8 @@ class BackupDriverCases:
         # updates listings asynchronously; a real lag cannot be produced on
         # demand), here one that shows only the manifest.
         # An incremental with chunks and delta packs, over a full backup.
-        volume = write_volume(tmp_path / 'vol', 4 * MiB, seed=19,
-                              layout='random')
-        full = self.backup(driver, volume, 'lagging-full')
+        volume, full = self.backed_up(driver, tmp_path, 'lagging-full',
+                                      4 * MiB, seed=19)
         rewrite_blocks(volume, 0.05, seed=20)
         with open(volume, 'r+b') as f:     # and one chunk rewritten whole
             os.pwrite(f.fileno(), random.Random(21).randbytes(CHUNK), 0)
@@ -694,9 +676,8 @@ class BackupDriverCases:
         # or a forged imported record) naming another backup's object
         # through "..", which an HTTP client would resolve. Only names of
         # the backup's own object kinds are deleted.
-        volume = write_volume(tmp_path / 'vol', 1 * MiB, seed=23,
-                              layout='random')
-        victim = self.backup(driver, volume, 'victim')
+        volume, victim = self.backed_up(driver, tmp_path, 'victim',
+                                        1 * MiB, seed=23)
         crafted = self.backup(driver, volume, 'crafted')
         real_load = driver._load_manifest
 

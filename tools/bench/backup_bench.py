@@ -64,6 +64,8 @@ MiB = 1024 * 1024
 BLOCK = 32 * 1024
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
+sys.path.insert(0, REPO)
+from tests.helpers import files   # noqa: E402  (volume changes, sha256)
 
 
 def parse_size(text):
@@ -122,14 +124,8 @@ def build_volume(path, size, data_size, seed):
 
 
 def rewrite_blocks(path, fraction, seed):
-    rnd = random.Random(seed)
-    size = os.path.getsize(path)
-    blocks = size // BLOCK
-    chosen = rnd.sample(range(blocks), max(1, int(blocks * fraction)))
-    with open(path, 'r+b') as f:
-        for index in chosen:
-            os.pwrite(f.fileno(), rnd.randbytes(BLOCK), index * BLOCK)
-        os.fsync(f.fileno())
+    """The contract cases' change of a volume, fsynced before it is timed."""
+    files.rewrite_blocks(path, fraction, seed, block=BLOCK, sync=True)
 
 
 # --- measuring ----------------------------------------------------------------
@@ -194,12 +190,7 @@ def read_seconds(volume):
     return timed(read)
 
 
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for piece in iter(lambda: f.read(4 * MiB), b''):
-            digest.update(piece)
-    return digest.hexdigest()
+file_sha256 = files.sha256_of
 
 
 # --- engine phases run in a child process ----------------------------------------
@@ -288,25 +279,38 @@ def child_phase(spec):
                                 container=spec.get('container'))
     ref = base.BackupRef(spec['backup_id'], 'bench-volume', parent=parent,
                          container=spec.get('container'))
-    out = {}
     if spec['phase'] == 'tracked':
         volumes = make_volume_driver(spec['volumes_dir'])
+
+    def phase():
+        out = {}
+        if spec['phase'] == 'backup':
+            result = driver.backup(ref, spec['volume'])
+            out.update(stored_bytes=result.stored_bytes,
+                       changed_bytes=result.changed_bytes,
+                       objects=result.object_count,
+                       container=result.container)
+        elif spec['phase'] == 'tracked':
+            result, extra = tracked_backup(spec, driver, volumes, ref)
+            out.update(extra, stored_bytes=result.stored_bytes,
+                       changed_bytes=result.changed_bytes,
+                       objects=result.object_count,
+                       container=result.container)
+        elif spec['phase'] == 'restore':
+            driver.restore(ref, spec['target'])
+        elif spec['phase'] == 'delete':
+            driver.delete_backup(ref)
+        return out
+    print_measured(phase)
+
+
+def print_measured(phase):
+    """Run ``phase`` (it returns a dict of figures) and print that dict as
+    the child's JSON line, with the phase's wall and CPU seconds and this
+    process's peak RSS added."""
     before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
-    if spec['phase'] == 'backup':
-        result = driver.backup(ref, spec['volume'])
-        out.update(stored_bytes=result.stored_bytes,
-                   changed_bytes=result.changed_bytes,
-                   objects=result.object_count, container=result.container)
-    elif spec['phase'] == 'tracked':
-        result, extra = tracked_backup(spec, driver, volumes, ref)
-        out.update(extra, stored_bytes=result.stored_bytes,
-                   changed_bytes=result.changed_bytes,
-                   objects=result.object_count, container=result.container)
-    elif spec['phase'] == 'restore':
-        driver.restore(ref, spec['target'])
-    elif spec['phase'] == 'delete':
-        driver.delete_backup(ref)
+    out = phase()
     out['seconds'] = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF)
     out['cpu_seconds'] = (after.ru_utime - before.ru_utime

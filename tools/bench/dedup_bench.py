@@ -39,12 +39,10 @@ own. Examples::
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import backup_bench as bench   # noqa: E402  (the shared phases and helpers)
@@ -69,16 +67,8 @@ def _repository(driver):
 
 def child_phase(spec):
     driver = bench.make_driver(spec)
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    start = time.perf_counter()
-    out = getattr(sys.modules[__name__], '_child_' + spec['phase'])(
-        driver, spec)
-    out['seconds'] = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    out['cpu_seconds'] = (after.ru_utime - before.ru_utime
-                          + after.ru_stime - before.ru_stime)
-    out['peak_rss_mib'] = after.ru_maxrss / 1024
-    print(json.dumps(out))
+    phase = getattr(sys.modules[__name__], '_child_' + spec['phase'])
+    bench.print_measured(lambda: phase(driver, spec))
 
 
 def _child_backup(driver, spec):
