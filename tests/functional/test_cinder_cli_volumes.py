@@ -78,17 +78,25 @@ def _wait_absent(dep, command, object_id, **who):
         time.sleep(0.2)
 
 
+def _stuck_then_forced(dep, kind, ident, object_id, prefix, refusal,
+                       force):
+    """Reset ``ident`` to error_deleting: ``<prefix>delete`` is refused
+    with ``refusal`` in its words, the ``force`` command deletes it."""
+    dep.cinder(prefix + 'reset-state', '--state', 'error_deleting', ident)
+    wait_cli(dep, kind, ident, 'status', 'error_deleting')
+    refused = dep.cinder(prefix + 'delete', ident, check=False)
+    assert refused.returncode != 0
+    assert refusal in refused.stdout + refused.stderr
+    dep.cinder(*force, ident)
+    _wait_absent(dep, prefix + 'list', object_id)
+
+
 def test_admin_reset_state_and_force_delete(dep):
     vol = name()
     dep.cinder('create', '--name', vol, '1')
     shown = wait_cli(dep, 'volume', vol, 'status', 'available')
-    dep.cinder('reset-state', '--state', 'error_deleting', vol)
-    wait_cli(dep, 'volume', vol, 'status', 'error_deleting')
-    refused = dep.cinder('delete', vol, check=False)
-    assert refused.returncode != 0
-    assert "'error_deleting'" in refused.stdout + refused.stderr
-    dep.cinder('force-delete', vol)
-    _wait_absent(dep, 'list', shown['id'])
+    _stuck_then_forced(dep, 'volume', vol, shown['id'], '',
+                       "'error_deleting'", ('force-delete',))
 
 
 def test_snapshot_reset_state_and_force_delete(dep):
@@ -97,13 +105,8 @@ def test_snapshot_reset_state_and_force_delete(dep):
     wait_cli(dep, 'volume', vol, 'status', 'available')
     dep.cinder('snapshot-create', '--name', snap, vol)
     shown = wait_cli(dep, 'snapshot', snap, 'status', 'available')
-    dep.cinder('snapshot-reset-state', '--state', 'error_deleting', snap)
-    wait_cli(dep, 'snapshot', snap, 'status', 'error_deleting')
-    refused = dep.cinder('snapshot-delete', snap, check=False)
-    assert refused.returncode != 0
-    assert 'os-force_delete' in refused.stdout + refused.stderr
-    dep.cinder('snapshot-delete', '--force', snap)
-    _wait_absent(dep, 'snapshot-list', shown['id'])
+    _stuck_then_forced(dep, 'snapshot', snap, shown['id'], 'snapshot-',
+                       'os-force_delete', ('snapshot-delete', '--force'))
     dep.cinder('delete', vol)
 
 

@@ -7,6 +7,7 @@ from tests.helpers.volume_api import create_volume
 from tests.helpers.volume_api import error_of
 from tests.helpers.volume_api import SNAPSHOT_CREATE_KEYS
 from tests.helpers.volume_api import SNAPSHOT_SHOW_KEYS
+from tests.helpers.volume_api import stuck_then_forced
 from tests.helpers.volume_api import wait_gone
 from tests.helpers.volume_api import wait_status
 
@@ -77,16 +78,8 @@ def test_admin_actions(dep):
     missing = action(dep, 'snapshot', sid, {'os-reset_status': {}},
                      admin=True)
     assert 'status' in error_of(missing, 400)
-    resp = action(dep, 'snapshot', sid,
-                  {'os-reset_status': {'status': 'creating'}}, admin=True)
-    assert resp.status_code == 202
-    refused = dep.request('DELETE', '/snapshots/%s' % sid)
-    message = error_of(refused, 400)
-    assert "'creating'" in message and 'os-force_delete' in message
-    resp = action(dep, 'snapshot', sid, {'os-force_delete': None},
-                  admin=True)
-    assert resp.status_code == 202, resp.text
-    wait_gone(dep, 'snapshot', sid)
+    stuck_then_forced(dep, 'snapshot', sid, 'creating', "'creating'",
+                      'os-force_delete')
 
 
 def test_volume_from_deleted_snapshot_is_404(dep):

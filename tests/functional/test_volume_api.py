@@ -10,6 +10,7 @@ from tests.helpers.volume_api import action
 from tests.helpers.volume_api import create_snapshot
 from tests.helpers.volume_api import create_volume
 from tests.helpers.volume_api import error_of
+from tests.helpers.volume_api import stuck_then_forced
 from tests.helpers.volume_api import wait_gone
 from tests.helpers.volume_api import wait_status
 
@@ -76,14 +77,7 @@ def test_admin_actions(dep):
     bad = action(dep, 'volume', vid, {'os-reset_status': {'status': 'happy'}},
                  admin=True)
     assert 'happy' in error_of(bad, 400)
-    resp = action(dep, 'volume', vid,
-                  {'os-reset_status': {'status': 'deleting'}}, admin=True)
-    assert resp.status_code == 202
-    refused = dep.request('DELETE', '/volumes/%s' % vid)
-    assert "'deleting'" in error_of(refused, 400)
-    resp = action(dep, 'volume', vid, {'os-force_delete': None}, admin=True)
-    assert resp.status_code == 202, resp.text
-    wait_gone(dep, 'volume', vid)
+    stuck_then_forced(dep, 'volume', vid, 'deleting', "'deleting'")
     unknown = action(dep, 'volume', 'no-such-id', {'os-force_delete': {}},
                      admin=True)
     error_of(unknown, 404)

@@ -79,3 +79,19 @@ def error_of(resp, code):
     (fault,) = resp.json().values()
     assert fault['code'] == code
     return fault['message']
+
+
+def stuck_then_forced(dep, kind, object_id, status, *refusal):
+    """An admin resets the object to ``status``; a DELETE is then refused
+    (400, its message naming each of ``refusal``) and an admin's
+    os-force_delete removes it."""
+    resp = action(dep, kind, object_id,
+                  {'os-reset_status': {'status': status}}, admin=True)
+    assert resp.status_code == 202
+    message = error_of(dep.request('DELETE', '/%ss/%s' % (kind, object_id)),
+                       400)
+    assert all(words in message for words in refusal), message
+    resp = action(dep, kind, object_id, {'os-force_delete': None},
+                  admin=True)
+    assert resp.status_code == 202, resp.text
+    wait_gone(dep, kind, object_id)
