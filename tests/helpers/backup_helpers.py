@@ -9,6 +9,7 @@ import subprocess
 
 from tests.fixtures import services
 from tests.helpers import backup_support as bs
+from tests.helpers import servers
 
 SCRUBBER = os.path.join(services.BIN, 'backupd-scrubber')
 
@@ -69,12 +70,7 @@ class Daemon:
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+            servers.stop_group(self.proc, sig)
 
 
 def row(dep, backup_id):

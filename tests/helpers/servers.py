@@ -1,8 +1,12 @@
 """The life of a test server that runs in its own session (Keystone,
 Swift): started, stopped at the end, and stopped at interpreter exit too
-so that it never outlives a dying pytest."""
+so that it never outlives a dying pytest; and how a test stops a process
+group it started."""
 import atexit
 import contextlib
+import os
+import signal
+import subprocess
 
 import pytest
 
@@ -22,3 +26,20 @@ def running(start, stop, start_error):
     finally:
         stop()
         atexit.unregister(stop)
+
+
+def wait_or_kill(proc, timeout):
+    """Wait up to ``timeout`` seconds for ``proc``, the leader of a process
+    group already signalled; then SIGKILL the group."""
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+
+def stop_group(proc, sig=signal.SIGTERM, timeout=30):
+    """Send ``sig`` to the process group ``proc`` leads (a process started
+    in a session of its own) and wait for it as :func:`wait_or_kill`."""
+    os.killpg(proc.pid, sig)
+    wait_or_kill(proc, timeout)
