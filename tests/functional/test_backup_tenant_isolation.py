@@ -25,9 +25,7 @@ UNLIMITED = {'DEFAULT': {'quota_volumes': -1, 'quota_backups': -1,
 def dep(tmp_path_factory):
     deployment = services.Deployment(tmp_path_factory.mktemp('backupd-all'),
                                      ['backupd-all'], UNLIMITED)
-    deployment.start()
-    yield deployment
-    deployment.close()
+    yield from services.serving(deployment)
 
 
 _error = bs.error_message

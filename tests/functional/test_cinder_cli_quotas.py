@@ -29,9 +29,7 @@ def dep(tmp_path_factory):
         tmp_path_factory.mktemp('quota-cli'), ['backupd-all'],
         {'DEFAULT': dict(services.QUOTA_DEFAULTS['DEFAULT'],
                          noauth_admin_users='admin,notused')})
-    deployment.start()
-    yield deployment
-    deployment.close()
+    yield from services.serving(deployment)
 
 
 @pytest.fixture

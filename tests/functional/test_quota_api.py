@@ -18,9 +18,7 @@ from tests.helpers import quota_api
 def dep(tmp_path_factory):
     deployment = services.Deployment(tmp_path_factory.mktemp('quota-api'),
                                      ['backupd-all'], services.QUOTA_DEFAULTS)
-    deployment.start()
-    yield deployment
-    deployment.close()
+    yield from services.serving(deployment)
 
 
 @pytest.fixture
