@@ -85,6 +85,26 @@ def _transfer_cases(collection, microversion):
     ]
 
 
+def _metadata_cases(kind, resource):
+    """The metadata calls of a volume or a snapshot (its setup, ``kind``,
+    has the key 'k')."""
+    prefix = kind + '_metadata:'
+    many = resource + '/metadata'
+    one = many + '/{key}'
+    return [
+        case(prefix + 'index', 'GET', many, (200, 200, 404), setup=kind),
+        case(prefix + 'create', 'POST', many, (200, 200, 404), setup=kind,
+             mutates=True, body={'metadata': {'added': 'yes'}}),
+        case(prefix + 'replace', 'PUT', many, (200, 200, 404), setup=kind,
+             mutates=True, body={'metadata': {'replaced': 'yes'}}),
+        case(prefix + 'show', 'GET', one, (200, 200, 404), setup=kind),
+        case(prefix + 'update', 'PUT', one, (200, 200, 404), setup=kind,
+             mutates=True, body={'meta': {'{key}': 'changed'}}),
+        case(prefix + 'delete', 'DELETE', one, (200, 200, 404), setup=kind,
+             mutates=True),
+    ]
+
+
 # codes: (admin, owner, other)
 CASES = [
     # --- admin-only reads --------------------------------------------------
@@ -120,21 +140,7 @@ CASES = [
     case('volumes:action:os-force_delete', 'POST', _V + '/action',
          (202, 403, 404), setup='volume', mutates=True,
          body={'os-force_delete': {}}),
-    case('volume_metadata:index', 'GET', _V + '/metadata', (200, 200, 404),
-         setup='volume'),
-    case('volume_metadata:create', 'POST', _V + '/metadata',
-         (200, 200, 404), setup='volume', mutates=True,
-         body={'metadata': {'added': 'yes'}}),
-    case('volume_metadata:replace', 'PUT', _V + '/metadata',
-         (200, 200, 404), setup='volume', mutates=True,
-         body={'metadata': {'replaced': 'yes'}}),
-    case('volume_metadata:show', 'GET', _V + '/metadata/{key}',
-         (200, 200, 404), setup='volume'),
-    case('volume_metadata:update', 'PUT', _V + '/metadata/{key}',
-         (200, 200, 404), setup='volume', mutates=True,
-         body={'meta': {'{key}': 'changed'}}),
-    case('volume_metadata:delete', 'DELETE', _V + '/metadata/{key}',
-         (200, 200, 404), setup='volume', mutates=True),
+    *_metadata_cases('volume', _V),
     # --- snapshots -----------------------------------------------------------
     case('snapshots:index', 'GET', '/snapshots', (200, 200, 200),
          setup='snapshot'),
@@ -255,22 +261,7 @@ CASES = [
          _S + '/action', (202, 202, 404), setup='creating_snapshot',
          mutates=True, body={'os-update_snapshot_status': {
              'status': 'creating', 'progress': '50%'}}),
-    # snapshot metadata (setup 'snapshot' has the key 'k')
-    case('snapshot_metadata:index', 'GET', _S + '/metadata',
-         (200, 200, 404), setup='snapshot'),
-    case('snapshot_metadata:create', 'POST', _S + '/metadata',
-         (200, 200, 404), setup='snapshot', mutates=True,
-         body={'metadata': {'added': 'yes'}}),
-    case('snapshot_metadata:replace', 'PUT', _S + '/metadata',
-         (200, 200, 404), setup='snapshot', mutates=True,
-         body={'metadata': {'replaced': 'yes'}}),
-    case('snapshot_metadata:show', 'GET', _S + '/metadata/{key}',
-         (200, 200, 404), setup='snapshot'),
-    case('snapshot_metadata:update', 'PUT', _S + '/metadata/{key}',
-         (200, 200, 404), setup='snapshot', mutates=True,
-         body={'meta': {'{key}': 'changed'}}),
-    case('snapshot_metadata:delete', 'DELETE', _S + '/metadata/{key}',
-         (200, 200, 404), setup='snapshot', mutates=True),
+    *_metadata_cases('snapshot', _S),
     # transfers, under both names
     *_transfer_cases('os-volume-transfer', None),
     *_transfer_cases('volume-transfers', '3.55'),
