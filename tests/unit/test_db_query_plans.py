@@ -262,6 +262,9 @@ def test_children_lookups_without_statistics(
     ids = ['bac-p-big-%05d' % i for i in range(PAGE)]
     _assert_indexed(engine, lambda: backup_db.delayed_deleted_children(
         ctx, ids), 'dependents')
+    # a delete's check for incrementals that need the parent's data
+    _assert_indexed(engine, lambda: backup_db.data_dependents(ctx, ids[0]),
+                    'data dependents')
     read = backup_db._show_read(('id',), True, True)
     statement, arguments = read.driver_arguments(
         engine.dialect, {'backup_id': ids[0], 'project_id': 'p-big'})
