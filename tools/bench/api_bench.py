@@ -311,6 +311,50 @@ def measure(server, paths, role, concurrency, args):
             'count': result['count']}
 
 
+WRK_SCRIPT = """
+paths = {%s}
+n = 0
+request = function()
+  n = n %% #paths + 1
+  return wrk.format("GET", paths[n])
+end
+"""
+WRK_LATENCY = re.compile(r'^\s*(50|99)%\s+([\d.]+)(us|ms|s)\s*$', re.M)
+WRK_UNITS = {'us': 1e-3, 'ms': 1.0, 's': 1e3}
+
+
+def measure_wrk(server, paths, role, concurrency, args):
+    """``measure`` with wrk (one thread) as the client: a C client leaves
+    the servers the CPU that the Python client takes, which on a machine
+    of two cores is what two workers need (the scaling section)."""
+    script = os.path.join(args.scratch, 'paths.lua')
+    with open(script, 'w') as f:
+        f.write(WRK_SCRIPT % ', '.join(json.dumps(p) for p in paths))
+    command = ['wrk', '-t1', '-c%d' % concurrency, '--latency', '-s', script]
+    for name, value in headers(role, paths[0], args.version).items():
+        if name not in ('X-Auth-Token', 'X-Project-Id'):   # same for all
+            command += ['-H', '%s: %s' % (name, value)]
+    project = paths[0].split('/')[2]
+    command += ['-H', 'X-Auth-Token: %s:%s' % (IDENTITIES[role][0], project),
+                '-H', 'X-Project-Id: %s' % project]
+    url = 'http://127.0.0.1:%d' % server.port
+    subprocess.run(command + ['-d%ds' % max(1, round(args.warmup)), url],
+                   check=True, capture_output=True)
+    cpu = server.cpu_seconds()
+    done = subprocess.run(command + ['-d%ds' % round(args.seconds), url],
+                          check=True, capture_output=True, text=True).stdout
+    cpu = server.cpu_seconds() - cpu
+    count = int(re.search(r'(\d+) requests in', done).group(1))
+    errors = re.search(r'Non-2xx or 3xx responses: (\d+)', done)
+    latency = {q: float(v) * WRK_UNITS[u]
+               for q, v, u in WRK_LATENCY.findall(done)}
+    return {'rps': float(re.search(r'Requests/sec:\s+([\d.]+)',
+                                   done).group(1)),
+            'p50_ms': latency['50'], 'p99_ms': latency['99'],
+            'cpu_ms': 1000 * cpu / max(count, 1),
+            'errors': int(errors.group(1)) if errors else 0, 'count': count}
+
+
 def line(label, m):
     return ('%-44s %8.1f req/s  p50 %7.2f ms  p99 %7.2f ms  cpu %6.2f '
             'ms/req%s' % (label, m['rps'], m['p50_ms'], m['p99_ms'],
@@ -394,13 +438,15 @@ def flatness(backupd, middle, args, out):
 
 
 def scaling(one, many, project, ids, args, out):
-    print('\n== backupd one worker vs %d workers' % args.workers)
+    client = measure_wrk if args.scaling_client == 'wrk' else measure
+    print('\n== backupd one worker vs %d workers (client: %s)'
+          % (args.workers, args.scaling_client))
     for call in ('show', 'detail'):
         for conc in (10, 50):
             paths = calls(project, ids)[call]
-            a = measure(one, paths, 'admin', conc, args)
+            a = client(one, paths, 'admin', conc, args)
             before = many.cpu_by_pid()
-            b = measure(many, paths, 'admin', conc, args)
+            b = client(many, paths, 'admin', conc, args)
             after = many.cpu_by_pid()
             used = {pid: after[pid] - before.get(pid, 0) for pid in after
                     if pid != many.proc.pid}
@@ -522,6 +568,11 @@ def main():
     parser.add_argument('--seconds', type=float, default=4)
     parser.add_argument('--warmup', type=float, default=0.5)
     parser.add_argument('--workers', type=int, default=2)
+    parser.add_argument('--scaling-client', choices=('wrk', 'python'),
+                        default='wrk' if shutil.which('wrk') else 'python',
+                        help='load client of the scaling section: wrk '
+                             '(Debian package wrk; the default where it is '
+                             'installed) or the Python client of the rest')
     parser.add_argument('--version', default='3.64')
     parser.add_argument('--cinder-venv', default=os.path.join(
         REPO, '.venv-cinder'))
@@ -536,6 +587,7 @@ def main():
     sizes = sorted(int(s) for s in args.sizes.split(','))
     skip = set(args.skip.split(','))
     workdir = tempfile.mkdtemp(prefix='api-bench-', dir=args.workdir)
+    args.scratch = workdir
     rnd = random.Random(15)
     servers = []
     out = {'compare': {}, 'flatness': {}, 'scaling': {}, 'bounded': {},
