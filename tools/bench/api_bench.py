@@ -21,8 +21,9 @@ Per cell: req/s, p50/p99 latency and the server's CPU per request (its
 processes' user+system time from /proc over the run, divided by the
 requests). Then: page cost against project size (backupd, first page and
 a page from the middle; the sizes in turns, the cheapest of
-``--flat-rounds`` rounds), one worker against ``--workers`` workers, and
-the list bound (a list without limit returns at most osapi_max_limit and
+``--flat-rounds`` rounds), one worker against ``--workers`` workers (the
+client there is wrk where installed, ``--scaling-client``), and the list
+bound (a list without limit returns at most osapi_max_limit and
 links to the rest).
 
 Example (the cinder virtualenv: python3 -m venv .venv-cinder &&
