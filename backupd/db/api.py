@@ -253,16 +253,23 @@ class Read:
         engine = get_engine()
         sql, args = self.driver_arguments(engine.dialect, params)
         row_type, processors = self.compiled(engine.dialect)[4:]
-        connection = engine.raw_connection()
+        dbapi = engine.dialect.dbapi
         try:
-            cursor = connection.cursor()
+            connection = engine.raw_connection()
             try:
-                cursor.execute(sql, args)
-                fetched = cursor.fetchall()
+                cursor = connection.cursor()
+                try:
+                    cursor.execute(sql, args)
+                    fetched = cursor.fetchall()
+                finally:
+                    cursor.close()
             finally:
-                cursor.close()
-        finally:
-            connection.close()      # back to the pool
+                connection.close()      # back to the pool
+        except (dbapi.OperationalError, dbapi.InterfaceError,
+                sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            # What oslo.db's translation makes of a lost or refused
+            # connection on the ORM path (the API answers 503 for both).
+            raise db_exc.DBConnectionError(exc) from exc
         if not processors:
             return [row_type._make(row) for row in fetched]
         rows = []

@@ -68,7 +68,17 @@ def test_database_down_during_backup_restore_delete(dep, private_db):  # noqa: F
         bs.until(lambda: 'manifest' in bs.backup_files(dep, flight.created),
                  timeout=60, what='data of backup %s stored' % flight.created)
         private_db.stop()
-    time.sleep(OUTAGE)
+    started = time.monotonic()
+    # the API answers a clear 503 while the database is away, never a 500:
+    # a show (its one-statement read) and a list (the ORM)
+    for path in ('/backups/%s' % flight.created, '/backups/detail'):
+        resp = dep.request('GET', path)
+        assert resp.status_code == 503, (path, resp.status_code, resp.text)
+        fault = resp.json()['serviceUnavailable']
+        assert fault['code'] == 503
+        assert fault['message'].startswith('The database did not answer')
+        assert 'Retry the request' in fault['message']
+    time.sleep(max(0, OUTAGE - (time.monotonic() - started)))
     private_db.start()
     flight.check_after(dep, volume, digest)
     # the outage was met mid-operation and retried, not merely waited out

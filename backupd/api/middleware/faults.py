@@ -1,11 +1,22 @@
 """Every error leaves the API as Cinder's JSON fault body, never a traceback."""
+from oslo_db import exception as db_exc
 from oslo_log import log as logging
+import sqlalchemy.exc
 import webob.exc
 
 from backupd.api import wsgi
 from backupd import exception
 
 LOG = logging.getLogger(__name__)
+
+# "The database server is gone or could not finish", not a bug: oslo.db's
+# translations, and what it leaves untranslated (a refused connection to
+# PostgreSQL comes as SQLAlchemy's OperationalError); api.Read raises
+# DBConnectionError.
+_DATABASE_UNAVAILABLE = (db_exc.DBConnectionError, db_exc.DBDeadlock,
+                         sqlalchemy.exc.OperationalError,
+                         sqlalchemy.exc.InterfaceError,
+                         sqlalchemy.exc.DisconnectionError)
 
 # HTTP code -> error body key, as Cinder names them.
 _NAMES = {400: 'badRequest', 401: 'unauthorized', 403: 'forbidden',
@@ -23,6 +34,14 @@ def error_response(exc):
     elif isinstance(exc, webob.exc.HTTPException):
         code, message = exc.code, exc.detail or exc.explanation
         name = _NAMES.get(code, 'computeFault')
+    elif isinstance(exc, _DATABASE_UNAVAILABLE):
+        # An outage or a lost connection, not a bug: the caller may retry
+        # (a row a request changed before it is repaired like any
+        # interrupted operation's, doc/reliability.rst).
+        LOG.warning('Database unavailable while handling a request: %s', exc)
+        code, name = 503, _NAMES[503]
+        message = ('The database did not answer (%s). Retry the request '
+                   'once the database is back.' % type(exc).__name__)
     else:
         LOG.exception('Unexpected error while handling a request')
         code, name = 500, 'computeFault'
