@@ -196,8 +196,9 @@ class Read:
 
     What stays: the pool's checkout (MariaDB/PostgreSQL ping a connection
     first, pool_pre_ping) and check-in (a rollback, and oslo.db's yield to
-    other green threads). Driver errors are not translated into oslo.db's
-    (a failed show is a 500 either way). Use it only outside a
+    other green threads). A lost or refused connection raises oslo.db's
+    DBConnectionError, as on the ORM path (the API answers 503 for it:
+    api/middleware/faults.py). Use it only outside a
     transaction of the caller's: it reads on a connection of its own, so
     it would not see the caller's uncommitted changes.
     """
@@ -265,10 +266,9 @@ class Read:
                     cursor.close()
             finally:
                 connection.close()      # back to the pool
-        except (dbapi.OperationalError, dbapi.InterfaceError,
-                sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
-            # What oslo.db's translation makes of a lost or refused
-            # connection on the ORM path (the API answers 503 for both).
+        except (dbapi.OperationalError, dbapi.InterfaceError) as exc:
+            # The cursor's own errors reach here untranslated (the pool's
+            # checkout raises SQLAlchemy's, which the API maps itself).
             raise db_exc.DBConnectionError(exc) from exc
         if not processors:
             return [row_type._make(row) for row in fetched]
