@@ -7,8 +7,10 @@ sparse image: A's holds about 3.9 GiB, B's about 1.9 GiB, so the real
 filesystems' figures decide where a volume goes. Both hosts report their
 capacity once when their driver is ready and then only every hour
 (periodic_interval), so the volumes created during a test are ones their
-reports cannot have seen. Needs root and xfsprogs (skipped otherwise; CI
-turns the skip into a failure).
+reports cannot have seen. A and the disks serve all the tests of one
+database, each test deleting what it created; B is started again only
+for a test that needs it otherwise (``Hosts``). Needs root and xfsprogs
+(skipped otherwise; CI turns the skip into a failure).
 """
 import os
 import shutil
@@ -31,9 +33,10 @@ from tests.helpers.volume_api import wait_gone
 DISKS = {'a': '4G', 'b': '2G'}
 
 
-@pytest.fixture
+@pytest.fixture(scope='module')
 def disks(tmp_path_factory):
-    """{name: mountpoint} of fresh XFS filesystems of DISKS' sizes."""
+    """{name: mountpoint} of fresh XFS filesystems of DISKS' sizes, for the
+    whole module: each test deletes what it created (``cluster``)."""
     if os.geteuid() != 0:
         pytest.skip('loop-mounting XFS needs root')
     if shutil.which('mkfs.xfs') is None:
@@ -66,34 +69,92 @@ def gb_text(value):
     return ('%.2f' % value).rstrip('0').rstrip('.')
 
 
-@pytest.fixture(params=['mariadb', 'postgresql'])
-def cluster(request, disks, backupd_cluster_factory, tmp_path_factory):
-    """``start(zone_b='nova')`` -> (A, B): A the full deployment on disk a,
-    B a second backupd-volume on disk b, both reported."""
-    extra = []
+class Hosts:
+    """A, the full deployment on disk a, for all the module's tests of one
+    database; B, a second backupd-volume on disk b, started again (as a
+    new host) only when a test needs another one: in another zone, or
+    after a test stopped it or cleared its capacity report. A reported
+    once, at the start: a test's volumes, deleted after it (``clean``),
+    no longer count for placement, so each test sees A as its report
+    shows it, whatever the tests before it did."""
 
-    def start(zone_b='nova'):
-        # openstacksdk's "none" auth sends the user "notused": an admin here
-        a = backupd_cluster_factory(db=request.param, conf={'DEFAULT': {
-            'volumes_dir': str(disks['a']), 'periodic_interval': '3600',
-            'noauth_admin_users': 'admin,notused'}})
-        b = services.Deployment(
-            tmp_path_factory.mktemp('placement-b'), ['backupd-volume'], {
-                'DEFAULT': {
-                    'transport_url': a.settings['DEFAULT']['transport_url'],
-                    'volumes_dir': str(disks['b']),
-                    'periodic_interval': '3600',
-                    'storage_availability_zone': zone_b,
-                    'report_interval': '1', 'service_down_time': '4'},
-                'database': {'connection': a.database.url}})
-        extra.append(b)
-        b.start()
-        wait_for(lambda: reported(a) >= {a.host, b.host}, 60,
-                 what='both volume hosts up and reporting capacity')
+    def __init__(self, a, disks, tmp_path_factory):
+        self.a, self.disks, self.b, self.zone_b = a, disks, None, None
+        self._tmp = tmp_path_factory
+
+    def start(self, zone_b='nova'):
+        """(A, B) with B in ``zone_b``, both up and reported."""
+        a = self.a
+        if not self._b_serves(zone_b):
+            self.stop_b()
+            self.b = services.Deployment(
+                self._tmp.mktemp('placement-b'), ['backupd-volume'], {
+                    'DEFAULT': {
+                        'transport_url':
+                            a.settings['DEFAULT']['transport_url'],
+                        'volumes_dir': str(self.disks['b']),
+                        'periodic_interval': '3600',
+                        'storage_availability_zone': zone_b,
+                        'report_interval': '1', 'service_down_time': '4'},
+                    'database': {'connection': a.database.url}})
+            self.zone_b = zone_b
+            self.b.start()
+        b = self.b
+        # a B replaced above is up for service_down_time after its stop
+        wait_for(lambda: set(pools(a)) == reported(a) == {a.host, b.host},
+                 60, what='both volume hosts up and reporting capacity')
         return a, b
-    yield start
-    for b in extra:
-        b.stop()
+
+    def _b_serves(self, zone_b):
+        """B runs, in ``zone_b``, and its capacity report stands."""
+        proc = self.b and self.b.procs.get('backupd-volume')
+        return (proc is not None and proc.poll() is None and
+                self.zone_b == zone_b and self.b.host in reported(self.a))
+
+    def stop_b(self):
+        if self.b is not None:
+            self.b.stop()
+
+    def clean(self):
+        """Delete every backup, then every volume, and wait until gone."""
+        a = self.a
+        for kind, path in (('backup', '/backups/detail'),
+                           ('volume', '/volumes')):
+            listed = a.request('GET', path + '?all_tenants=1', admin=True)
+            assert listed.status_code == 200, listed.text
+            ids = [row['id'] for row in listed.json()[kind + 's']]
+            for object_id in ids:
+                resp = a.request('DELETE', '/%ss/%s' % (kind, object_id),
+                                 admin=True)
+                assert resp.status_code == 202, resp.text
+            for object_id in ids:
+                wait_gone(a, kind, object_id, admin=True)
+
+
+@pytest.fixture(scope='module', params=['mariadb', 'postgresql'])
+def hosts(request, disks, tmp_path_factory, rabbit_vhost):
+    # openstacksdk's "none" auth sends the user "notused": an admin here
+    a = services.cluster(
+        tmp_path_factory.mktemp('placement-a'), rabbit_vhost, request.param,
+        {'DEFAULT': {'volumes_dir': str(disks['a']),
+                     'periodic_interval': '3600',
+                     'noauth_admin_users': 'admin,notused'}})
+    hosts = Hosts(a, disks, tmp_path_factory)
+    try:
+        a.start()
+        yield hosts
+    finally:
+        hosts.stop_b()
+        services.close_cluster(a)
+
+
+@pytest.fixture
+def cluster(hosts):
+    """``start(zone_b='nova')`` -> (A, B): A the full deployment on disk a,
+    B a second backupd-volume on disk b, both reported; what the test
+    created is deleted after it."""
+    yield hosts.start
+    hosts.clean()
 
 
 def service_rows(dep):
