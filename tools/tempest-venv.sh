@@ -4,7 +4,8 @@
 # (tests/tempest/plugin; doc/tempest.rst says what it does), for
 # tests/functional/test_tempest.py. A virtualenv of its own, because
 # Tempest's pins differ from backupd's and Keystone's. Idempotent:
-# reinstalls only when the pins or the plugin changed.
+# reinstalls only when the pins or the plugin changed. --no-compile: as in
+# tools/venv.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${BACKUPD_TEMPEST_VENV:-.venv-tempest}
@@ -16,8 +17,8 @@ fi
 [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
 log="$venv/pip.log"
 echo "tools/tempest-venv.sh: installing Tempest into $venv; pip's output: $log" >&2
-if ! { "$venv/bin/pip" install -c constraints-tempest.txt tempest &&
-       "$venv/bin/pip" install --no-deps --force-reinstall \
+if ! { "$venv/bin/pip" install --no-compile -c constraints-tempest.txt tempest &&
+       "$venv/bin/pip" install --no-compile --no-deps --force-reinstall \
            ./tests/tempest/plugin; } >"$log" 2>&1; then
     tail -n 30 "$log" >&2
     echo "tools/tempest-venv.sh: pip failed; the whole output is in $log" >&2

@@ -9,7 +9,9 @@
 # switching between the two commands never reinstalls, and nothing is
 # printed unless something is installed; pip's own output (setuptools'
 # editable-install notices included) goes to $venv/pip.log, shown only
-# when pip fails.
+# when pip fails. --no-compile: compiling every module of every dependency
+# was a third of an install's CPU; Python writes the .pyc of what a process
+# imports at its first import, which is a fraction of what is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${BACKUPD_VENV:-.venv}
@@ -33,7 +35,8 @@ echo "tools/venv.sh: installing backupd and its pinned dependencies" \
      "($mode) into $venv; pip's output: $log" >&2
 [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
 if ! { "$venv/bin/pip" install --upgrade pip &&
-       "$venv/bin/pip" install -c constraints.txt "${reqs[@]}" -e .; } \
+       "$venv/bin/pip" install --no-compile -c constraints.txt \
+           "${reqs[@]}" -e .; } \
         >"$log" 2>&1; then
     tail -n 30 "$log" >&2
     echo "tools/venv.sh: pip failed; the whole output is in $log" >&2
