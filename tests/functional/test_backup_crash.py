@@ -9,11 +9,23 @@ import pytest
 
 from tests.helpers import backup_support as bs
 
-MiB = bs.MiB
 # These scenarios look at the per-backup files of the chained layout
 # (manifests 1/2); the shared layout's crash safety (kill -9 at random
 # points, collections) is tests/functional/test_shared_store_random.py.
 SLOW = {'DEFAULT': dict(bs.SLOW['DEFAULT'], backup_data_layout='chained')}
+
+
+@pytest.fixture(scope='module')
+def shared(tmp_path_factory):
+    """The module's backupd-all deployments, one per configuration: the
+    tests of one configuration use the same (a test that kills it starts
+    it again itself, as an operator would), each with volumes and backups
+    of its own (bs.OneRunning)."""
+    deployments = bs.OneRunning(tmp_path_factory)
+    yield deployments
+    deployments.close()
+
+
 def _slow_backup(dep, in_use=False):
     volume = bs.create_volume(dep)
     sha = bs.write_pattern(bs.volume_path(dep, volume), seed=5,
@@ -30,42 +42,6 @@ def _slow_backup(dep, in_use=False):
 def _no_leftovers(dep, backup):
     assert bs.backup_files(dep, backup) == []
     assert bs.temp_resources(dep) == ([], [])
-
-
-def test_force_delete_mid_creation_stops_and_leaves_nothing(
-        backupd_all_factory):
-    dep = backupd_all_factory(conf=SLOW)
-    volume, backup, _ = _slow_backup(dep, in_use=True)
-    assert bs.volume_status(dep, volume) == 'backing-up'
-    resp = dep.request('POST', '/backups/%s/action' % backup, admin=True,
-                       json={'os-force_delete': {}})
-    assert resp.status_code == 202, resp.text
-    bs.wait_for(dep, 'backups', backup, (), gone_ok=True, timeout=60)
-    _no_leftovers(dep, backup)
-    assert bs.volume_status(dep, volume) == 'in-use'
-    bs.logged(dep, 'was force-deleted during its create')
-
-
-def test_kill_during_create_then_restart_cleans_up(backupd_all_factory):
-    dep = backupd_all_factory(conf=SLOW)
-    volume, backup, _ = _slow_backup(dep, in_use=True)
-    dep.kill()
-    dep.start()
-    shown = bs.wait_for(dep, 'backups', backup, 'error')
-    # reset once the dead process's lease expired (doc/reliability.rst)
-    assert shown['fail_reason'].startswith('incomplete backup reset')
-    bs.until(lambda: bs.temp_resources(dep) == ([], []),
-             what='temp snapshot removed')
-    assert bs.volume_status(dep, volume) == 'in-use'
-    # the half-written data is not restorable: verification says so
-    resp = dep.request('POST', '/backups/%s/action' % backup, admin=True,
-                       json={'os-reset_status': {'status': 'available'}})
-    assert resp.status_code == 400, resp.text
-    assert 'manifest' in resp.text
-    # and an ordinary delete removes what it stored
-    assert dep.request('DELETE', '/backups/%s' % backup).status_code == 202
-    bs.wait_for(dep, 'backups', backup, (), gone_ok=True)
-    _no_leftovers(dep, backup)
 
 
 # --- the seed scenario: data stored, process killed before "available" ----
@@ -112,13 +88,49 @@ def test_reset_status_verifies_a_backup_killed_before_available(
     assert victim in shown['fail_reason']
 
 
+def test_force_delete_mid_creation_stops_and_leaves_nothing(shared):
+    dep = shared.get('slow-chained', SLOW)
+    volume, backup, _ = _slow_backup(dep, in_use=True)
+    assert bs.volume_status(dep, volume) == 'backing-up'
+    resp = dep.request('POST', '/backups/%s/action' % backup, admin=True,
+                       json={'os-force_delete': {}})
+    assert resp.status_code == 202, resp.text
+    bs.wait_for(dep, 'backups', backup, (), gone_ok=True, timeout=60)
+    _no_leftovers(dep, backup)
+    assert bs.volume_status(dep, volume) == 'in-use'
+    bs.logged(dep, 'was force-deleted during its create')
+
+
+def test_kill_during_create_then_restart_cleans_up(shared):
+    dep = shared.get('slow-chained', SLOW)
+    volume, backup, _ = _slow_backup(dep, in_use=True)
+    dep.kill()
+    dep.start()
+    shown = bs.wait_for(dep, 'backups', backup, 'error')
+    # reset once the dead process's lease expired (doc/reliability.rst)
+    assert shown['fail_reason'].startswith('incomplete backup reset')
+    bs.until(lambda: bs.temp_resources(dep) == ([], []),
+             what='temp snapshot removed')
+    assert bs.volume_status(dep, volume) == 'in-use'
+    # the half-written data is not restorable: verification says so
+    resp = dep.request('POST', '/backups/%s/action' % backup, admin=True,
+                       json={'os-reset_status': {'status': 'available'}})
+    assert resp.status_code == 400, resp.text
+    assert 'manifest' in resp.text
+    # and an ordinary delete removes what it stored
+    assert dep.request('DELETE', '/backups/%s' % backup).status_code == 202
+    bs.wait_for(dep, 'backups', backup, (), gone_ok=True)
+    _no_leftovers(dep, backup)
+
+
 def _long_restore(dep, seed):
     """(volume, its backup, the restore's new volume, the data's sha256)
-    once the restore runs: made long by size (384 MiB of random data), not
-    by mocks."""
+    once the restore runs: made long by pacing (a deployment with
+    bs.SLOW), not by mocks, nor by size (384 MiB of random data, before:
+    seconds of CPU to write, back up and restore)."""
     volume = bs.create_volume(dep)
     sha = bs.write_pattern(bs.volume_path(dep, volume), seed=seed,
-                           regions=((0, 384 * MiB),))
+                           regions=bs.REGIONS)
     backup = bs.create_backup(dep, volume, wait='available')
     target = bs.accepted(dep, '/backups/%s/restore' % backup, {
         'restore': {}}).json()['restore']['volume_id']
@@ -127,8 +139,8 @@ def _long_restore(dep, seed):
     return volume, backup, target, sha
 
 
-def test_kill_during_restore_then_restart_cleans_up(backupd_all_factory):
-    dep = backupd_all_factory()
+def test_kill_during_restore_then_restart_cleans_up(shared):
+    dep = shared.get('slow', bs.SLOW)
     _, backup, target, sha = _long_restore(dep, seed=6)
     dep.kill()
     dep.start()
@@ -141,19 +153,31 @@ def test_kill_during_restore_then_restart_cleans_up(backupd_all_factory):
     assert bs.sha256_of(bs.volume_path(dep, again)) == sha
 
 
-def _one_at_a_time(backupd_all_factory):
+def test_force_delete_mid_restore(shared):
+    dep = shared.get('slow', bs.SLOW)
+    volume, backup, target, _ = _long_restore(dep, seed=7)
+    resp = dep.request('POST', '/backups/%s/action' % backup, admin=True,
+                       json={'os-force_delete': {}})
+    assert resp.status_code == 202, resp.text
+    bs.wait_for(dep, 'backups', backup, (), gone_ok=True)
+    assert bs.volume_status(dep, target) == 'error_restoring'
+    assert bs.volume_status(dep, volume) == 'available'
+    assert bs.backup_files(dep, backup) == []
+
+
+def _one_at_a_time(shared):
     """(deployment with backup_max_operations = 1, the slow backup it
     runs, a second volume, its backup asked for meanwhile)."""
     conf = {'DEFAULT': dict(SLOW['DEFAULT'], backup_max_operations=1)}
-    dep = backupd_all_factory(conf=conf)
+    dep = shared.get('one-at-a-time', conf)
     _, first, _ = _slow_backup(dep)
     second_volume = bs.create_volume(dep)
     return dep, first, second_volume, bs.create_backup(
         dep, second_volume, wait=None)
 
 
-def test_max_operations_queues_and_progress_is_recorded(backupd_all_factory):
-    dep, first, _, second = _one_at_a_time(backupd_all_factory)
+def test_max_operations_queues_and_progress_is_recorded(shared):
+    dep, first, _, second = _one_at_a_time(shared)
 
     def progress(backup):
         return bs.sql(dep, 'SELECT progress FROM backups WHERE id = :id',
@@ -167,8 +191,8 @@ def test_max_operations_queues_and_progress_is_recorded(backupd_all_factory):
     bs.wait_for(dep, 'backups', second, 'available')
 
 
-def test_force_delete_of_a_backup_waiting_for_its_turn(backupd_all_factory):
-    dep, first, waiting_volume, waiting = _one_at_a_time(backupd_all_factory)
+def test_force_delete_of_a_backup_waiting_for_its_turn(shared):
+    dep, first, waiting_volume, waiting = _one_at_a_time(shared)
     bs.until(lambda: 'Backup %s waits for one' % waiting in dep.log(),
              what='backup %s queued' % waiting)
     resp = dep.request('POST', '/backups/%s/action' % waiting, admin=True,
@@ -178,15 +202,3 @@ def test_force_delete_of_a_backup_waiting_for_its_turn(backupd_all_factory):
     assert bs.volume_status(dep, waiting_volume) == 'available'
     bs.wait_for(dep, 'backups', first, 'available')
     assert bs.backup_files(dep, waiting) == []
-
-
-def test_force_delete_mid_restore(backupd_all_factory):
-    dep = backupd_all_factory()
-    volume, backup, target, _ = _long_restore(dep, seed=7)
-    resp = dep.request('POST', '/backups/%s/action' % backup, admin=True,
-                       json={'os-force_delete': {}})
-    assert resp.status_code == 202, resp.text
-    bs.wait_for(dep, 'backups', backup, (), gone_ok=True)
-    assert bs.volume_status(dep, target) == 'error_restoring'
-    assert bs.volume_status(dep, volume) == 'available'
-    assert bs.backup_files(dep, backup) == []

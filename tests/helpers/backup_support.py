@@ -319,3 +319,29 @@ def hold_row_until(dep, backup, data_stored):
     status = sql(dep, 'SELECT status FROM backups WHERE id = :id',
                  id=backup)[0][0]
     assert status == 'creating'
+
+
+class OneRunning:
+    """backupd-all deployments a module's tests share, one per
+    configuration, of which one runs at a time: ``get`` starts the one
+    asked for (again, if a test stopped or killed it) and stops the others,
+    as an idle backupd-all burns CPU on its periodic tasks (about 0.025
+    CPU-s a second; a start about 2). A module keeps the tests of one
+    configuration together; ``close`` at the module's end."""
+
+    def __init__(self, tmp_path_factory):
+        self._tmp = tmp_path_factory
+        self._deployments = {}
+
+    def get(self, name, conf=None):
+        for other, dep in self._deployments.items():
+            if other != name:
+                dep.stop()
+        if name not in self._deployments:
+            self._deployments[name] = services.Deployment(
+                self._tmp.mktemp(name), ['backupd-all'], conf)
+        return self._deployments[name].start()
+
+    def close(self):
+        for dep in self._deployments.values():
+            dep.close()
