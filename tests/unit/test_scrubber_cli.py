@@ -9,19 +9,22 @@ from oslo_config import cfg
 import pytest
 
 from backupd.manager.scrub import lock
+from tests.fixtures import services
 
 BIN = os.path.dirname(sys.executable)
 
 
-@pytest.fixture
-def conf_file(tmp_path):
-    path = tmp_path / 'backupd.conf'
+@pytest.fixture(scope='module')
+def conf_file(tmp_path_factory):
+    """One config and database for the module: no test changes the
+    database (its scrubs find nothing); the schema is made in this
+    process (services.sync_schema), not by a backupd-manage per test."""
+    state = tmp_path_factory.mktemp('scrubber-cli')
+    path = state / 'backupd.conf'
+    url = 'sqlite:///%s' % (state / 'backupd.sqlite')
     path.write_text('[DEFAULT]\nstate_path = %s\nbackup_driver = posix\n'
-                    '[database]\nconnection = sqlite:///%s\n'
-                    % (tmp_path, tmp_path / 'backupd.sqlite'))
-    subprocess.run([os.path.join(BIN, 'backupd-manage'), '--config-file',
-                    str(path), 'db', 'sync'], check=True,
-                   capture_output=True, timeout=120)
+                    '[database]\nconnection = %s\n' % (state, url))
+    services.sync_schema(url)
     return path
 
 
@@ -39,12 +42,12 @@ def test_restore_runs_alone(conf_file, other):
     assert '--restore cannot be combined with %s' % other in result.stderr
 
 
-def test_refused_while_another_process_holds_the_lock(conf_file, tmp_path):
+def test_refused_while_another_process_holds_the_lock(conf_file):
     conf = cfg.ConfigOpts()
     conf.register_opts([cfg.StrOpt('state_path')])
     conf.register_opts([cfg.StrOpt('lock_path')], group='oslo_concurrency')
     conf([], default_config_files=[])
-    conf.set_override('state_path', str(tmp_path))
+    conf.set_override('state_path', str(conf_file.parent))
     held = lock.acquire(conf)      # this test process is "the scrubber"
     try:
         for args in (('--restore', 'b-1'), (), ('--daemon',)):
