@@ -19,6 +19,7 @@ from backupd.drivers.backup import base
 from tests.contracts import backup_driver_cases as cases
 from tests.contracts.backup_driver_cases import MiB
 from tests.contracts import shared_store_cases as shared_cases
+from tests.fixtures.swift import stops_swift
 from tests.helpers import fake_keystone
 from tests.helpers import http_relay
 from tests.helpers import swift_faults
@@ -87,6 +88,7 @@ def interrupted_backup(driver, swift, volume, backup_id):
     return ref, err.value
 
 
+@stops_swift
 def test_swift_stopped_mid_backup_fails_clearly_and_can_be_cleaned(
         driver, swift, swift_container, tmp_path):
     volume = cases.write_volume(tmp_path / 'vol', 4 * MiB, layout='random')
@@ -105,6 +107,7 @@ def test_swift_stopped_mid_backup_fails_clearly_and_can_be_cleaned(
     assert swift.object_names(swift_container, 'backup_interrupted/') == []
 
 
+@stops_swift
 def test_swift_stopped_mid_backup_reports_the_failed_write(
         driver, swift, tmp_path):
     # The engine's clean-up fails too (Swift is still down); the error
@@ -114,6 +117,7 @@ def test_swift_stopped_mid_backup_reports_the_failed_write(
     assert 'PUT' in str(error) and '/chunk_' in str(error)
 
 
+@stops_swift
 def test_swift_stopped_mid_restore_fails_clearly(driver, swift, tmp_path):
     volume = cases.write_volume(tmp_path / 'vol', 4 * MiB, layout='random')
     ref = cases.stored_ref(

@@ -12,6 +12,7 @@ import threading
 import pytest
 
 from backupd import exception
+from tests.fixtures.swift import stops_swift
 from tests.helpers import fake_keystone
 from tests.helpers import http_relay
 from tests.helpers.swift_faults import flip_first_byte_of
@@ -145,6 +146,7 @@ def test_storage_url_and_token(make_swift_driver, swift, swift_container):
     assert swift.object_names(swift_container) == []   # container exists
 
 
+@stops_swift
 def test_5xx_answers_are_retried(make_swift_driver, swift, swift_container):
     # With the object server down the proxy answers 503; it comes back
     # during swiftclient's backoff and the PUT goes through.
@@ -162,6 +164,7 @@ def test_5xx_answers_are_retried(make_swift_driver, swift, swift_container):
     assert swift.read_object(swift_container, 'retried') == b'r' * 100000
 
 
+@stops_swift
 def test_5xx_without_retries_fails_clearly(make_swift_driver, swift,
                                            swift_container):
     driver = make_swift_driver(backup_swift_retry_attempts=0)
@@ -173,6 +176,7 @@ def test_5xx_without_retries_fails_clearly(make_swift_driver, swift,
     assert '503' in message and swift_container + '/lost' in message
 
 
+@stops_swift
 def test_connection_errors_are_retried_with_the_body_rewound(
         make_swift_driver, swift, swift_container):
     driver = make_swift_driver(backup_swift_retry_attempts=4,
@@ -190,6 +194,7 @@ def test_connection_errors_are_retried_with_the_body_rewound(
     assert swift.read_object(swift_container, 'rewound') == body
 
 
+@stops_swift
 def test_swift_gone_fails_clearly(driver, swift, swift_container):
     driver.put_container(swift_container)
     swift.stop()
