@@ -46,17 +46,25 @@ def _no_leftovers(dep, backup):
 
 # --- the seed scenario: data stored, process killed before "available" ----
 
-def _kill_after_data_before_available(dep, backup):
-    bs.hold_row_until(dep, backup,
-                   lambda: 'manifest' in bs.backup_files(dep, backup))
+def _kill_after_data_before_available(dep, *backups):
+    bs.hold_row_until(dep, backups, lambda: all(
+        'manifest' in bs.backup_files(dep, backup) for backup in backups))
 
 
 @pytest.mark.parametrize('db', ['mariadb', 'postgresql'])
 def test_reset_status_verifies_a_backup_killed_before_available(
         backupd_cluster_factory, db):
     dep = backupd_cluster_factory(db=db, conf=SLOW)
+    # Two backups side by side, both killed by one kill of the backup
+    # service (a restart less than one each): one stays whole, one loses a
+    # stored object.
     volume, whole, sha = _slow_backup(dep)
-    _kill_after_data_before_available(dep, whole)
+    _, broken, _ = _slow_backup(dep)
+    _kill_after_data_before_available(dep, whole, broken)
+    victim = sorted(n for n in bs.backup_files(dep, broken)
+                    if n.startswith('chunk_'))[1]
+    os.unlink(os.path.join(dep.state_path, 'backup', 'backups',
+                           'backup_%s' % broken, victim))
     bs.restart_backup_service(dep)
     bs.wait_for(dep, 'backups', whole, 'error')
     assert bs.volume_status(dep, volume) == 'available'
@@ -69,16 +77,6 @@ def test_reset_status_verifies_a_backup_killed_before_available(
     assert bs.sha256_of(bs.volume_path(dep, target)) == sha
 
     # the same with one stored object removed: 400 naming it, error
-    broken = bs.create_backup(dep, volume, wait=None)
-    bs.until(lambda: any(n.startswith('chunk_')
-                         for n in bs.backup_files(dep, broken)),
-             what='first chunk of %s' % broken)
-    _kill_after_data_before_available(dep, broken)
-    victim = sorted(n for n in bs.backup_files(dep, broken)
-                    if n.startswith('chunk_'))[1]
-    os.unlink(os.path.join(dep.state_path, 'backup', 'backups',
-                           'backup_%s' % broken, victim))
-    bs.restart_backup_service(dep)
     bs.wait_for(dep, 'backups', broken, 'error')
     resp = dep.request('POST', '/backups/%s/action' % broken, admin=True,
                        json={'os-reset_status': {'status': 'available'}})

@@ -302,23 +302,28 @@ def restart_backup_service(dep):
 
 def hold_row_until(dep, backup, data_stored):
     """Hold the backup's row lock (so the service can't record the end)
-    until ``data_stored()``, SIGKILL the backup service, let go."""
+    until ``data_stored()``, SIGKILL the backup service, let go.
+    ``backup``: an id, or a list of ids to hold at once (one kill for
+    several backups)."""
+    backups = [backup] if isinstance(backup, str) else list(backup)
     engine = db_engine(dep)
     conn = engine.connect()
     try:
         tx = conn.begin()
-        conn.execute(sa.text('SELECT id FROM backups WHERE id = :id FOR '
-                             'UPDATE'), {'id': backup})
+        for one in backups:
+            conn.execute(sa.text('SELECT id FROM backups WHERE id = :id FOR '
+                                 'UPDATE'), {'id': one})
         until(data_stored, timeout=120,
-              what='all data of %s stored' % backup)
+              what='all data of %s stored' % ', '.join(backups))
         dep.kill('backupd-backup')
         tx.rollback()
     finally:
         conn.close()
         engine.dispose()
-    status = sql(dep, 'SELECT status FROM backups WHERE id = :id',
-                 id=backup)[0][0]
-    assert status == 'creating'
+    for one in backups:
+        status = sql(dep, 'SELECT status FROM backups WHERE id = :id',
+                     id=one)[0][0]
+        assert status == 'creating', (one, status)
 
 
 class OneRunning:
