@@ -18,14 +18,19 @@ MiB = bs.MiB
 
 
 @pytest.fixture(scope='module')
-def dep(tmp_path_factory, xfs_mount):
+def deployment(tmp_path_factory, xfs_mount):
     volumes = xfs_mount / ('volumes-%s' % os.urandom(4).hex())
-    deployment = services.Deployment(
+    yield from services.serving(services.Deployment(
         tmp_path_factory.mktemp('backupd-cbt'), ['backupd-all'],
-        {'DEFAULT': {'volumes_dir': str(volumes), 'periodic_interval': 1}})
-    deployment.start()
-    yield deployment
-    deployment.close()
+        {'DEFAULT': {'volumes_dir': str(volumes), 'periodic_interval': 1}}))
+
+
+@pytest.fixture
+def dep(deployment):
+    """The module's deployment, running: a test that turns the option off
+    puts the config back and leaves the start to the next test (none,
+    when it is the last: a start saved)."""
+    return deployment.start()
 
 
 def manifest(dep, backup_id):
@@ -143,7 +148,9 @@ def test_useless_bases_are_removed_at_start(dep):
     assert base not in live_snapshot_rows(dep)
 
 
-def _restart_with(dep, **options):
+def _stopped_with(dep, **options):
+    """backupd-all killed, its config given ``options`` for its next
+    start."""
     import configparser
     parser = configparser.ConfigParser()
     parser.read(dep.conf_path)
@@ -152,13 +159,13 @@ def _restart_with(dep, **options):
     with open(dep.conf_path, 'w') as f:
         parser.write(f)
     dep.kill('backupd-all')
-    dep.start('backupd-all')
 
 
 def test_turned_off_keeps_no_base_and_removes_the_kept_ones(dep):
     volume, backup, base = backed_up(dep, seed=22)
     assert base
-    _restart_with(dep, backup_change_tracking='false')
+    _stopped_with(dep, backup_change_tracking='false')
+    dep.start('backupd-all')
     try:
         bs.until(lambda: base_of(dep, backup) is None,
                  what='the base removed at start with the option off')
@@ -169,4 +176,5 @@ def test_turned_off_keeps_no_base_and_removes_the_kept_ones(dep):
         assert 'base' not in manifest(dep, later)
         assert live_snapshot_rows(dep) == set()
     finally:
-        _restart_with(dep, backup_change_tracking='true')
+        # the next test's ``dep`` starts it
+        _stopped_with(dep, backup_change_tracking='true')
