@@ -76,7 +76,9 @@ class Hosts:
     after a test stopped it or cleared its capacity report. A reported
     once, at the start: a test's volumes, deleted after it (``clean``),
     no longer count for placement, so each test sees A as its report
-    shows it, whatever the tests before it did."""
+    shows it, whatever the tests before it did. The tests that leave B
+    unusable to the next (one stops it, one needs zone-b and clears its
+    report) come last in the file: B starts twice per database."""
 
     def __init__(self, a, disks, tmp_path_factory):
         self.a, self.disks, self.b, self.zone_b = a, disks, None, None
@@ -246,6 +248,51 @@ def test_new_volumes_go_where_there_is_room(cluster, disks):
                 'report' in message), message
 
 
+def test_restore_to_a_new_volume_needs_room_on_the_backups_host(cluster):
+    a, b = cluster()
+    source = create_volume(a, size=1)
+    backup = bs.create_backup(a, source['id'])
+    filler = create_volume(a, size=2)
+    assert {host_of(a, source), host_of(a, filler)} == {a.host}
+    # A has ~0.88 GiB left (3 GiB created since its report); B has room but
+    # the restore is written by A's backup service, so it cannot go there.
+    before = volume_count(a)
+    message = error_of(a.request('POST', '/backups/%s/restore' % backup,
+                                 json={'restore': {'volume_id': None}}), 409)
+    assert message.startswith(
+        'Cannot restore backup %s to a new volume of 1 GiB: the new volume '
+        'must be on %s, the backup\'s host' % (backup, a.host)), message
+    assert 'restore onto an existing volume of at least 1 GiB' in message
+    assert volume_count(a) == before
+    shown = a.request('GET', '/backups/%s' % backup).json()['backup']
+    assert shown['status'] == 'available'
+
+    # Nor onto an existing volume of B: A's backup service could not write
+    # it. A 400 naming both hosts and the ways out; nothing changes.
+    on_b = create_volume(a, size=1)
+    assert host_of(a, on_b) == b.host
+    message = error_of(a.request('POST', '/backups/%s/restore' % backup,
+                                 json={'restore': {'volume_id': on_b['id']}}),
+                       400)
+    assert message == (
+        'Invalid input received: '
+        'Volume %s is on host %s, but backup %s is restored by the backup '
+        'service on host %s, which can only write to volumes of its own '
+        'host. Restore onto a volume on %s, or omit volume_id to restore to '
+        'a new volume (created on %s).' % (on_b['id'], b.host, backup,
+                                           a.host, a.host, a.host))
+    assert bs.volume_status(a, on_b['id']) == 'available'
+    shown = a.request('GET', '/backups/%s' % backup).json()['backup']
+    assert shown['status'] == 'available'
+
+    assert a.request('DELETE', '/volumes/%s' % filler['id']
+                     ).status_code == 202
+    wait_gone(a, 'volume', filler['id'])
+    restored = bs.restore(a, backup)
+    assert host_of(a, {'id': restored}) == a.host
+    assert bs.volume_status(a, restored) == 'available'
+
+
 def get_pools(query=None):
     return '/scheduler-stats/get_pools' + (
         '?' + urllib.parse.urlencode(query) if query else '')
@@ -328,48 +375,3 @@ def test_availability_zone_and_a_host_that_never_reported(cluster, disks):
     assert pools(a)[b.host]['total_capacity_gb'] == 'unknown'
     volume = create_volume(a, size=2, availability_zone='zone-b')
     assert host_of(a, volume) == b.host
-
-
-def test_restore_to_a_new_volume_needs_room_on_the_backups_host(cluster):
-    a, b = cluster()
-    source = create_volume(a, size=1)
-    backup = bs.create_backup(a, source['id'])
-    filler = create_volume(a, size=2)
-    assert {host_of(a, source), host_of(a, filler)} == {a.host}
-    # A has ~0.88 GiB left (3 GiB created since its report); B has room but
-    # the restore is written by A's backup service, so it cannot go there.
-    before = volume_count(a)
-    message = error_of(a.request('POST', '/backups/%s/restore' % backup,
-                                 json={'restore': {'volume_id': None}}), 409)
-    assert message.startswith(
-        'Cannot restore backup %s to a new volume of 1 GiB: the new volume '
-        'must be on %s, the backup\'s host' % (backup, a.host)), message
-    assert 'restore onto an existing volume of at least 1 GiB' in message
-    assert volume_count(a) == before
-    shown = a.request('GET', '/backups/%s' % backup).json()['backup']
-    assert shown['status'] == 'available'
-
-    # Nor onto an existing volume of B: A's backup service could not write
-    # it. A 400 naming both hosts and the ways out; nothing changes.
-    on_b = create_volume(a, size=1)
-    assert host_of(a, on_b) == b.host
-    message = error_of(a.request('POST', '/backups/%s/restore' % backup,
-                                 json={'restore': {'volume_id': on_b['id']}}),
-                       400)
-    assert message == (
-        'Invalid input received: '
-        'Volume %s is on host %s, but backup %s is restored by the backup '
-        'service on host %s, which can only write to volumes of its own '
-        'host. Restore onto a volume on %s, or omit volume_id to restore to '
-        'a new volume (created on %s).' % (on_b['id'], b.host, backup,
-                                           a.host, a.host, a.host))
-    assert bs.volume_status(a, on_b['id']) == 'available'
-    shown = a.request('GET', '/backups/%s' % backup).json()['backup']
-    assert shown['status'] == 'available'
-
-    assert a.request('DELETE', '/volumes/%s' % filler['id']
-                     ).status_code == 202
-    wait_gone(a, 'volume', filler['id'])
-    restored = bs.restore(a, backup)
-    assert host_of(a, {'id': restored}) == a.host
-    assert bs.volume_status(a, restored) == 'available'
