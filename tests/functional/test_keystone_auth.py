@@ -84,8 +84,7 @@ def test_invalid_tokens_are_refused(dep):
     # expired: a copy of a real token whose expiry is past; the same copy
     # with a future expiry is accepted, so only the expiry differs
     token = ks.new_token('owner')
-    expired, control = ks.expired_token(token), ks.expired_token(
-        token, hours=+1)
+    expired, control = ks.aged_tokens(token, -1, +1)
     assert _status(dep, control) == 200
     assert _status(dep, expired) == 401
 
