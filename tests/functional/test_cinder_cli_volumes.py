@@ -1,13 +1,15 @@
 """The real cinder CLI (python-cinderclient, noauth) and the openstack CLI
 (openstacksdk, auth type none) against backupd-all, asserting results."""
 import json
-import time
 import uuid
 
 import pytest
 
+from tests.fixtures import services
 from tests.helpers.cli import listing
 from tests.helpers.cli import table
+from tests.helpers.volume_api import wait_gone
+from tests.helpers.volume_api import wait_status
 
 
 @pytest.fixture(scope='module')
@@ -19,15 +21,30 @@ def name():
     return 'cli-%s' % uuid.uuid4().hex[:8]
 
 
-def wait_cli(dep, kind, ident, field, wanted, timeout=30, **who):
-    show = 'show' if kind == 'volume' else 'snapshot-show'
-    deadline = time.monotonic() + timeout
-    while True:
-        shown = table(dep.cinder(show, ident, **who).stdout)
-        if shown.get(field) == wanted:
-            return shown
-        assert time.monotonic() < deadline, shown
-        time.sleep(0.2)
+def _api(dep, kind, object_id, who):
+    """GET /<kind>s/<id> as the CLI's ``who`` (noauth project and user)."""
+    return dep.request('GET', '/%ss/%s' % (kind, object_id),
+                       project=who.get('project', 'admin'),
+                       user=who.get('user', 'admin'))
+
+
+def wait_api(dep, kind, object_id, field, wanted, **who):
+    """Wait until the volume or snapshot ``object_id``'s ``field`` is
+    ``wanted``, polling the API: a cinder start is half a CPU-second a
+    poll."""
+    services.wait_for(
+        lambda: str(_api(dep, kind, object_id, who).json()[kind][field])
+        == wanted, 30, what='%s %s %s %s' % (kind, object_id, field, wanted))
+
+
+def wait_cli(dep, kind, ident, object_id, field, wanted, **who):
+    """wait_api, then what ``cinder show <ident>`` (its name or id)
+    prints, which the caller checks."""
+    wait_api(dep, kind, object_id, field, wanted, **who)
+    shown = table(dep.cinder('show' if kind == 'volume' else 'snapshot-show',
+                             ident, **who).stdout)
+    assert shown[field] == wanted, shown
+    return shown
 
 
 def test_volume_lifecycle_with_cinder(dep):
@@ -35,8 +52,8 @@ def test_volume_lifecycle_with_cinder(dep):
     created = table(dep.cinder('create', '--name', vol, '1',
                                project='demo', user='demo').stdout)
     assert created['name'] == vol and created['size'] == '1'
-    shown = wait_cli(dep, 'volume', vol, 'status', 'available',
-                     project='demo', user='demo')
+    shown = wait_cli(dep, 'volume', vol, created['id'], 'status',
+                     'available', project='demo', user='demo')
     by_id = table(dep.cinder('show', shown['id'], project='demo',
                              user='demo').stdout)
     assert by_id['name'] == vol
@@ -50,13 +67,14 @@ def test_volume_lifecycle_with_cinder(dep):
     assert shown['metadata'] == 'tier : gold'
 
     dep.cinder('extend', vol, '2', project='demo', user='demo')
-    wait_cli(dep, 'volume', vol, 'size', '2', project='demo', user='demo')
+    wait_cli(dep, 'volume', vol, shown['id'], 'size', '2', project='demo',
+             user='demo')
 
     snap = name()
-    dep.cinder('snapshot-create', '--name', snap, vol, project='demo',
-               user='demo')
-    snap_shown = wait_cli(dep, 'snapshot', snap, 'status', 'available',
-                          project='demo', user='demo')
+    snap_made = table(dep.cinder('snapshot-create', '--name', snap, vol,
+                                 project='demo', user='demo'))
+    snap_shown = wait_cli(dep, 'snapshot', snap, snap_made['id'], 'status',
+                          'available', project='demo', user='demo')
     assert snap_shown['volume_id'] == shown['id']
     snaps = listing(dep.cinder('snapshot-list', project='demo',
                                user='demo').stdout)
@@ -72,10 +90,13 @@ def test_volume_lifecycle_with_cinder(dep):
 
 
 def _wait_absent(dep, command, object_id, **who):
-    deadline = time.monotonic() + 30
-    while object_id in dep.cinder(command, **who).stdout:
-        assert time.monotonic() < deadline, '%s still listed' % object_id
-        time.sleep(0.2)
+    """Wait through the API until ``object_id`` is gone, then check that
+    the cinder list ``command`` no longer lists it."""
+    kind = 'snapshot' if command == 'snapshot-list' else 'volume'
+    services.wait_for(
+        lambda: _api(dep, kind, object_id, who).status_code == 404, 30,
+        what='%s %s gone' % (kind, object_id))
+    assert object_id not in dep.cinder(command, **who).stdout
 
 
 def _stuck_then_forced(dep, kind, ident, object_id, prefix, refusal,
@@ -83,7 +104,7 @@ def _stuck_then_forced(dep, kind, ident, object_id, prefix, refusal,
     """Reset ``ident`` to error_deleting: ``<prefix>delete`` is refused
     with ``refusal`` in its words, the ``force`` command deletes it."""
     dep.cinder(prefix + 'reset-state', '--state', 'error_deleting', ident)
-    wait_cli(dep, kind, ident, 'status', 'error_deleting')
+    wait_cli(dep, kind, ident, object_id, 'status', 'error_deleting')
     refused = dep.cinder(prefix + 'delete', ident, check=False)
     assert refused.returncode != 0
     assert refusal in refused.stdout + refused.stderr
@@ -93,28 +114,29 @@ def _stuck_then_forced(dep, kind, ident, object_id, prefix, refusal,
 
 def test_admin_reset_state_and_force_delete(dep):
     vol = name()
-    dep.cinder('create', '--name', vol, '1')
-    shown = wait_cli(dep, 'volume', vol, 'status', 'available')
-    _stuck_then_forced(dep, 'volume', vol, shown['id'], '',
+    made = table(dep.cinder('create', '--name', vol, '1'))
+    wait_api(dep, 'volume', made['id'], 'status', 'available')
+    _stuck_then_forced(dep, 'volume', vol, made['id'], '',
                        "'error_deleting'", ('force-delete',))
 
 
 def test_snapshot_reset_state_and_force_delete(dep):
     vol, snap = name(), name()
-    dep.cinder('create', '--name', vol, '1')
-    wait_cli(dep, 'volume', vol, 'status', 'available')
-    dep.cinder('snapshot-create', '--name', snap, vol)
-    shown = wait_cli(dep, 'snapshot', snap, 'status', 'available')
-    _stuck_then_forced(dep, 'snapshot', snap, shown['id'], 'snapshot-',
+    made = table(dep.cinder('create', '--name', vol, '1'))
+    wait_api(dep, 'volume', made['id'], 'status', 'available')
+    snap_made = table(dep.cinder('snapshot-create', '--name', snap, vol))
+    wait_api(dep, 'snapshot', snap_made['id'], 'status', 'available')
+    _stuck_then_forced(dep, 'snapshot', snap, snap_made['id'], 'snapshot-',
                        'os-force_delete', ('snapshot-delete', '--force'))
     dep.cinder('delete', vol)
 
 
 def test_non_admin_cannot_reset_state(dep):
     vol = name()
-    dep.cinder('create', '--name', vol, '1', project='demo', user='demo')
-    wait_cli(dep, 'volume', vol, 'status', 'available', project='demo',
-             user='demo')
+    made = table(dep.cinder('create', '--name', vol, '1', project='demo',
+                            user='demo'))
+    wait_api(dep, 'volume', made['id'], 'status', 'available',
+             project='demo', user='demo')
     refused = dep.cinder('reset-state', '--state', 'error', vol,
                          project='demo', user='demo', check=False)
     assert refused.returncode != 0 and '403' in refused.stderr + \
@@ -123,13 +145,14 @@ def test_non_admin_cannot_reset_state(dep):
 
 def test_cinder_project_isolation(dep):
     vol = name()
-    dep.cinder('create', '--name', vol, '1', project='owner', user='u1')
-    shown = wait_cli(dep, 'volume', vol, 'status', 'available',
-                     project='owner', user='u1')
+    made = table(dep.cinder('create', '--name', vol, '1', project='owner',
+                            user='u1'))
+    wait_api(dep, 'volume', made['id'], 'status', 'available',
+             project='owner', user='u1')
     other = dep.cinder('list', '--all-tenants', project='intruder',
                        user='u2').stdout
-    assert shown['id'] not in other and vol not in other
-    for ident in (vol, shown['id']):
+    assert made['id'] not in other and vol not in other
+    for ident in (vol, made['id']):
         peek = dep.cinder('show', ident, project='intruder', user='u2',
                           check=False)
         assert peek.returncode != 0
@@ -141,18 +164,16 @@ def test_openstack_volume_commands(dep):
     created = json.loads(dep.openstack('volume', 'create', '--size', '1',
                                        vol, '-f', 'json').stdout)
     assert created['name'] == vol
-    deadline = time.monotonic() + 30
-    while True:
-        shown = json.loads(dep.openstack('volume', 'show', vol,
-                                         '-f', 'json').stdout)
-        if shown['status'] == 'available':
-            break
-        assert time.monotonic() < deadline, shown
-        time.sleep(0.2)
-    assert shown['id'] == created['id'] and shown['size'] == 1
+    # waited for through the API: an openstack start is 1.4 CPU-s a poll
+    # (its "none" auth acts in the endpoint's project, admin)
+    wait_status(dep, 'volume', created['id'], 'available', project='admin',
+                admin=True)
     dep.openstack('volume', 'set', '--property', 'colour=blue', vol)
+    # one show for what the create and the set made
     shown = json.loads(dep.openstack('volume', 'show', vol,
                                      '-f', 'json').stdout)
+    assert shown['status'] == 'available'
+    assert shown['id'] == created['id'] and shown['size'] == 1
     assert shown['properties'] == {'colour': 'blue'}
     dep.openstack('volume', 'unset', '--property', 'colour', vol)
     shown = json.loads(dep.openstack('volume', 'show', vol,
@@ -161,10 +182,8 @@ def test_openstack_volume_commands(dep):
     listed = json.loads(dep.openstack('volume', 'list', '-f', 'json').stdout)
     assert created['id'] in [v['ID'] for v in listed]
     dep.openstack('volume', 'delete', vol)
-    deadline = time.monotonic() + 30
-    while created['id'] in dep.openstack('volume', 'list').stdout:
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    wait_gone(dep, 'volume', created['id'], project='admin', admin=True)
+    assert created['id'] not in dep.openstack('volume', 'list').stdout
 
 
 def test_cinder_create_without_room_shows_why(backupd_all_factory):
