@@ -27,6 +27,7 @@ from backupd.manager import states
 from backupd import policies
 
 B = states.Backup
+V = states.Volume
 # The columns of a backup the rules below read (backup_shown).
 BACKUP_COLUMNS = ('project_id', 'user_id', 'status', 'pending_delete_at')
 
@@ -173,6 +174,16 @@ def check_backup_deletable(ctx, row, allowed, force):
             reason='Backup %s is \'%s\'; only %s backups can be deleted.%s'
                    % (row.id, row.status,
                       ' or '.join("'%s'" % s for s in allowed), hint))
+
+
+def volume_refusal(volume, force, attached, other):
+    """The 400 answering a backup or snapshot of ``volume`` from a status
+    its transition does not start from: ``attached`` (%-filled with the id)
+    for an in-use volume without force, which force would allow, else
+    ``other`` (with the id and the status)."""
+    if volume.status == V.IN_USE and not force:
+        return exception.InvalidState(reason=attached % volume.id)
+    return exception.InvalidState(reason=other % (volume.id, volume.status))
 
 
 def backup_changed(row):

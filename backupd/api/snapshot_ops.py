@@ -12,6 +12,7 @@ import uuid
 
 from backupd.api import common
 from backupd.api import host_selection
+from backupd.api import lookups
 from backupd.api import rpc_clients
 from backupd import binaries
 from backupd.db import api as db
@@ -56,15 +57,12 @@ def create(ctx, volume, force, fields, metadata, group_snapshot_id=None):
 
 
 def volume_refused(volume, force):
-    if volume.status == V.IN_USE and not force:
-        return exception.InvalidState(
-            reason='Volume %s is \'in-use\'; snapshotting an attached volume '
-                   'needs force=True (its data may be changing).'
-                   % volume.id)
-    return exception.InvalidState(
-        reason='Volume %s is \'%s\'; only \'available\' volumes (or '
-               '\'in-use\' ones with force=True) can be snapshotted.'
-               % (volume.id, volume.status))
+    return lookups.volume_refusal(
+        volume, force,
+        'Volume %s is \'in-use\'; snapshotting an attached volume needs '
+        'force=True (its data may be changing).',
+        'Volume %s is \'%s\'; only \'available\' volumes (or \'in-use\' '
+        'ones with force=True) can be snapshotted.')
 
 
 def delete(ctx, row, transition):

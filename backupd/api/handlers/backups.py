@@ -200,17 +200,13 @@ def _snapshot_of(ctx, volume, snapshot_id):
 
 
 def _check_volume_can_be_backed_up(volume, force):
-    if volume.status == V.IN_USE and not force:
-        raise exception.InvalidState(
-            reason='Volume %s is \'in-use\'; backing up an attached volume '
-                   'must use the force flag (force=true, cinder '
-                   'backup-create --force).' % volume.id)
-    allowed = V.FROM['backup_forced'] if force else V.FROM['backup']
-    if volume.status not in allowed:
-        raise exception.InvalidState(
-            reason='Volume %s is \'%s\'; only an \'available\' volume (or an '
-                   '\'in-use\' one with force=true) can be backed up.'
-                   % (volume.id, volume.status))
+    if volume.status not in V.FROM['backup_forced' if force else 'backup']:
+        raise lookups.volume_refusal(
+            volume, force,
+            'Volume %s is \'in-use\'; backing up an attached volume must use '
+            'the force flag (force=true, cinder backup-create --force).',
+            'Volume %s is \'%s\'; only an \'available\' volume (or an '
+            '\'in-use\' one with force=true) can be backed up.')
 
 
 def _parent_of(ctx, volume):
