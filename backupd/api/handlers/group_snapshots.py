@@ -9,6 +9,7 @@ import uuid
 from backupd.api import common
 from backupd.api import group_status
 from backupd.api import lookups
+from backupd.api.schemas import parameter_types as types
 from backupd.api import snapshot_ops
 from backupd.api import sort_keys
 from backupd.api import wsgi
@@ -22,14 +23,10 @@ from backupd.policies import groups as policy
 
 S = states.Snapshot
 GS = group_status
-CREATE = {'type': 'object', 'properties': {'group_snapshot': {
-    'type': 'object',
-    'properties': {'group_id': {'type': 'string', 'minLength': 1,
-                                'maxLength': 36},
-                   'name': names.DISPLAY_NAME,
-                   'description': names.DESCRIPTION},
-    'required': ['group_id'], 'additionalProperties': False}},
-    'required': ['group_snapshot'], 'additionalProperties': False}
+CREATE = types.wrapped('group_snapshot', {
+    'group_id': types.UUID, 'name': names.DISPLAY_NAME,
+    'description': names.DESCRIPTION,
+}, required=['group_id'])
 
 
 def _require(req, version='3.14'):

@@ -6,6 +6,7 @@ ones (a private one is 404 for non-admins); groups name one
 """
 from backupd.api import common
 from backupd.api import lookups
+from backupd.api.schemas import parameter_types as types
 from backupd.api import sort_keys
 from backupd.api import wsgi
 from backupd.db import group_types as types_db
@@ -22,10 +23,8 @@ _SPECS = {'type': 'object', 'propertyNames': names.METADATA_KEY,
 _FIELDS = {'name': dict(names.DISPLAY_NAME, type='string', minLength=1),
            'description': names.DESCRIPTION,
            'is_public': {'type': ['boolean', 'string']}}
-CREATE = {'type': 'object', 'properties': {'group_type': {
-    'type': 'object', 'properties': dict(_FIELDS, group_specs=_SPECS),
-    'required': ['name'], 'additionalProperties': False}},
-    'required': ['group_type'], 'additionalProperties': False}
+CREATE = types.wrapped('group_type', dict(_FIELDS, group_specs=_SPECS),
+                       required=['name'])
 UPDATE = {'type': 'object', 'properties': {'group_type': {
     'type': 'object', 'properties': _FIELDS, 'minProperties': 1,
     'additionalProperties': False}},

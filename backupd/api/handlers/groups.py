@@ -16,6 +16,7 @@ from oslo_config import cfg
 from backupd.api import common
 from backupd.api import group_status
 from backupd.api import lookups
+from backupd.api.schemas import parameter_types as types
 from backupd.api import sort_keys
 from backupd.api import volume_ops
 from backupd.api import wsgi
@@ -33,37 +34,22 @@ from backupd import quota
 V = states.Volume
 GS = group_status
 _ID_LIST = {'type': ['string', 'null'], 'maxLength': 65535}
-CREATE = {'type': 'object', 'properties': {'group': {
-    'type': 'object',
-    'properties': {'name': names.DISPLAY_NAME,
-                   'description': names.DESCRIPTION,
-                   'group_type': {'type': 'string', 'minLength': 1,
-                                  'maxLength': 255},
-                   'volume_types': {'type': 'array', 'minItems': 1,
-                                    'items': {'type': 'string',
-                                              'maxLength': 255}},
-                   'availability_zone': {'type': ['string', 'null'],
-                                         'maxLength': 255}},
-    'required': ['group_type', 'volume_types'],
-    'additionalProperties': False}},
-    'required': ['group'], 'additionalProperties': False}
-UPDATE = {'type': 'object', 'properties': {'group': {
-    'type': 'object',
-    'properties': {'name': names.DISPLAY_NAME,
-                   'description': names.DESCRIPTION,
-                   'add_volumes': _ID_LIST, 'remove_volumes': _ID_LIST},
-    'additionalProperties': False}},
-    'required': ['group'], 'additionalProperties': False}
-FROM_SOURCE = {'type': 'object', 'properties': {'create-from-src': {
-    'type': 'object',
-    'properties': {'name': names.DISPLAY_NAME,
-                   'description': names.DESCRIPTION,
-                   'group_snapshot_id': {'type': ['string', 'null'],
-                                         'maxLength': 36},
-                   'source_group_id': {'type': ['string', 'null'],
-                                       'maxLength': 36}},
-    'additionalProperties': False}},
-    'required': ['create-from-src'], 'additionalProperties': False}
+CREATE = types.wrapped('group', {
+    'name': names.DISPLAY_NAME, 'description': names.DESCRIPTION,
+    'group_type': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+    'volume_types': {'type': 'array', 'minItems': 1,
+                     'items': {'type': 'string', 'maxLength': 255}},
+    'availability_zone': {'type': ['string', 'null'], 'maxLength': 255},
+}, required=['group_type', 'volume_types'])
+UPDATE = types.wrapped('group', {
+    'name': names.DISPLAY_NAME, 'description': names.DESCRIPTION,
+    'add_volumes': _ID_LIST, 'remove_volumes': _ID_LIST,
+})
+FROM_SOURCE = types.wrapped('create-from-src', {
+    'name': names.DISPLAY_NAME, 'description': names.DESCRIPTION,
+    'group_snapshot_id': types.NULLABLE_UUID,
+    'source_group_id': types.NULLABLE_UUID,
+})
 
 
 def _require(req, version='3.13'):

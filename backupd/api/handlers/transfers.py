@@ -37,26 +37,12 @@ V = states.Volume
 S = states.Snapshot
 AUTH_KEY_LENGTH = 16  # Cinder's volume_transfer_key_length default
 
-CREATE = {
-    'type': 'object',
-    'properties': {'transfer': {
-        'type': 'object',
-        'properties': {'volume_id': types.UUID,
-                       'name': types.NAME,
-                       'no_snapshots': types.BOOL},
-        'required': ['volume_id'],
-        'additionalProperties': False}},
-    'required': ['transfer'], 'additionalProperties': False,
-}
-ACCEPT = {
-    'type': 'object',
-    'properties': {'accept': {
-        'type': 'object',
-        'properties': {'auth_key': {'type': 'string', 'minLength': 1,
-                                    'maxLength': 255}},
-        'required': ['auth_key'], 'additionalProperties': False}},
-    'required': ['accept'], 'additionalProperties': False,
-}
+CREATE = types.wrapped('transfer', {
+    'volume_id': types.UUID, 'name': types.NAME, 'no_snapshots': types.BOOL,
+}, required=['volume_id'])
+ACCEPT = types.wrapped('accept', {
+    'auth_key': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+}, required=['auth_key'])
 
 
 def _hash(salt, auth_key):
