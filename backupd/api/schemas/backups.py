@@ -73,20 +73,8 @@ RECORD = {
     'additionalProperties': False,
 }
 
-FORCE_DELETE = {
-    'type': 'object',
-    'properties': {'os-force_delete': {'type': ['object', 'null']}},
-    'required': ['os-force_delete'],
-    'additionalProperties': False,
-}
-RESET_STATUS = {
-    'type': 'object',
-    'properties': {'os-reset_status': {
-        'type': 'object',
-        'properties': {'status': {'type': 'string',
-                                  'enum': ['available', 'error']}},
-        'required': ['status'],
-        'additionalProperties': False}},
-    'required': ['os-reset_status'],
-    'additionalProperties': False,
-}
+FORCE_DELETE = types.action('os-force_delete', {'type': 'object'},
+                            nullable=True)
+RESET_STATUS = types.action('os-reset_status', types.closed(
+    {'status': {'type': 'string', 'enum': ['available', 'error']}},
+    required=['status']))

@@ -23,16 +23,16 @@ METADATA = names.METADATA
 NULLABLE_METADATA = dict(METADATA, type=['object', 'null'])
 
 
+def closed(properties, required=()):
+    """An object of ``properties`` (those in ``required`` present) and no
+    other keys."""
+    return {'type': 'object', 'properties': properties,
+            'required': list(required), 'additionalProperties': False}
+
+
 def wrapped(key, properties, required=()):
     """``{key: {properties}}`` with no other keys at either level."""
-    return {
-        'type': 'object',
-        'properties': {key: {'type': 'object', 'properties': properties,
-                             'required': list(required),
-                             'additionalProperties': False}},
-        'required': [key],
-        'additionalProperties': False,
-    }
+    return closed({key: closed(properties, required)}, [key])
 
 
 def derived(schema, key, **properties):

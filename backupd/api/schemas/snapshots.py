@@ -15,10 +15,7 @@ UPDATE = types.wrapped('snapshot', {
     'display_name': types.NAME, 'display_description': types.DESCRIPTION,
 })
 
-RESET_STATUS = types.action('os-reset_status', {
-    'type': 'object',
-    'properties': {'status': {'type': 'string'}},
-    'additionalProperties': False,
-})
+RESET_STATUS = types.action('os-reset_status', types.closed(
+    {'status': {'type': 'string'}}))
 FORCE_DELETE = types.action('os-force_delete', {'type': 'object'},
                             nullable=True)

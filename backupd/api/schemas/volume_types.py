@@ -26,12 +26,9 @@ UPDATE = parameter_types.wrapped('volume_type', {
     'is_public': BOOL,
 })
 
-SET_EXTRA_SPECS = {
-    'type': 'object',
-    'properties': {'extra_specs': dict(EXTRA_SPECS, minProperties=1)},
-    'required': ['extra_specs'],
-    'additionalProperties': False,
-}
+SET_EXTRA_SPECS = parameter_types.closed(
+    {'extra_specs': dict(EXTRA_SPECS, minProperties=1)},
+    required=['extra_specs'])
 
 # PUT /types/{id}/extra_specs/{key}: {key: value}, exactly one key.
 UPDATE_EXTRA_SPEC = {'type': 'object', 'propertyNames': SPEC_KEY,

@@ -28,46 +28,28 @@ UPDATE = types.wrapped('volume', {
     'metadata': types.METADATA,
 })
 
-ATTACH = types.action('os-attach', {
-    'type': 'object',
-    'properties': {
-        'instance_uuid': types.NULLABLE_UUID,
-        'mountpoint': dict(types.NAME, type='string', minLength=1),
-        'host_name': types.NAME,
-        'mode': {'type': 'string', 'enum': ['rw', 'ro']},
-        'connector': {'type': ['object', 'null']},
-    },
-    'required': ['mountpoint'],
-    'additionalProperties': False,
-})
-DETACH = types.action('os-detach', {
-    'type': 'object',
-    'properties': {'attachment_id': types.NULLABLE_UUID},
-    'additionalProperties': False,
-}, nullable=True)
-EXTEND = types.action('os-extend', {
-    'type': 'object',
-    'properties': {'new_size': types.SIZE},
-    'required': ['new_size'],
-    'additionalProperties': False,
-})
-RESET_STATUS = types.action('os-reset_status', {
-    'type': 'object',
-    'properties': {
-        'status': {'type': 'string'},
-        'attach_status': {'type': ['string', 'null'],
-                          'enum': ['attached', 'detached', None]},
-        'migration_status': {'type': ['string', 'null']},
-    },
-    'additionalProperties': False,
-})
+ATTACH = types.action('os-attach', types.closed({
+    'instance_uuid': types.NULLABLE_UUID,
+    'mountpoint': dict(types.NAME, type='string', minLength=1),
+    'host_name': types.NAME,
+    'mode': {'type': 'string', 'enum': ['rw', 'ro']},
+    'connector': {'type': ['object', 'null']},
+}, required=['mountpoint']))
+DETACH = types.action('os-detach', types.closed(
+    {'attachment_id': types.NULLABLE_UUID}), nullable=True)
+EXTEND = types.action('os-extend', types.closed(
+    {'new_size': types.SIZE}, required=['new_size']))
+RESET_STATUS = types.action('os-reset_status', types.closed({
+    'status': {'type': 'string'},
+    'attach_status': {'type': ['string', 'null'],
+                      'enum': ['attached', 'detached', None]},
+    'migration_status': {'type': ['string', 'null']},
+}))
 FORCE_DELETE = types.action('os-force_delete', {'type': 'object'},
                             nullable=True)
 
 # /volumes/{id}/metadata (POST, PUT) and /volumes/{id}/metadata/{key} (PUT)
-METADATA = {'type': 'object', 'properties': {'metadata': types.METADATA},
-            'required': ['metadata'], 'additionalProperties': False}
-META = {'type': 'object',
-        'properties': {'meta': dict(types.METADATA, minProperties=1,
-                                    maxProperties=1)},
-        'required': ['meta'], 'additionalProperties': False}
+METADATA = types.closed({'metadata': types.METADATA}, required=['metadata'])
+META = types.closed(
+    {'meta': dict(types.METADATA, minProperties=1, maxProperties=1)},
+    required=['meta'])
