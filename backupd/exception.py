@@ -1,10 +1,22 @@
 """Exceptions shared by every layer.
 
-Each API-visible error carries its HTTP ``code`` and the JSON ``error_name``
-the fault middleware uses as the key of the error body
-(``{"badRequest": {"message": ..., "code": 400}}``), as Cinder does. Messages
-name the object, its state and what to do about it.
+Each API-visible error carries its HTTP ``code``; the key of its JSON error
+body (``{"badRequest": {"message": ..., "code": 400}}``) is Cinder's name for
+that code (``error_name``). Messages name the object, its state and what to
+do about it.
 """
+
+# HTTP code -> the key of the error body, as Cinder's fault middleware names
+# them; any other code is a computeFault.
+ERROR_NAMES = {400: 'badRequest', 401: 'unauthorized', 403: 'forbidden',
+               404: 'itemNotFound', 405: 'badMethod', 406: 'notAcceptable',
+               409: 'conflictingRequest', 413: 'overLimit',
+               415: 'badMediaType', 501: 'notImplemented',
+               503: 'serviceUnavailable'}
+
+
+def error_name(code):
+    return ERROR_NAMES.get(code, 'computeFault')
 
 
 class BackupdException(Exception):
@@ -12,7 +24,6 @@ class BackupdException(Exception):
 
     message = "An unknown error occurred."
     code = 500
-    error_name = "computeFault"
 
     def __init__(self, message=None, **kwargs):
         self.kwargs = kwargs
@@ -24,13 +35,16 @@ class BackupdException(Exception):
         self.msg = str(message)
         super().__init__(self.msg)
 
+    @property
+    def error_name(self):
+        return error_name(self.code)
+
 
 # --- API-visible errors -----------------------------------------------------
 
 class Invalid(BackupdException):
     message = "Invalid request: %(reason)s"
     code = 400
-    error_name = "badRequest"
 
 
 class InvalidInput(Invalid):
@@ -45,19 +59,16 @@ class InvalidState(Invalid):
 class NotAuthenticated(BackupdException):
     message = "Authentication required: %(reason)s"
     code = 401
-    error_name = "unauthorized"
 
 
 class Forbidden(BackupdException):
     message = "Policy doesn't allow %(action)s to be performed."
     code = 403
-    error_name = "forbidden"
 
 
 class NotFound(BackupdException):
     message = "Resource could not be found."
     code = 404
-    error_name = "itemNotFound"
 
 
 class VolumeNotFound(NotFound):
@@ -88,7 +99,6 @@ class VolumeTypeExtraSpecNotFound(NotFound):
 class Conflict(BackupdException):
     message = "%(reason)s"
     code = 409
-    error_name = "conflictingRequest"
 
 
 class NoValidHost(Conflict):
@@ -107,7 +117,6 @@ class OverQuota(BackupdException):
     """A create would take a project past a quota (backupd.db.quotas):
     413 with Cinder's ``overLimit`` body."""
     code = 413
-    error_name = "overLimit"
 
     def __init__(self, project_id, resource, limit, in_use, requested):
         unit = ' GiB' if 'gigabytes' in resource else ''
@@ -136,19 +145,16 @@ class VolumeSizeExceedsLimit(BackupdException):
                'GiB); ask for a smaller volume or an administrator to raise '
                'per_volume_gigabytes.')
     code = 413
-    error_name = "overLimit"
 
 
 class VersionNotAcceptable(BackupdException):
     message = "Version %(version)s is not supported by the API. Minimum is %(min)s and maximum is %(max)s."
     code = 406
-    error_name = "computeFault"
 
 
 class ServiceUnavailable(BackupdException):
     message = "%(reason)s"
     code = 503
-    error_name = "serviceUnavailable"
 
 
 # --- Driver / engine errors (not tied to HTTP) --------------------------------

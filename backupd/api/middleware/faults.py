@@ -18,33 +18,25 @@ _DATABASE_UNAVAILABLE = (db_exc.DBConnectionError, db_exc.DBDeadlock,
                          sqlalchemy.exc.InterfaceError,
                          sqlalchemy.exc.DisconnectionError)
 
-# HTTP code -> error body key, as Cinder names them.
-_NAMES = {400: 'badRequest', 401: 'unauthorized', 403: 'forbidden',
-          404: 'itemNotFound', 405: 'badMethod', 406: 'notAcceptable',
-          409: 'conflictingRequest', 413: 'overLimit',
-          415: 'badMediaType', 501: 'notImplemented',
-          503: 'serviceUnavailable'}
-
-
 def error_response(exc):
     """The JSON response for any exception raised while handling a request."""
     if isinstance(exc, exception.BackupdException):
         code, message = exc.code, exc.msg
-        name = _NAMES.get(code, exc.error_name)
+        name = exc.error_name
     elif isinstance(exc, webob.exc.HTTPException):
         code, message = exc.code, exc.detail or exc.explanation
-        name = _NAMES.get(code, 'computeFault')
+        name = exception.error_name(code)
     elif isinstance(exc, _DATABASE_UNAVAILABLE):
         # An outage or a lost connection, not a bug: the caller may retry
         # (a row a request changed before it is repaired like any
         # interrupted operation's, doc/reliability.rst).
         LOG.warning('Database unavailable while handling a request: %s', exc)
-        code, name = 503, _NAMES[503]
+        code, name = 503, exception.error_name(503)
         message = ('The database did not answer (%s). Retry the request '
                    'once the database is back.' % type(exc).__name__)
     else:
         LOG.exception('Unexpected error while handling a request')
-        code, name = 500, 'computeFault'
+        code, name = 500, exception.error_name(500)
         message = ('The server has either erred or is incapable of '
                    'performing the requested operation.')
     headers = None

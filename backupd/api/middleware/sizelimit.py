@@ -20,7 +20,6 @@ class RequestTooLarge(exception.BackupdException):
     message = ('The request body is %(size)d bytes, more than the limit of '
                '%(limit)d bytes ([oslo_middleware] max_request_body_size).')
     code = 413
-    error_name = 'overLimit'
 
 
 def content_length(environ):
