@@ -76,18 +76,16 @@ def _delete_each(client, args, force):
     # pending_delete: delayed delete is on; the row stays (visible to
     # admins only) until the scrubber removes the data.
     cli.delete_each(client, args, 'backups',
-                    cli.delete_sender(client, 'backups', force),
-                    'force-delete' if force else 'delete',
+                    'force-delete' if force else 'delete', force=force,
                     done=(PENDING_DELETE,), on_done=pending)
 
 
 @cli.command(
     'backup-delete', 'Removes one or more backups.',
-    cli.targets_arg('backup', 'delete'),
-    arg('--force', action='store_true',
+    *cli.delete_args('backup', arg(
+        '--force', action='store_true',
         help='Deletes the backup whatever its state (os-force_delete, '
-             'admin only); a running backup or restore stops.'),
-    cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
+             'admin only); a running backup or restore stops.')))
 def do_backup_delete(client, args):
     _delete_each(client, args, args.force)
 
@@ -95,8 +93,7 @@ def do_backup_delete(client, args):
 @cli.command(
     'backup-force-delete', 'Deletes backups whatever their state (admin '
                            'only); same as backup-delete --force.',
-    cli.targets_arg('backup', 'delete'),
-    cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
+    *cli.delete_args('backup'))
 def do_backup_force_delete(client, args):
     _delete_each(client, args, force=True)
 

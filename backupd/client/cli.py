@@ -83,6 +83,12 @@ def targets_arg(noun, verb):
                help='Name or ID of the %s(s) to %s.' % (noun, verb))
 
 
+def delete_args(noun, *options):
+    """The options of a command deleting ``noun``s: the targets,
+    ``options`` (more ``arg``s), --wait, --wait-timeout and --format."""
+    return [targets_arg(noun, 'delete'), *options, WAIT, WAIT_TIMEOUT, FORMAT]
+
+
 def list_command(name, help, collection, columns, sort_example, *filters):
     """A list command: list_args's options, the objects as a table of
     ``columns``."""
@@ -185,16 +191,20 @@ def list_objects(client, args, collection, filters, columns):
     output.print_list(found, columns, args.format)
 
 
-def delete_each(client, args, collection, send, verb, done=(),
-                on_done=None):
+def delete_each(client, args, collection, verb, force=False, params=None,
+                done=(), on_done=None):
     """The delete commands: for every name in ``args.<noun>`` find the
-    object and ``send(id)`` the request; with ``--wait`` follow it until it
-    is gone, or reaches a status in ``done`` (then ``on_done(name)``)."""
+    object and send the os-force_delete action when ``force``, else DELETE
+    (with query ``params``); with ``--wait`` follow it until it is gone, or
+    reaches a status in ``done`` (then ``on_done(name)``)."""
     noun = http.NOUNS[collection]
 
     def delete_one(name):
         obj = client.find(collection, name)
-        send(obj['id'])
+        if force:
+            client.action(collection, obj['id'], 'os-force_delete', None)
+        else:
+            client.delete('/%s/%s' % (collection, obj['id']), params)
         output.message('Request to %s %s %s has been accepted.'
                        % (verb, noun, name), args.format)
         if args.wait and wait.wait(
@@ -202,16 +212,6 @@ def delete_each(client, args, collection, send, verb, done=(),
                 gone_ok=True, timeout=args.wait_timeout) is not None:
             on_done(name)
     for_each(getattr(args, noun), delete_one, noun, verb)
-
-
-def delete_sender(client, collection, force=False, params=None):
-    """``send(id)`` of a delete command: the os-force_delete action when
-    ``force``, else DELETE (with query ``params``)."""
-    if force:
-        return lambda obj_id: client.action(collection, obj_id,
-                                            'os-force_delete', None)
-    return lambda obj_id: client.delete('/%s/%s' % (collection, obj_id),
-                                        params)
 
 
 def without_nulls(values):

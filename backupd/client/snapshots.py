@@ -43,12 +43,9 @@ do_snapshot_show = cli.show_command('snapshots',
 
 @cli.command(
     'snapshot-delete', 'Removes one or more snapshots.',
-    cli.targets_arg('snapshot', 'delete'),
-    arg('--force', action='store_true',
+    *cli.delete_args('snapshot', arg(
+        '--force', action='store_true',
         help='Deletes the snapshot whatever its state (os-force_delete, '
-             'admin only).'),
-    cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
+             'admin only).')))
 def do_snapshot_delete(client, args):
-    cli.delete_each(client, args, 'snapshots',
-                    cli.delete_sender(client, 'snapshots', args.force),
-                    'delete')
+    cli.delete_each(client, args, 'snapshots', 'delete', force=args.force)

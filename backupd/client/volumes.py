@@ -74,26 +74,20 @@ do_show = cli.show_command('volumes', 'Shows details about a volume.')
 
 @cli.command(
     'delete', 'Removes one or more volumes.',
-    cli.targets_arg('volume', 'delete'),
-    arg('--cascade', action='store_true',
-        help='Removes the volume\'s snapshots too.'),
-    cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
+    *cli.delete_args('volume', arg('--cascade', action='store_true',
+                                   help='Removes the volume\'s snapshots '
+                                        'too.')))
 def do_delete(client, args):
-    params = {'cascade': 'true'} if args.cascade else None
-    cli.delete_each(client, args, 'volumes',
-                    cli.delete_sender(client, 'volumes', params=params),
-                    'delete')
+    cli.delete_each(client, args, 'volumes', 'delete',
+                    params={'cascade': 'true'} if args.cascade else None)
 
 
 @cli.command(
     'force-delete', 'Attempts to force-delete volumes, whatever their '
                     'state (admin only).',
-    cli.targets_arg('volume', 'delete'),
-    cli.WAIT, cli.WAIT_TIMEOUT, cli.FORMAT)
+    *cli.delete_args('volume'))
 def do_force_delete(client, args):
-    cli.delete_each(client, args, 'volumes',
-                    cli.delete_sender(client, 'volumes', force=True),
-                    'force-delete')
+    cli.delete_each(client, args, 'volumes', 'force-delete', force=True)
 
 
 @cli.command(
