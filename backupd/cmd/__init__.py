@@ -8,4 +8,17 @@ warnings.filterwarnings('ignore', message='(?s).*Eventlet is deprecated')
 
 import eventlet  # noqa: E402
 
-eventlet.monkey_patch()
+# Everything but psycopg2, which green_psycopg2 patches once the
+# configuration says the database is PostgreSQL: patching it here would
+# import psycopg2 (some 20 ms) into every process, on SQLite and MariaDB too.
+eventlet.monkey_patch(psycopg=False)
+
+
+def green_psycopg2(conf):
+    """Make psycopg2 cooperate with the hub (what a plain monkey_patch()
+    does at import) when [database] names PostgreSQL; call it after parsing
+    the configuration, before anything connects."""
+    urls = (conf.database.connection, conf.database.slave_connection)
+    if any(url and url.split(':', 1)[0].split('+', 1)[0] == 'postgresql'
+           for url in urls):
+        eventlet.monkey_patch(psycopg=True)

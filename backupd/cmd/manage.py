@@ -15,8 +15,6 @@ from backupd.db import backups as backup_db
 from backupd.db import migration
 from backupd.db import quotas as quotas_db
 from backupd import exception
-from backupd.manager.backup import common as backup_common
-from backupd.manager.backup import manager as backup_manager
 from backupd.manager import states
 from backupd import servicegroup
 
@@ -71,6 +69,10 @@ def backup_verify(conf, args):
     backups they depend on) with this host's backup driver; nothing is
     changed. One line per backup; exit 1 when any has a problem or could
     not be checked, 3 when the driver cannot be set up."""
+    # Imported here: the backup manager and its drivers' engine are only
+    # this command's, not every backupd-manage start's.
+    from backupd.manager.backup import common as backup_common
+    from backupd.manager.backup import manager as backup_manager
     ctx = backupd_context.get_admin_context()
     if bool(args.backup_ids) == bool(args.all):
         print('give backup ids or --all (the available backups of host %s)'
@@ -106,6 +108,7 @@ def backup_verify(conf, args):
 
 def _verify_row(conf, ctx, driver, row, checked):
     """Print the verdict on one backup; whether it is sound."""
+    from backupd.manager.backup import common as backup_common
     where = '' if row.host == conf.host else (
         ' (made on host %s: its store may not be reachable from %s)'
         % (row.host, conf.host))
