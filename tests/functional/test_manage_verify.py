@@ -98,6 +98,11 @@ def test_periodic_verification_reports_a_damaged_backup(backupd_all_factory):
     dep = backupd_all_factory(conf={
         'DEFAULT': {'backup_verify_interval': 2, 'periodic_interval': 1},
         'oslo_messaging_notifications': {'driver': 'log'}})
+    # The oldest backup, checked first in each pass, gets a storage fault
+    # later: it must not end the pass before the others.
+    other = bs.create_volume(dep)
+    bs.write_pattern(bs.volume_path(dep, other), seed=54)
+    faulty = bs.create_backup(dep, other)
     volume = bs.create_volume(dep)
     bs.write_pattern(bs.volume_path(dep, volume), seed=53)
     backup = bs.create_backup(dep, volume)
@@ -107,10 +112,18 @@ def test_periodic_verification_reports_a_damaged_backup(backupd_all_factory):
     assert event == 'backup.verify.end' and payload['problems'] == []
     assert payload['checked_objects'] >= 3     # manifest, hashes, chunks
 
+    manifest = os.path.join(dep.state_path, 'backup', 'backups',
+                            'backup_%s' % faulty, 'manifest')
+    os.replace(manifest, manifest + '.moved')
+    os.mkdir(manifest)     # a directory where the manifest was
     damaged_object = flip_a_byte(dep, backup)
     bs.until(lambda: any(e == 'backup.verify.error'
                          for e, _ in _verify_events(dep, backup)),
              timeout=60, what='the damage of %s reported' % backup)
+    fault = next(p for e, p in _verify_events(dep, faulty)
+                 if e == 'backup.verify.error')
+    assert fault['problems'][0].startswith('could not be verified: '), fault
+    bs.logged(dep, 'Backup %s is damaged in its store' % faulty)
     payload = next(p for e, p in _verify_events(dep, backup)
                    if e == 'backup.verify.error')
     assert len(payload['problems']) == 1

@@ -13,6 +13,7 @@ import time
 from oslo_log import log as logging
 
 from backupd.db import backups as backup_db
+from backupd.drivers.backup import base as backup_base
 from backupd import exception
 from backupd.manager.backup import common
 from backupd.manager.backup import work
@@ -58,8 +59,15 @@ def _verify_one(mgr, context, row, checked=None):
     """True sound, False damaged, None not judged (busy, gone, changed)."""
     if mgr.runs.get(row.id) is not None or not mgr.ready:
         return None
-    report = work.in_thread(mgr.driver.verify, common.ref_of(context, row),
-                            checked)
+    try:
+        report = work.in_thread(mgr.driver.verify,
+                                common.ref_of(context, row), checked)
+    except Exception as exc:
+        # e.g. an unreadable manifest, the store unreachable: this backup
+        # could not be verified; the pass goes on with the next one (as
+        # ``backupd-manage backup verify`` does).
+        report = backup_base.VerifyReport(row.id, problems=[
+            'could not be verified: %s' % (exc,)])
     try:
         now = common.backup_row(context, row.id)
     except exception.BackupNotFound:
