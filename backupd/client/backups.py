@@ -82,10 +82,8 @@ def _delete_each(client, args, force):
 
 @cli.command(
     'backup-delete', 'Removes one or more backups.',
-    *cli.delete_args('backup', arg(
-        '--force', action='store_true',
-        help='Deletes the backup whatever its state (os-force_delete, '
-             'admin only); a running backup or restore stops.')))
+    *cli.delete_args('backup', cli.force_delete_arg(
+        'backup', '; a running backup or restore stops')))
 def do_backup_delete(client, args):
     _delete_each(client, args, args.force)
 

@@ -83,6 +83,14 @@ def targets_arg(noun, verb):
                help='Name or ID of the %s(s) to %s.' % (noun, verb))
 
 
+def force_delete_arg(noun, consequence=''):
+    """--force of a delete command: os-force_delete instead of DELETE;
+    ``consequence`` ends the help text."""
+    return arg('--force', action='store_true',
+               help='Deletes the %s whatever its state (os-force_delete, '
+                    'admin only)%s.' % (noun, consequence))
+
+
 def delete_args(noun, *options):
     """The options of a command deleting ``noun``s: the targets,
     ``options`` (more ``arg``s), --wait, --wait-timeout and --format."""

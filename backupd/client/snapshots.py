@@ -43,9 +43,6 @@ do_snapshot_show = cli.show_command('snapshots',
 
 @cli.command(
     'snapshot-delete', 'Removes one or more snapshots.',
-    *cli.delete_args('snapshot', arg(
-        '--force', action='store_true',
-        help='Deletes the snapshot whatever its state (os-force_delete, '
-             'admin only).')))
+    *cli.delete_args('snapshot', cli.force_delete_arg('snapshot')))
 def do_snapshot_delete(client, args):
     cli.delete_each(client, args, 'snapshots', 'delete', force=args.force)
