@@ -266,3 +266,27 @@ def test_no_reset_to_available_while_a_delete_removes_the_data(ctx,
     done = backups.reset_status(ctx, backup, B.AVAILABLE)
     assert done['ok'], done
     assert _row(ctx, models.Backup, backup).status == B.AVAILABLE
+
+
+def test_a_row_the_cleanup_cannot_repair_does_not_stop_the_others(
+        ctx, managers, monkeypatch):
+    """Fault injection (the only way to make a repair raise for one row):
+    the first stuck backup's repair raises; the pass still repairs the
+    next, and the next pass the first."""
+    volumes, backups = managers
+    stuck = [_backup_row(ctx, _volume(ctx, volumes), **DEAD)
+             for _ in range(2)]
+    real, failed = cleanup._creating, []
+
+    def first_one_fails(mgr, context, row, *args):
+        if not failed:
+            failed.append(row.id)
+            raise RuntimeError('injected fault')
+        return real(mgr, context, row, *args)
+    monkeypatch.setattr(cleanup, '_creating', first_one_fails)
+    cleanup.run(backups, ctx)
+    other, = set(stuck) - set(failed)
+    assert _row(ctx, models.Backup, failed[0]).status == B.CREATING
+    assert _row(ctx, models.Backup, other).status == B.ERROR
+    cleanup.run(backups, ctx)
+    assert _row(ctx, models.Backup, failed[0]).status == B.ERROR

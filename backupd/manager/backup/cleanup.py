@@ -17,6 +17,7 @@ from backupd.manager.backup import bases
 from backupd.manager.backup import common
 from backupd.manager.backup import delete
 from backupd.manager.backup import work
+from backupd.manager import one_row
 from backupd import notifications
 
 LOG = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ def run(mgr, context):
             continue
         if row.lease_owner is None and row.status != B.DELETING:
             continue
-        repair(mgr, context, row, INCOMPLETE, 'Cleanup')
+        with one_row.at_a_time('Cleanup', 'backup', row.id):
+            repair(mgr, context, row, INCOMPLETE, 'Cleanup')
     retry_temp_resources(mgr, context)
 
 

@@ -25,6 +25,7 @@ from backupd.manager.backup import create
 from backupd.manager.backup import delete
 from backupd.manager.backup import restore
 from backupd.manager.backup import work
+from backupd.manager import one_row
 
 LOG = logging.getLogger(__name__)
 B = common.B
@@ -41,17 +42,21 @@ def run(mgr, context):
                                    host=mgr.host):
         if mgr.runs.live(row.id):
             continue
-        if row.lease_owner is None:
-            _resume(mgr, context, row)
-        elif mgr.owner.claim(context, models.Backup, row.id, (row.status,)):
-            LOG.warning('Reconciler: backup %s is %s under the lease of %s, '
-                        'which no live operation renews; repairing it.',
-                        row.id, row.status, row.lease_owner)
-            cleanup.repair(mgr, context, row, cleanup.ABANDONED,
-                           'Reconciler')
-            if row.status != B.DELETING:   # the resumed delete releases it
-                mgr.owner.release(context, models.Backup, row.id)
+        with one_row.at_a_time('Reconciler', 'backup', row.id):
+            _reconcile(mgr, context, row)
     cleanup.retry_temp_resources(mgr, context)
+
+
+def _reconcile(mgr, context, row):
+    if row.lease_owner is None:
+        _resume(mgr, context, row)
+    elif mgr.owner.claim(context, models.Backup, row.id, (row.status,)):
+        LOG.warning('Reconciler: backup %s is %s under the lease of %s, '
+                    'which no live operation renews; repairing it.',
+                    row.id, row.status, row.lease_owner)
+        cleanup.repair(mgr, context, row, cleanup.ABANDONED, 'Reconciler')
+        if row.status != B.DELETING:   # the resumed delete releases it
+            mgr.owner.release(context, models.Backup, row.id)
 
 
 def _resume(mgr, context, row):

@@ -15,6 +15,7 @@ from backupd.db import models
 from backupd.manager.volume import common
 from backupd.manager.volume import snapshots
 from backupd.manager.volume import volumes
+from backupd.manager import one_row
 from backupd.manager import states
 
 LOG = logging.getLogger(__name__)
@@ -34,16 +35,20 @@ def run(manager, ctxt):
         return [r for r in mine(rows) if r.lease_owner is not None]
     for volume in stopped(volume_db.on_host(ctxt, manager.host,
                                             (V.CREATING, V.EXTENDING))):
-        reset(ctxt, models.Volume, volume, volume.status)
+        with one_row.at_a_time('Cleanup', 'volume', volume.id):
+            reset(ctxt, models.Volume, volume, volume.status)
     for snap in stopped(snapshot_db.on_host(ctxt, manager.host,
                                             (S.CREATING,))):
-        reset(ctxt, models.Snapshot, snap, snap.status)
+        with one_row.at_a_time('Cleanup', 'snapshot', snap.id):
+            reset(ctxt, models.Snapshot, snap, snap.status)
     for snap in mine(snapshot_db.on_host(ctxt, manager.host, (S.DELETING,))):
         LOG.info('Cleanup: resuming the delete of snapshot %s.', snap.id)
-        snapshots.delete(manager, ctxt, snap.id)
+        with one_row.at_a_time('Cleanup', 'snapshot', snap.id):
+            snapshots.delete(manager, ctxt, snap.id)
     for volume in mine(volume_db.on_host(ctxt, manager.host, (V.DELETING,))):
         LOG.info('Cleanup: resuming the delete of volume %s.', volume.id)
-        volumes.delete(manager, ctxt, volume.id, cascade=True)
+        with one_row.at_a_time('Cleanup', 'volume', volume.id):
+            volumes.delete(manager, ctxt, volume.id, cascade=True)
 
 
 # (model, stuck status) -> (transition, status it is reset to)

@@ -19,6 +19,7 @@ from backupd.manager.volume import cleanup
 from backupd.manager.volume import common
 from backupd.manager.volume import snapshots
 from backupd.manager.volume import volumes
+from backupd.manager import one_row
 from backupd.manager import states
 
 LOG = logging.getLogger(__name__)
@@ -38,13 +39,15 @@ def run(manager, ctxt):
         if (vol.id in manager.live or vol.is_temporary or
                 _restore_target(ctxt, vol)):
             continue
-        _repair(manager, ctxt, models.Volume, vol)
+        with one_row.at_a_time('Reconciler', 'volume', vol.id):
+            _repair(manager, ctxt, models.Volume, vol)
     for snap in manager.owner.abandoned(
             ctxt, models.Snapshot, (S.CREATING, S.DELETING),
             volume_host=manager.host):
         if snap.id in manager.live or snap.is_temporary:
             continue
-        _repair(manager, ctxt, models.Snapshot, snap)
+        with one_row.at_a_time('Reconciler', 'snapshot', snap.id):
+            _repair(manager, ctxt, models.Snapshot, snap)
 
 
 def _restore_target(ctxt, vol):
