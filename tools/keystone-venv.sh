@@ -3,7 +3,7 @@
 # gunicorn for the tests (tests/fixtures/keystone.py), pinned in
 # constraints-keystone.txt. A virtualenv of its own, because Keystone's pins
 # differ from backupd's. Idempotent: reinstalls only when the pins changed.
-# --no-compile: as in tools/venv.sh.
+# Installed with uv, as tools/venv.sh says why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${BACKUPD_KEYSTONE_VENV:-.venv-keystone}
@@ -14,5 +14,7 @@ if [[ -x $venv/bin/keystone-manage && -f $stamp && $(cat "$stamp") == "$want" ]]
 fi
 [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
 quiet() { grep -v -e "^WARNING: Location .file:" -e "^ *$" >&2 || true; }
-"$venv/bin/pip" install -q --no-compile -c constraints-keystone.txt keystone gunicorn 2>&1 | quiet
+tools/uv-bootstrap.sh "$venv" 2>&1 | quiet
+"$venv/bin/uv" pip install -q --python "$venv/bin/python" \
+    -c constraints-keystone.txt keystone gunicorn 2>&1 | quiet
 echo "$want" >"$stamp"

@@ -4,8 +4,8 @@
 # (tests/tempest/plugin; doc/tempest.rst says what it does), for
 # tests/functional/test_tempest.py. A virtualenv of its own, because
 # Tempest's pins differ from backupd's and Keystone's. Idempotent:
-# reinstalls only when the pins or the plugin changed. --no-compile: as in
-# tools/venv.sh.
+# reinstalls only when the pins or the plugin changed. Installed with uv, as
+# tools/venv.sh says why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${BACKUPD_TEMPEST_VENV:-.venv-tempest}
@@ -16,12 +16,14 @@ if [[ -x $venv/bin/tempest && -f $stamp && $(cat "$stamp") == "$want" ]]; then
 fi
 [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
 log="$venv/pip.log"
-echo "tools/tempest-venv.sh: installing Tempest into $venv; pip's output: $log" >&2
-if ! { "$venv/bin/pip" install --no-compile -c constraints-tempest.txt tempest &&
-       "$venv/bin/pip" install --no-compile --no-deps --force-reinstall \
-           ./tests/tempest/plugin; } >"$log" 2>&1; then
+echo "tools/tempest-venv.sh: installing Tempest into $venv; the installer's output: $log" >&2
+uv=("$venv/bin/uv" pip install --python "$venv/bin/python")
+if ! { tools/uv-bootstrap.sh "$venv" &&
+       "${uv[@]}" -c constraints-tempest.txt tempest &&
+       "${uv[@]}" --no-deps --reinstall ./tests/tempest/plugin; } \
+        >"$log" 2>&1; then
     tail -n 30 "$log" >&2
-    echo "tools/tempest-venv.sh: pip failed; the whole output is in $log" >&2
+    echo "tools/tempest-venv.sh: the install failed; the whole output is in $log" >&2
     exit 1
 fi
 echo "$want" >"$stamp"
