@@ -95,6 +95,7 @@ def test_mask_url_knows_every_key_mask_password_masks():
     # strutils; a key oslo.utils adds must be added there too.
     assert utils.MASKED_KEYS == tuple(strutils._SANITIZE_KEYS)
     url = 'mysql+pymysql://u:pw@h/db?charset=utf8&token=abc'
-    assert utils.mask_url(url) == 'mysql+pymysql://u:***@h/db?charset=utf8&token=***'
+    assert utils.mask_url(url) == (
+        'mysql+pymysql://u:***@h/db?charset=utf8&token=***')
     plain = 'sqlite:////var/lib/backupd/backupd.sqlite'
     assert utils.mask_url(plain) == strutils.mask_password(plain) == plain
