@@ -3,19 +3,13 @@ import json
 
 import pytest
 
-from tests.fixtures import services
 from tests.helpers import backup_support as bs
 from tests.helpers.cli import table
 
 
 @pytest.fixture(scope='module')
-def dep(tmp_path_factory):
-    # openstacksdk's "none" auth sends only "X-Auth-Token: notused": that
-    # user is an admin here, so that `openstack volume backup set --state`
-    # (an admin action) runs on the module's deployment too.
-    yield from services.serving(services.Deployment(
-        tmp_path_factory.mktemp('backup-cli'), ['backupd-all'],
-        {'DEFAULT': {'noauth_admin_users': 'admin,notused'}}))
+def dep(backupd_all):
+    return backupd_all
 
 
 def _wait(dep, backup_id, status='available'):
@@ -124,7 +118,11 @@ def test_openstack_volume_backup_commands(dep):
     bs.wait_for(dep, 'backups', made['id'], (), gone_ok=True)
 
 
-def test_openstack_volume_backup_set_state(dep):
+def test_openstack_volume_backup_set_state(backupd_all_factory):
+    # openstacksdk's "none" auth sends only "X-Auth-Token: notused"; this
+    # deployment counts that user as an admin so the admin action can run.
+    dep = backupd_all_factory(
+        conf={'DEFAULT': {'noauth_admin_users': 'admin,notused'}})
     volume = bs.create_volume(dep, project='admin')
     made = _osc_json(dep, 'volume', 'backup', 'create', volume)
     _wait(dep, made['id'])
