@@ -26,6 +26,7 @@ from tests.fixtures.services import wait_for
 from tests.fixtures.xfs import _detach_loops
 from tests.fixtures.xfs import _run
 from tests.helpers import backup_support as bs
+from tests.helpers.volume_api import action
 from tests.helpers.volume_api import create_volume
 from tests.helpers.volume_api import error_of
 from tests.helpers.volume_api import wait_gone
@@ -118,7 +119,10 @@ class Hosts:
             self.b.stop()
 
     def clean(self):
-        """Delete every backup, then every volume, and wait until gone."""
+        """Force-delete every backup, then every volume, and wait until
+        gone: os-force_delete, not DELETE, so that what a failed test left
+        creating, in error or in use goes too and cannot count against
+        placement in the tests after it."""
         a = self.a
         for kind, path in (('backup', '/backups/detail'),
                            ('volume', '/volumes')):
@@ -126,8 +130,8 @@ class Hosts:
             assert listed.status_code == 200, listed.text
             ids = [row['id'] for row in listed.json()[kind + 's']]
             for object_id in ids:
-                resp = a.request('DELETE', '/%ss/%s' % (kind, object_id),
-                                 admin=True)
+                resp = action(a, kind, object_id, {'os-force_delete': {}},
+                              admin=True)
                 assert resp.status_code == 202, resp.text
             for object_id in ids:
                 wait_gone(a, kind, object_id, admin=True)
