@@ -6,6 +6,7 @@ scrub_time, idempotently, parents only after their children.
 import datetime
 import functools
 import os
+import shutil
 import signal
 import time
 
@@ -204,16 +205,20 @@ def test_the_scrubber_daemon_retries_a_busy_collection(kept):
 
     assert data_objects()
     writer = repo.open_writer('being-written')
-    bh.backdate(dep, backup, 7200)
-    bs.until(lambda: 'Backup %s scrubbed' % backup in dep.log(),
-             timeout=60, what='backup %s scrubbed' % backup)
-    assert bh.row(dep, backup)[:2] == ('deleted', 1)
-    # two more runs: still busy, the data stays
-    runs = dep.log().count('Scrub run done')
-    bs.until(lambda: dep.log().count('Scrub run done') >= runs + 2,
-             timeout=60, what='two more scrub runs')
-    assert data_objects()
-    writer.release()
+    try:
+        bh.backdate(dep, backup, 7200)
+        bs.until(lambda: 'Backup %s scrubbed' % backup in dep.log(),
+                 timeout=60, what='backup %s scrubbed' % backup)
+        assert bh.row(dep, backup)[:2] == ('deleted', 1)
+        # two more runs: still busy, the data stays
+        runs = dep.log().count('Scrub run done')
+        bs.until(lambda: dep.log().count('Scrub run done') >= runs + 2,
+                 timeout=60, what='two more scrub runs')
+        assert data_objects()
+    finally:
+        # released even if the test fails: a lease left behind would keep
+        # the repository busy for the shared deployment's later scrubs
+        writer.release()
     bs.until(lambda: not data_objects(), timeout=60,
              what='the busy collection retried')
     assert repo.list('ref_') == []
@@ -222,13 +227,14 @@ def test_the_scrubber_daemon_retries_a_busy_collection(kept):
 def test_a_shared_layout_parent_goes_before_its_child(kept):
     """Issue 18: an incremental does not need its parent's backup, so the
     parent is deleted (and scrubbed) while its child stays available."""
-    dep = kept
-    volume, _ = _volume_with_data(dep, seed=15)
-    full = bs.create_backup(dep, volume)
+    # a project of its own: a repository no other test's backups share
+    dep, project = kept, 'shared-layout-parent'
+    volume, _ = _volume_with_data(dep, seed=15, project=project)
+    full = bs.create_backup(dep, volume, project=project)
     incr_sha = bs.write_pattern(bs.volume_path(dep, volume), seed=16,
                                 regions=((0, 256 * 1024),))
-    incr = bs.create_backup(dep, volume, incremental=True)
-    bh.delete_pending(dep, full)
+    incr = bs.create_backup(dep, volume, incremental=True, project=project)
+    bh.delete_pending(dep, full, project)
     dep.stop()
     bh.backdate(dep, full, 7200)
     done = bh.run(dep)
@@ -236,9 +242,10 @@ def test_a_shared_layout_parent_goes_before_its_child(kept):
     assert 'scrubbed 1 backup(s)' in done.stdout
     assert bh.row(dep, full)[:2] == ('deleted', 1)
     dep.start()
-    shown = dep.request('GET', '/backups/%s' % incr).json()['backup']
+    shown = dep.request('GET', '/backups/%s' % incr,
+                        project=project).json()['backup']
     assert shown['status'] == 'available' and shown['is_incremental']
-    target = bs.restore(dep, incr)
+    target = bs.restore(dep, incr, project=project)
     assert bs.sha256_of(bs.volume_path(dep, target)) == incr_sha
 
 
@@ -272,13 +279,13 @@ def test_restore_refusals_name_the_problem(kept):
 
 
 def test_scrub_is_idempotent_and_finishes_what_a_killed_run_left(kept):
-    dep = kept
-    volume, _ = _volume_with_data(dep, seed=7)
-    by_hand = bs.create_backup(dep, volume)
-    killed = bs.create_backup(dep, volume)
-    whole = bs.create_backup(dep, volume)
+    dep, project = kept, 'scrub-idempotent'   # a repository of its own
+    volume, _ = _volume_with_data(dep, seed=7, project=project)
+    by_hand = bs.create_backup(dep, volume, project=project)
+    killed = bs.create_backup(dep, volume, project=project)
+    whole = bs.create_backup(dep, volume, project=project)
     for backup in (by_hand, killed, whole):
-        bh.delete_pending(dep, backup)
+        bh.delete_pending(dep, backup, project)
     dep.stop()
     for backup in (by_hand, killed, whole):
         bh.backdate(dep, backup, 7200)
@@ -336,18 +343,19 @@ def test_a_failed_scrub_leaves_the_backup_pending_for_the_next_run(kept):
     blocked = os.path.join(root, bs.backup_files(dep, backup)[-1])
     os.unlink(blocked)
     os.makedirs(os.path.join(blocked, 'in-the-way'))
-
-    failed = bh.run(dep)
-    assert failed.returncode == 1, failed.stderr + failed.stdout
-    assert '1 failed and stay pending_delete' in failed.stdout
-    assert bh.row(dep, backup)[:2] == ('pending_delete', 0)
-    reason = bs.sql(dep, 'SELECT fail_reason FROM backups WHERE id = :id',
-                    id=backup)[0][0]
-    assert reason.startswith('scrub failed')
-    assert backup in bh.run(dep, '--list-pending').stdout
-
-    os.rmdir(os.path.join(blocked, 'in-the-way'))
-    os.rmdir(blocked)
+    try:
+        failed = bh.run(dep)
+        assert failed.returncode == 1, failed.stderr + failed.stdout
+        assert '1 failed and stay pending_delete' in failed.stdout
+        assert bh.row(dep, backup)[:2] == ('pending_delete', 0)
+        reason = bs.sql(dep, 'SELECT fail_reason FROM backups WHERE '
+                        'id = :id', id=backup)[0][0]
+        assert reason.startswith('scrub failed')
+        assert backup in bh.run(dep, '--list-pending').stdout
+    finally:
+        # removed even if the test fails, so the shared deployment's later
+        # scrubs do not fail on it too
+        shutil.rmtree(blocked)
     done = bh.run(dep)
     assert done.returncode == 0, done.stderr + done.stdout
     assert bh.row(dep, backup)[:2] == ('deleted', 1)
