@@ -2,9 +2,9 @@
 and tools/run-tests (--test): switching between them installs nothing and
 prints nothing.
 
-pip is replaced by a stub that records its calls (a fake, said here: a real
-install takes minutes and needs the network); the script, its stamp and
-its decisions are the real ones. A real run measured 0.02 s per switch.
+The installers (pip, which puts uv into the venv, and uv) are replaced by
+stubs that record their calls (a fake, said here: a real install needs the
+network); the script, its stamp and its decisions are the real ones. A real run measured 0.02 s per switch.
 """
 import os
 import shutil
@@ -18,7 +18,7 @@ def test_one_venv_serves_both_commands_silently(tmp_path):
     venv = tmp_path / 'venv'
     (venv / 'bin').mkdir(parents=True)
     calls = tmp_path / 'pip-calls'
-    for tool in ('python', 'pip'):
+    for tool in ('python', 'pip', 'uv'):
         path = venv / 'bin' / tool
         path.write_text('#!/bin/sh\necho "$@" >>%s\n'
                         'echo "a setuptools editable-install notice"\n'
@@ -34,7 +34,7 @@ def test_one_venv_serves_both_commands_silently(tmp_path):
     first = bootstrap('--test')
     assert first.stdout == ''
     assert len(first.stderr.splitlines()) == 1      # "installing ..."
-    assert 'notice' not in first.stderr             # pip's talk: pip.log
+    assert 'notice' not in first.stderr    # the installers' talk: pip.log
     assert 'notice' in (venv / 'pip.log').read_text()
     installs = calls.read_text()
     assert '-r test-requirements.txt' in installs and '-e .' in installs
@@ -52,7 +52,7 @@ def test_a_refresh_keeps_the_test_requirements(tmp_path):
         shutil.copy(os.path.join(ROOT, name), tmp_path / 'repo' / name)
     (venv / 'bin').mkdir(parents=True)
     calls = tmp_path / 'pip-calls'
-    for tool in ('python', 'pip'):
+    for tool in ('python', 'pip', 'uv'):
         path = venv / 'bin' / tool
         path.write_text('#!/bin/sh\necho "$@" >>%s\n' % calls)
         path.chmod(0o755)
