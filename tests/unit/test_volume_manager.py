@@ -16,7 +16,9 @@ from backupd.db import snapshots as snapshot_db
 from backupd.db import volumes as volume_db
 from backupd import exception
 from backupd.manager import states
+from backupd.manager.volume import cleanup as volume_cleanup
 from backupd.manager.volume import manager as volume_manager
+from backupd.manager.volume import reconcile as volume_reconcile
 from tests.helpers.files import read_at
 from tests.helpers.files import write_at
 from tests.helpers.volume_manager import HOST
@@ -198,6 +200,39 @@ def test_cleanup_repairs_what_a_crash_left(manager, ctx):
     assert status(ctx, models.Volume, elsewhere) == V.CREATING
     assert status(ctx, models.Snapshot, stuck_snapshot) == S.ERROR
     assert status(ctx, models.Volume, queued) == V.CREATING
+
+
+@pytest.mark.parametrize('repair_pass', ['cleanup', 'reconciler'])
+def test_a_row_a_pass_cannot_repair_does_not_stop_the_others(
+        manager, ctx, monkeypatch, repair_pass):
+    """Fault injection (the only way to make a repair raise for one row):
+    the first stuck volume's reset raises; the pass still repairs the
+    next one, and the next pass the first."""
+    # stopped long ago: what the reconciler calls abandoned
+    stuck = [new_volume(ctx, created_at=DEAD['lease_expires_at'],
+                        updated_at=DEAD['lease_expires_at'], **DEAD)
+             for _ in range(2)]
+    real, failed = volume_cleanup.reset, []
+
+    def first_one_fails(ctxt, model, row, *args, **kwargs):
+        if not failed:
+            failed.append(row.id)
+            raise RuntimeError('injected fault')
+        return real(ctxt, model, row, *args, **kwargs)
+    monkeypatch.setattr(volume_cleanup, 'reset', first_one_fails)
+    run = {'cleanup': manager.cleanup,
+           'reconciler': lambda c: volume_reconcile.run(manager, c)
+           }[repair_pass]
+    run(ctx)
+    other, = set(stuck) - set(failed)
+    assert status(ctx, models.Volume, failed[0]) == V.CREATING
+    assert status(ctx, models.Volume, other) == V.ERROR
+    # the reconciler took the row's lease before the fault and gave it
+    # back: the row counts as abandoned again a lease later
+    db.update(ctx, models.Volume, failed[0],
+              {'updated_at': DEAD['lease_expires_at']})
+    run(ctx)
+    assert status(ctx, models.Volume, failed[0]) == V.ERROR
 
 
 def test_operations_without_a_ready_driver_fail_cleanly(ctx, tmp_path):
