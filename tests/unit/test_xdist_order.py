@@ -48,6 +48,8 @@ def test_a_group_with_a_start_first_test_goes_first():
 
 SUITE = '''
 import os
+import time
+
 import pytest
 
 def _ran(name):
@@ -60,6 +62,7 @@ def test_long():
 
 @pytest.mark.parametrize('n', range(12))
 def test_short(n):
+    time.sleep(0.05)   # so that the other worker cannot take them all
     _ran('test_short[%d]' % n)
 '''
 
