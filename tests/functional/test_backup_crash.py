@@ -16,14 +16,20 @@ SLOW = {'DEFAULT': dict(bs.SLOW['DEFAULT'], backup_data_layout='chained')}
 
 
 @pytest.fixture(scope='module')
-def shared(tmp_path_factory):
-    """The module's backupd-all deployments, one per configuration: the
-    tests of one configuration use the same (a test that kills it starts
-    it again itself, as an operator would), each with volumes and backups
-    of its own (bs.OneRunning)."""
+def deployments(tmp_path_factory):
     deployments = bs.OneRunning(tmp_path_factory)
     yield deployments
     deployments.close()
+
+
+@pytest.fixture
+def shared(deployments):
+    """The module's backupd-all deployments, one per configuration: the
+    tests of one configuration use the same (a test that kills it starts
+    it again itself, as an operator would), each with volumes and backups
+    of its own (bs.OneRunning), and none left running after it."""
+    yield deployments
+    deployments.settle()
 
 
 def _slow_backup(dep, in_use=False):
@@ -39,9 +45,9 @@ def _slow_backup(dep, in_use=False):
     return volume, backup, sha
 
 
-def _no_leftovers(dep, backup):
+def _no_leftovers(dep, backup, volume):
     assert bs.backup_files(dep, backup) == []
-    assert bs.temp_resources(dep) == ([], [])
+    assert bs.temp_resources(dep, [volume]) == ([], [])
 
 
 # --- the seed scenario: data stored, process killed before "available" ----
@@ -94,7 +100,7 @@ def test_force_delete_mid_creation_stops_and_leaves_nothing(shared):
                        json={'os-force_delete': {}})
     assert resp.status_code == 202, resp.text
     bs.wait_for(dep, 'backups', backup, (), gone_ok=True, timeout=60)
-    _no_leftovers(dep, backup)
+    _no_leftovers(dep, backup, volume)
     assert bs.volume_status(dep, volume) == 'in-use'
     bs.logged(dep, 'was force-deleted during its create')
 
@@ -107,7 +113,7 @@ def test_kill_during_create_then_restart_cleans_up(shared):
     shown = bs.wait_for(dep, 'backups', backup, 'error')
     # reset once the dead process's lease expired (doc/reliability.rst)
     assert shown['fail_reason'].startswith('incomplete backup reset')
-    bs.until(lambda: bs.temp_resources(dep) == ([], []),
+    bs.until(lambda: bs.temp_resources(dep, [volume]) == ([], []),
              what='temp snapshot removed')
     assert bs.volume_status(dep, volume) == 'in-use'
     # the half-written data is not restorable: verification says so
@@ -118,7 +124,7 @@ def test_kill_during_create_then_restart_cleans_up(shared):
     # and an ordinary delete removes what it stored
     assert dep.request('DELETE', '/backups/%s' % backup).status_code == 202
     bs.wait_for(dep, 'backups', backup, (), gone_ok=True)
-    _no_leftovers(dep, backup)
+    _no_leftovers(dep, backup, volume)
 
 
 def _long_restore(dep, seed):

@@ -220,20 +220,37 @@ def first_data_object(dep, backup_id, container='backups'):
     return chunk['object']
 
 
-def temp_resources(dep):
-    """Temporary snapshot/volume rows still alive and their files."""
+def temp_resources(dep, volumes=None):
+    """Temporary snapshot/volume rows still alive and their files; only
+    those of ``volumes`` (ids) if given, so that a test sharing a
+    deployment checks its own and not what a failed test before it left."""
     engine = db_engine(dep)
+    of_snap = of_clone = ''
+    params = {}
+    if volumes is not None:
+        of_snap, of_clone = (' AND volume_id IN :vols',
+                             ' AND source_volid IN :vols')
+        params['vols'] = list(volumes)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(sa.text(
-                'SELECT id FROM snapshots WHERE is_temporary AND NOT deleted '
-                'UNION ALL SELECT id FROM volumes WHERE is_temporary AND '
-                'NOT deleted')).fetchall()
+            def ids(statement):
+                query = sa.text(statement)
+                if params:
+                    query = query.bindparams(
+                        sa.bindparam('vols', expanding=True))
+                return [r[0] for r in conn.execute(query, params)]
+            rows = ids('SELECT id FROM snapshots WHERE is_temporary AND NOT '
+                       'deleted%s UNION ALL SELECT id FROM volumes WHERE '
+                       'is_temporary AND NOT deleted%s' % (of_snap, of_clone))
+            # their files, by the snapshot rows, deleted ones included
+            ours = None if volumes is None else {
+                'snapshot-%s' % i for i in ids(
+                    'SELECT id FROM snapshots WHERE is_temporary%s' % of_snap)}
     finally:
         engine.dispose()
     files = [n for n in os.listdir(volumes_dir(dep))
-             if n.startswith('snapshot-')]
-    return [r[0] for r in rows], files
+             if n.startswith('snapshot-') and (ours is None or n in ours)]
+    return rows, files
 
 
 def db_url(dep):
@@ -346,6 +363,28 @@ class OneRunning:
             self._deployments[name] = services.Deployment(
                 self._tmp.mktemp(name), ['backupd-all'], conf)
         return self._deployments[name].start()
+
+    def settle(self):
+        """After each test: force-delete the backups a (failed) test left
+        creating or restoring and wait until they are gone, so that none
+        runs on into the next test (with backup_max_operations = 1, one
+        would hold up the next test's backups)."""
+        for dep in self._deployments.values():
+            proc = dep.procs.get('backupd-all')
+            if proc is None or proc.poll() is not None:
+                continue    # stopped or killed: nothing runs on
+            listed = dep.request('GET', '/backups/detail?all_tenants=1',
+                                 admin=True)
+            assert listed.status_code == 200, listed.text
+            busy = [b['id'] for b in listed.json()['backups']
+                    if b['status'] in ('creating', 'restoring')]
+            for backup in busy:
+                resp = dep.request('POST', '/backups/%s/action' % backup,
+                                   admin=True, json={'os-force_delete': {}})
+                assert resp.status_code == 202, resp.text
+            for backup in busy:
+                wait_for(dep, 'backups', backup, (), gone_ok=True,
+                         timeout=60)
 
     def close(self):
         for dep in self._deployments.values():
