@@ -5,7 +5,6 @@ import uuid
 
 import pytest
 
-from tests.fixtures import services
 from tests.helpers.cli import listing
 from tests.helpers.cli import table
 from tests.helpers.volume_api import wait_gone
@@ -21,26 +20,21 @@ def name():
     return 'cli-%s' % uuid.uuid4().hex[:8]
 
 
-def _api(dep, kind, object_id, who):
-    """GET /<kind>s/<id> as the CLI's ``who`` (noauth project and user)."""
-    return dep.request('GET', '/%ss/%s' % (kind, object_id),
-                       project=who.get('project', 'admin'),
-                       user=who.get('user', 'admin'))
+# dep.cinder's identity unless a test gives one (noauth project and user)
+CLI_ADMIN = {'project': 'admin', 'user': 'admin'}
 
 
-def wait_api(dep, kind, object_id, field, wanted, **who):
-    """Wait until the volume or snapshot ``object_id``'s ``field`` is
-    ``wanted``, polling the API: a cinder start is half a CPU-second a
-    poll."""
-    services.wait_for(
-        lambda: str(_api(dep, kind, object_id, who).json()[kind][field])
-        == wanted, 30, what='%s %s %s %s' % (kind, object_id, field, wanted))
+def _as(who):
+    """The API's project and user for the CLI's ``who``."""
+    return dict(CLI_ADMIN, **who)
 
 
 def wait_cli(dep, kind, ident, object_id, field, wanted, **who):
-    """wait_api, then what ``cinder show <ident>`` (its name or id)
-    prints, which the caller checks."""
-    wait_api(dep, kind, object_id, field, wanted, **who)
+    """Wait until the volume or snapshot ``object_id``'s ``field`` is
+    ``wanted``, polling the API as the CLI's ``who`` (a cinder start is
+    half a CPU-second a poll); then what ``cinder show <ident>`` (its name
+    or id) prints, which the caller checks."""
+    wait_status(dep, kind, object_id, wanted, field=field, **_as(who))
     shown = table(dep.cinder('show' if kind == 'volume' else 'snapshot-show',
                              ident, **who).stdout)
     assert shown[field] == wanted, shown
@@ -83,19 +77,18 @@ def test_volume_lifecycle_with_cinder(dep):
     busy = dep.cinder('delete', vol, project='demo', user='demo', check=False)
     assert busy.returncode != 0 and 'snapshot' in busy.stdout + busy.stderr
     dep.cinder('snapshot-delete', snap, project='demo', user='demo')
-    _wait_absent(dep, 'snapshot-list', snap_shown['id'], project='demo',
+    _wait_absent(dep, 'snapshot', snap_shown['id'], project='demo',
                  user='demo')
     dep.cinder('delete', vol, project='demo', user='demo')
-    _wait_absent(dep, 'list', shown['id'], project='demo', user='demo')
+    _wait_absent(dep, 'volume', shown['id'], project='demo', user='demo')
 
 
-def _wait_absent(dep, command, object_id, **who):
-    """Wait through the API until ``object_id`` is gone, then check that
-    the cinder list ``command`` no longer lists it."""
-    kind = 'snapshot' if command == 'snapshot-list' else 'volume'
-    services.wait_for(
-        lambda: _api(dep, kind, object_id, who).status_code == 404, 30,
-        what='%s %s gone' % (kind, object_id))
+def _wait_absent(dep, kind, object_id, **who):
+    """Wait through the API until the volume or snapshot ``object_id`` is
+    gone, then check that cinder's list of that kind no longer lists
+    it."""
+    wait_gone(dep, kind, object_id, **_as(who))
+    command = 'snapshot-list' if kind == 'snapshot' else 'list'
     assert object_id not in dep.cinder(command, **who).stdout
 
 
@@ -109,13 +102,13 @@ def _stuck_then_forced(dep, kind, ident, object_id, prefix, refusal,
     assert refused.returncode != 0
     assert refusal in refused.stdout + refused.stderr
     dep.cinder(*force, ident)
-    _wait_absent(dep, prefix + 'list', object_id)
+    _wait_absent(dep, kind, object_id)
 
 
 def test_admin_reset_state_and_force_delete(dep):
     vol = name()
     made = table(dep.cinder('create', '--name', vol, '1'))
-    wait_api(dep, 'volume', made['id'], 'status', 'available')
+    wait_status(dep, 'volume', made['id'], 'available', **CLI_ADMIN)
     _stuck_then_forced(dep, 'volume', vol, made['id'], '',
                        "'error_deleting'", ('force-delete',))
 
@@ -123,9 +116,9 @@ def test_admin_reset_state_and_force_delete(dep):
 def test_snapshot_reset_state_and_force_delete(dep):
     vol, snap = name(), name()
     made = table(dep.cinder('create', '--name', vol, '1'))
-    wait_api(dep, 'volume', made['id'], 'status', 'available')
+    wait_status(dep, 'volume', made['id'], 'available', **CLI_ADMIN)
     snap_made = table(dep.cinder('snapshot-create', '--name', snap, vol))
-    wait_api(dep, 'snapshot', snap_made['id'], 'status', 'available')
+    wait_status(dep, 'snapshot', snap_made['id'], 'available', **CLI_ADMIN)
     _stuck_then_forced(dep, 'snapshot', snap, snap_made['id'], 'snapshot-',
                        'os-force_delete', ('snapshot-delete', '--force'))
     dep.cinder('delete', vol)
@@ -135,8 +128,8 @@ def test_non_admin_cannot_reset_state(dep):
     vol = name()
     made = table(dep.cinder('create', '--name', vol, '1', project='demo',
                             user='demo'))
-    wait_api(dep, 'volume', made['id'], 'status', 'available',
-             project='demo', user='demo')
+    wait_status(dep, 'volume', made['id'], 'available',
+                project='demo', user='demo')
     refused = dep.cinder('reset-state', '--state', 'error', vol,
                          project='demo', user='demo', check=False)
     assert refused.returncode != 0 and '403' in refused.stderr + \
@@ -147,8 +140,8 @@ def test_cinder_project_isolation(dep):
     vol = name()
     made = table(dep.cinder('create', '--name', vol, '1', project='owner',
                             user='u1'))
-    wait_api(dep, 'volume', made['id'], 'status', 'available',
-             project='owner', user='u1')
+    wait_status(dep, 'volume', made['id'], 'available',
+                project='owner', user='u1')
     other = dep.cinder('list', '--all-tenants', project='intruder',
                        user='u2').stdout
     assert made['id'] not in other and vol not in other

@@ -21,25 +21,30 @@ SNAPSHOT_SHOW_KEYS = SNAPSHOT_CREATE_KEYS | {
 
 
 def wait_status(dep, kind, object_id, wanted, project='demo', admin=False,
-                timeout=30):
-    """Poll GET /<kind>s/<id> until its status is ``wanted``; the body."""
+                timeout=30, field='status', user='demo'):
+    """Poll GET /<kind>s/<id> (as ``user`` of ``project``) until its
+    ``field`` is ``wanted`` (compared as text, as a CLI prints it: size
+    '2'); the body. ``wanted`` None: until it is gone (404)."""
     deadline = time.monotonic() + timeout
     while True:
         resp = dep.request('GET', '/%ss/%s' % (kind, object_id),
-                           project=project, admin=admin)
+                           project=project, user=user, admin=admin)
         if wanted is None and resp.status_code == 404:
             return None
         assert resp.status_code == 200 or wanted is None, resp.text
-        if resp.status_code == 200 and resp.json()[kind]['status'] == wanted:
+        if resp.status_code == 200 and \
+                str(resp.json()[kind][field]) == str(wanted):
             return resp.json()[kind]
         if time.monotonic() > deadline:
-            raise AssertionError('%s %s never became %s: %s' % (
-                kind, object_id, wanted, resp.text))
+            raise AssertionError('%s %s never had %s %s: %s' % (
+                kind, object_id, field, wanted, resp.text))
         time.sleep(0.1)
 
 
-def wait_gone(dep, kind, object_id, project='demo', admin=False):
-    wait_status(dep, kind, object_id, None, project=project, admin=admin)
+def wait_gone(dep, kind, object_id, project='demo', admin=False,
+              user='demo'):
+    wait_status(dep, kind, object_id, None, project=project, admin=admin,
+                user=user)
 
 
 def create_volume(dep, size=1, project='demo', admin=False, wait=True,
