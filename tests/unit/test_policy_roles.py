@@ -26,6 +26,9 @@ def _echo_context(req):
 def conf(tmp_path):
     CONF([], project='backupd', default_config_files=[])
     policies.reset()
+    # The enforcer registers [oslo_policy]; a test that sets policy_file
+    # may be the first of its worker to need one.
+    policies.get_enforcer(CONF)
     yield CONF
     CONF.clear_override('policy_file', group='oslo_policy')
     policies.reset()
