@@ -11,6 +11,7 @@ pytest_plugins = [
     'tests.fixtures.swift',
     'tests.fixtures.xfs',
     'tests.fixtures.services',
+    'tests.fixtures.schema_template',  # backupd-all's migrated database
     'tests.fixtures.api_inprocess',  # the paste app in this process
     'tests.fixtures.db',
     'tests.fixtures.volume_manager',

@@ -4,7 +4,8 @@ Every service checks the schema at start (cmd/common.require_database):
 that check reads the revision with one SELECT and the shipped head from the
 file names, so a start does not import alembic or load every migration
 script (a quarter of a service's import time). Alembic is imported only to
-migrate.
+migrate: backupd-all's start (``sync``) on a database already at head does
+not import it either.
 """
 import logging
 import os
@@ -70,6 +71,17 @@ def upgrade(engine, revision='head'):
             'Check [database] connection and the alembic_version table.'
             % (reached, newest))
     return reached
+
+
+def sync(engine):
+    """``upgrade(engine)`` unless the database is at head already, which
+    one SELECT tells without importing alembic (backupd-all at every
+    start). Anything else (no schema, an older one, a revision this release
+    does not know) goes through ``upgrade`` as before."""
+    newest = head()     # no scripts: upgrade's own error, before connecting
+    if version(engine) == newest:
+        return newest
+    return upgrade(engine)
 
 
 def version(engine):

@@ -4,9 +4,12 @@ Separate backupd-api/-volume/-backup processes on the machine's RabbitMQ
 (a fresh vhost) and MariaDB or PostgreSQL (a fresh database), and the
 embedded backupd-all from an empty state directory.
 """
+import contextlib
 import os
+import sqlite3
 import time
 
+from backupd.db import migration
 from tests.fixtures.services import wait_for
 
 SERVICE_KEYS = {'binary', 'host', 'zone', 'status', 'state', 'updated_at',
@@ -94,8 +97,13 @@ def _cli_states(table):
 
 
 def test_backupd_all_from_empty_state(backupd_all_factory):
-    dep = backupd_all_factory()
-    assert os.path.exists(os.path.join(dep.state_path, 'backupd.sqlite'))
+    dep = backupd_all_factory(start=False, empty_state=True)
+    assert os.listdir(dep.state_path) == []
+    dep.start()
+    database = os.path.join(dep.state_path, 'backupd.sqlite')
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        assert conn.execute('SELECT version_num FROM alembic_version'
+                            ).fetchall() == [(migration.head(),)]
     assert _cli_states(dep.cinder('service-list').stdout) == {
         'cinder-volume': 'up', 'cinder-backup': 'up'}
     # SIGTERM stops it cleanly.

@@ -4,9 +4,11 @@ start cheap): the tests start some 300 of them, and each module a start
 loads costs every one of them its import time.
 
 One child process, set up as backupd-all is (``common.prepare`` on SQLite
-and ``fake://``), reports what it loaded; then it is told its database is
-PostgreSQL and reports whether psycopg2 was made green, as a plain
-``eventlet.monkey_patch()`` made it at import before. Nothing is mocked.
+and ``fake://``, then ``all.build``, all of a start but serving, on a
+database already at head), reports what it loaded; then it is told its
+database is PostgreSQL and reports whether psycopg2 was made green, as a
+plain ``eventlet.monkey_patch()`` made it at import before. Nothing is
+mocked.
 """
 import json
 import subprocess
@@ -16,6 +18,7 @@ import textwrap
 from oslo_utils import strutils
 
 from backupd import utils
+from tests.fixtures import schema_template
 
 CHILD = textwrap.dedent('''
     import json
@@ -34,6 +37,8 @@ CHILD = textwrap.dedent('''
                           defaults=all_cmd.EMBEDDED_DEFAULTS,
                           default_transport_url='fake://')
     prepared = set(sys.modules)
+    all_cmd.build(conf)
+    built = set(sys.modules)
 
     from oslo_messaging import opts
     listed = [o.name for group, opts in opts.list_opts() if group is None
@@ -48,7 +53,7 @@ CHILD = textwrap.dedent('''
     import psycopg2.extensions
     print(json.dumps({
         'manage': sorted(manage), 'imported': sorted(imported),
-        'prepared': sorted(prepared),
+        'prepared': sorted(prepared), 'built': sorted(built),
         'listed': listed, 'registered': registered,
         'thread_patched': patcher.is_monkey_patched('thread'),
         'psycopg_patched': patcher.is_monkey_patched('psycopg'),
@@ -58,21 +63,27 @@ CHILD = textwrap.dedent('''
 
 # What a process on SQLite and fake:// never needs: the rabbit driver
 # (kombu, amqp; oslo_messaging.opts imports it), psycopg2, and oslo.utils'
-# strutils (its regular expressions; processutils imports it).
+# strutils (its regular expressions; processutils imports it); and on a
+# database at head, alembic (and mako, pygments through mako's plugin),
+# which only a migration needs (backupd.db.migration.sync).
 NOT_AT_START = ('kombu', 'amqp', 'yaml', 'oslo_messaging.opts',
                 'oslo_messaging._drivers.impl_rabbit', 'psycopg2',
-                'oslo_utils.strutils', 'oslo_concurrency.processutils')
+                'oslo_utils.strutils', 'oslo_concurrency.processutils',
+                'alembic', 'mako', 'pygments')
 
 
 def test_a_start_loads_only_what_it_needs(tmp_path):
     config = tmp_path / 'backupd.conf'
-    config.write_text('[DEFAULT]\nstate_path = %s\n' % tmp_path)
+    # port 0: the API binds a port of its own in build
+    config.write_text('[DEFAULT]\nstate_path = %s\n'
+                      'osapi_volume_listen_port = 0\n' % tmp_path)
+    schema_template.copy_to(str(tmp_path))     # at head
     done = subprocess.run([sys.executable, '-c', CHILD, str(config)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
 
-    for stage in ('manage', 'imported', 'prepared'):
+    for stage in ('manage', 'imported', 'prepared', 'built'):
         loaded = set(seen[stage]) & set(NOT_AT_START)
         assert not loaded, '%s: %s' % (stage, sorted(loaded))
     # backupd-manage's service list or db sync do not load the backup
