@@ -7,17 +7,19 @@ import os
 
 import pytest
 
+# Listed before the plugins that import them (pytest rewrites the asserts
+# of a plugin only if it is not imported yet).
 pytest_plugins = [
+    'tests.fixtures.parallel',   # test groups for pytest -n (tools/run-tests)
+    'tests.fixtures.schema_template',  # backupd-all's migrated database
     'tests.fixtures.swift',
     'tests.fixtures.xfs',
     'tests.fixtures.services',
-    'tests.fixtures.schema_template',  # backupd-all's migrated database
     'tests.fixtures.api_inprocess',  # the paste app in this process
     'tests.fixtures.db',
     'tests.fixtures.volume_manager',
     'tests.fixtures.lvm',
     'tests.fixtures.keystone',   # a real Keystone, backupd behind it
-    'tests.fixtures.parallel',   # test groups for pytest -n (tools/run-tests)
 ]
 
 IN_CI = os.environ.get('CI', '').lower() in ('1', 'true', 'yes')

@@ -2,7 +2,6 @@
 POSIX store of a backupd-all deployment: on demand with ``backupd-manage
 backup verify``, and automatically every ``backup_verify_interval``."""
 import os
-import subprocess
 
 from tests.fixtures import services
 from tests.helpers import backup_support as bs
@@ -12,11 +11,9 @@ def verify(dep, *args, extra_conf=None):
     conf = ['--config-file', dep.conf_path]
     if extra_conf:
         conf += ['--config-file', extra_conf]
-    return subprocess.run(
+    return services.run_script(
         [os.path.join(services.BIN, 'backupd-manage'), *conf,
-         'backup', 'verify', *args],
-        capture_output=True, text=True, timeout=120,
-        stdin=subprocess.DEVNULL)
+         'backup', 'verify', *args])
 
 
 def flip_a_byte(dep, backup):

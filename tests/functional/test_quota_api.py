@@ -5,7 +5,6 @@ backupd-manage, volume types placing volumes by backend. The API's own
 quota rules are in tests/api/test_quota_rules.py."""
 import os
 import random
-import subprocess
 import uuid
 
 import pytest
@@ -46,10 +45,9 @@ def _counted(dep, project):
 
 
 def _manage(dep, *args):
-    return subprocess.run(
+    return services.run_script(
         [os.path.join(services.BIN, 'backupd-manage'), '--config-file',
-         dep.conf_path] + list(args), capture_output=True, text=True,
-        timeout=120)
+         dep.conf_path] + list(args))
 
 
 def _try_create(dep, project, kind, body):

@@ -4,7 +4,6 @@ concurrent volume creates through the API (two API worker processes) on
 MariaDB and PostgreSQL against a quota of 10 accept exactly 10."""
 import concurrent.futures
 import os
-import subprocess
 import uuid
 
 from tests.fixtures import services
@@ -20,10 +19,9 @@ def _used(dep, project):
 
 
 def _check_clean(dep):
-    check = subprocess.run(
+    check = services.run_script(
         [os.path.join(services.BIN, 'backupd-manage'), '--config-file',
-         dep.conf_path, 'quota', 'check'], capture_output=True, text=True,
-        timeout=120)
+         dep.conf_path, 'quota', 'check'])
     assert check.returncode == 0, check.stdout + check.stderr
 
 

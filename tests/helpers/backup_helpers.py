@@ -5,7 +5,6 @@ its state."""
 import datetime
 import os
 import signal
-import subprocess
 
 from tests.fixtures import services
 from tests.helpers import backup_support as bs
@@ -40,9 +39,7 @@ def _cmd(dep, args, extra_conf):
 
 def run(dep, *args, extra_conf=None, timeout=120):
     """One backupd-scrubber invocation -> CompletedProcess."""
-    return subprocess.run(_cmd(dep, args, extra_conf), capture_output=True,
-                          text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+    return services.run_script(_cmd(dep, args, extra_conf), timeout=timeout)
 
 
 class Daemon:
@@ -51,11 +48,8 @@ class Daemon:
 
     def __init__(self, dep, extra_conf=None, args=('--daemon',)):
         self.log_path = os.path.join(dep.workdir, 'backupd-scrubber.log')
-        with open(self.log_path, 'ab') as log:
-            self.proc = subprocess.Popen(
-                _cmd(dep, args, extra_conf), stdout=log,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True)
+        cmd = _cmd(dep, args, extra_conf)
+        self.proc = services.start_script(cmd[0], cmd[1:], self.log_path)
 
     def log(self):
         with open(self.log_path, errors='replace') as f:

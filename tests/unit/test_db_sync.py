@@ -4,7 +4,6 @@ it, on a private SQLite file); backupd-all's start migrates as it does."""
 import contextlib
 import os
 import sqlite3
-import subprocess
 import sys
 
 from alembic import script
@@ -13,6 +12,7 @@ import sqlalchemy
 
 from backupd.db import migration
 from tests.fixtures import schema_template
+from tests.fixtures import services
 
 MANAGE = os.path.join(os.path.dirname(sys.executable), 'backupd-manage')
 
@@ -22,8 +22,8 @@ def _manage(tmp_path, *args):
     conf.write_text('[DEFAULT]\nstate_path = %s\n[database]\n'
                     'connection = sqlite:///%s\n'
                     % (tmp_path, tmp_path / 'backupd.sqlite'))
-    return subprocess.run([MANAGE, '--config-file', str(conf)] + list(args),
-                          capture_output=True, text=True, timeout=120)
+    return services.run_script([MANAGE, '--config-file', str(conf)] +
+                               list(args))
 
 
 def test_db_sync_reaches_head_then_refuses_a_newer_releases_database(

@@ -2,7 +2,6 @@
 held by another process, an empty listing. Runs the real console script on
 a private SQLite database."""
 import os
-import subprocess
 import sys
 
 from oslo_config import cfg
@@ -29,10 +28,9 @@ def conf_file(tmp_path_factory):
 
 
 def _scrubber(conf_file, *args):
-    return subprocess.run(
+    return services.run_script(
         [os.path.join(BIN, 'backupd-scrubber'), '--config-file',
-         str(conf_file)] + list(args), capture_output=True, text=True,
-        timeout=120, stdin=subprocess.DEVNULL)
+         str(conf_file)] + list(args))
 
 
 @pytest.mark.parametrize('other', ['--daemon', '--list-pending'])
