@@ -14,6 +14,7 @@ a ``creating`` it sets does not follow the members (Tempest resets to
 ``creating`` and waits to see it).
 """
 from backupd.api import common
+from backupd.api.schemas import parameter_types as types
 from backupd.api import wsgi
 from backupd.db import api as db
 from backupd.db import models
@@ -29,6 +30,10 @@ ERROR = 'error'
 STATUSES = ('creating', 'available', 'deleting', 'error', 'error_deleting',
             'updating', 'in-use', 'deleted')
 
+# {"reset_status": null} or {} is answered by the handler: "status"
+# missing, with the statuses allowed
+RESET_STATUS = types.action('reset_status', types.closed(
+    {'status': {'type': 'string'}}), nullable=True)
 _MEMBERS = {
     models.Group: (models.Volume, 'group_id'),
     models.GroupSnapshot: (models.Snapshot, 'group_snapshot_id'),
@@ -112,7 +117,8 @@ def reset_status_action(model, what, version, rule, lookup):
                 reason='reset_status of %s needs microversion %s.'
                        % (what, version))
         policies.authorize(ctx, rule)
-        status = (wsgi.extract_json(req)['reset_status'] or {}).get('status')
+        body = wsgi.extract_json(req, RESET_STATUS)['reset_status'] or {}
+        status = body.get('status')
         if status not in STATUSES:
             raise exception.InvalidInput(
                 reason='reset_status needs "status", one of %s.'

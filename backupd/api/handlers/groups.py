@@ -45,6 +45,9 @@ UPDATE = types.wrapped('group', {
     'name': names.DISPLAY_NAME, 'description': names.DESCRIPTION,
     'add_volumes': _ID_LIST, 'remove_volumes': _ID_LIST,
 })
+# {"delete": null} and {"delete": {}} keep the group's volumes
+DELETE = types.action('delete', types.closed({'delete-volumes': types.BOOL}),
+                      nullable=True)
 FROM_SOURCE = types.wrapped('create-from-src', {
     'name': names.DISPLAY_NAME, 'description': names.DESCRIPTION,
     'group_snapshot_id': types.NULLABLE_UUID,
@@ -230,7 +233,7 @@ def update(req, group_id):
 # --- actions ---------------------------------------------------------------
 
 def _delete(req, ctx, group_id):
-    body = wsgi.extract_json(req)['delete'] or {}
+    body = wsgi.extract_json(req, DELETE)['delete'] or {}
     row = get(ctx, group_id)
     policies.authorize(ctx, policy.DELETE, {'project_id': row.project_id,
                                             'user_id': row.user_id})
