@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+from tests.fixtures import services
+
 BACKUPD = os.path.join(os.path.dirname(sys.executable), 'backupd')
 
 
@@ -21,10 +23,13 @@ def backupd(dep, *args, user='admin', project='admin', ok=True, env=None,
     """Run ``backupd`` with noauth options; ``ok``: expect exit status 0
     (True), non-zero (False) or don't check (None)."""
     cmd = [BACKUPD] + noauth(dep, user, project) + list(args)
-    kw.setdefault('stderr', subprocess.PIPE)
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True,
-                          timeout=180, stdin=subprocess.DEVNULL,
-                          env=dict(os.environ, **(env or {})), **kw)
+    env = dict(os.environ, **(env or {}))
+    if kw:      # a terminal of the test's own as stderr, say
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True,
+                              timeout=180, stdin=subprocess.DEVNULL,
+                              env=env, **kw)
+    else:
+        proc = services.run_script(cmd, timeout=180, env=env)
     assert 'Traceback' not in (proc.stderr or ''), proc.stderr
     if ok is not None:
         assert (proc.returncode == 0) == ok, (

@@ -20,8 +20,10 @@ import sys
 
 SCRIPT = os.path.abspath(sys.argv[1])
 # A console script runs with its own directory first on sys.path, not
-# this file's.
+# this file's, and its own name as argv[0], which some modules read at
+# import (cliff's App.NAME, the name openstack's messages print).
 sys.path[0] = os.path.dirname(SCRIPT)
+sys.argv = [SCRIPT]
 
 PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)

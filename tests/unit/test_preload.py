@@ -10,9 +10,6 @@ import pytest
 from tests.fixtures import preload
 from tests.fixtures import services
 
-MANAGE = os.path.join(services.BIN, 'backupd-manage')
-
-
 def _fds(pid):
     """{fd: what it is} of process ``pid``."""
     found = {}
@@ -30,19 +27,28 @@ def _watched(pid, fd):
         return [line for line in f if line.startswith('tfd:')]
 
 
-@pytest.mark.parametrize('argv', [
-    ['--version'],
-    ['no-such-command'],
-    ['--config-file', 'missing.conf', 'db', 'version'],
-    ['--config-file', 'backupd.conf', 'db', 'version'],
+@pytest.mark.parametrize('script, argv', [
+    ('backupd-manage', ['--version']),
+    ('backupd-manage', ['no-such-command']),
+    ('backupd-manage', ['--config-file', 'missing.conf', 'db', 'version']),
+    ('backupd-manage', ['--config-file', 'backupd.conf', 'db', 'version']),
+    # backupd's own CLI and the real clients the tests drive
+    # (services.PRELOADED)
+    ('backupd', ['--version']),
+    ('backupd', ['help', 'backup-create']),
+    ('cinder', ['--version']),
+    ('cinder', ['help', 'backup-create']),
+    ('openstack', ['--version']),
+    ('openstack', ['volume', 'backup', 'create', '--help']),
 ])
-def test_forked_run_answers_as_the_execd_script(tmp_path, argv):
+def test_forked_run_answers_as_the_execd_script(tmp_path, script, argv):
     (tmp_path / 'backupd.conf').write_text(
         '[DEFAULT]\nstate_path = %s\n' % tmp_path)
-    execd = subprocess.run([MANAGE] + argv, capture_output=True, text=True,
+    cmd = [os.path.join(services.BIN, script)] + argv
+    execd = subprocess.run(cmd, capture_output=True, text=True,
                            cwd=tmp_path, timeout=120,
                            stdin=subprocess.DEVNULL)
-    forked = preload.run([MANAGE] + argv, 120, cwd=str(tmp_path))
+    forked = preload.run(cmd, 120, cwd=str(tmp_path))
     assert (forked.returncode, forked.stdout, forked.stderr) == (
         execd.returncode, execd.stdout, execd.stderr)
 
