@@ -10,7 +10,7 @@ import pytest
 from backupd.api import microversions
 from backupd.api import router
 from tests.fixtures import api_inprocess
-from tests.helpers import backup_support as bs
+from tests.helpers import api_rows
 
 NEWEST = microversions.MAX_VERSION
 # What a client may send in place of an action's object or null.
@@ -24,34 +24,9 @@ def dep(tmp_path_factory):
         yield api
 
 
-def _ok(resp):
-    assert resp.status_code < 300, resp.text
-    return resp.json()
-
-
 @pytest.fixture(scope='module')
 def rows(dep):
-    """{path parameter: id} of one row of each kind with actions."""
-    volume = bs.create_volume(dep)
-    vtype = _ok(dep.request('POST', '/types', admin=True, json={
-        'volume_type': {'name': 'bodies-type'}}))['volume_type']['id']
-    gtype = _ok(dep.request(
-        'POST', '/group_types', admin=True, microversion='3.11',
-        json={'group_type': {'name': 'bodies-gtype'}}))['group_type']['id']
-    group = _ok(dep.request(
-        'POST', '/groups', microversion='3.13', json={'group': {
-            'group_type': gtype, 'volume_types': [vtype]}}))['group']['id']
-    assert dep.request('POST', '/groups/%s/action' % group, admin=True,
-                       microversion='3.20', json={'reset_status': {
-                           'status': 'available'}}).status_code == 202
-    group_snapshot = _ok(dep.request(
-        'POST', '/group_snapshots', microversion='3.14',
-        json={'group_snapshot': {'group_id': group}}))['group_snapshot']['id']
-    return {'volume_id': volume,
-            'snapshot_id': bs.create_snapshot(dep, volume),
-            'backup_id': bs.create_backup(dep, volume),
-            'type_id': vtype, 'group_id': group,
-            'group_snapshot_id': group_snapshot}
+    return api_rows.make(dep)
 
 
 def _action_routes():
@@ -61,10 +36,8 @@ def _action_routes():
         handler = methods.get('POST')
         if not path.endswith('/action') or handler is None:
             continue
-        table = getattr(handler, 'actions', None) or getattr(
-            __import__(handler.__module__, fromlist=['ACTIONS']),
-            'ACTIONS', {})
-        found += [(path, name) for name in sorted(table)]
+        found += [(path, name)
+                  for name in sorted(api_rows.actions_of(handler))]
     return found
 
 
