@@ -77,6 +77,14 @@ def test_limit_below_usage_refused_only_without_skip_validation(dep,
                                               'skip_validation': False}})
     assert refused.status_code == 400, refused.text
     assert 'below what project %s already uses (1)' % project in refused.text
+    # "maybe" is no boolean: refused, not taken for "skip the check"
+    unclear = dep.request('PUT', '/os-quota-sets/%s' % project, admin=True,
+                          json={'quota_set': {'volumes': 0,
+                                              'skip_validation': 'maybe'}})
+    assert unclear.status_code == 400, unclear.text
+    assert 'skip_validation' in unclear.text and 'maybe' in unclear.text
+    assert dep.request('GET', '/os-quota-sets/%s' % project, project=project
+                       ).json()['quota_set']['volumes'] != 0
     assert quota_api.set_limits(dep, project, volumes=0)['volumes'] == 0
 
 

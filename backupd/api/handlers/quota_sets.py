@@ -37,9 +37,13 @@ def update(req, project_id):
     ctx = wsgi.context_of(req)
     policies.authorize(ctx, policy.UPDATE, {'project_id': project_id})
     body = wsgi.extract_json(req, schemas.QUOTA_SET)['quota_set']
-    skip = body.pop('skip_validation', True)
+    # Cinder's default is to skip; a value that is no boolean ("maybe")
+    # is a 400, not a skipped check.
+    skip = ('skip_validation' not in body or
+            common.flag(body, 'skip_validation', 'quota_set'))
+    body.pop('skip_validation', None)
     values = _limits_of(ctx, body, ('id', 'tenant_id'), 'quota_set')
-    if str(skip).lower() in ('false', '0', 'no', 'off'):
+    if not skip:
         _check_not_below_usage(ctx, project_id, values)
     quotas_db.set_project_limits(ctx, project_id, values)
     return wsgi.json_response({'quota_set': quota.limits(ctx, project_id)})
