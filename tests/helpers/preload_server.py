@@ -1,6 +1,7 @@
 """The process behind tests/fixtures/preload.py: ``python preload_server.py
-SCRIPT`` imports what the console script SCRIPT imports, then forks a child
-per request and runs SCRIPT in it.
+SCRIPT [MODULE ...]`` imports what the console script SCRIPT imports (and
+the MODULEs its starts import later), then forks a child per request and
+runs SCRIPT in it.
 
 Requests come on stdin, one JSON line each ({argv, env, cwd, stdout,
 stderr, status}); the reply to each is one JSON line on stdout: {"pid": N}
@@ -19,6 +20,7 @@ import signal
 import sys
 
 SCRIPT = os.path.abspath(sys.argv[1])
+WARM = sys.argv[2:]
 # A console script runs with its own directory first on sys.path, not
 # this file's, and its own name as argv[0], which some modules read at
 # import (cliff's App.NAME, the name openstack's messages print).
@@ -45,6 +47,8 @@ for _entry in metadata.entry_points(group='console_scripts'):
         break
 else:
     raise SystemExit('no console script %r installed' % _name)
+for _module in WARM:
+    __import__(_module)
 
 from eventlet import patcher  # noqa: E402 - loaded by the import above
 
