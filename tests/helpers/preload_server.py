@@ -1,7 +1,7 @@
 """The process behind tests/fixtures/preload.py: ``python preload_server.py
-SCRIPT [MODULE ...]`` imports what the console script SCRIPT imports (and
-the MODULEs its starts import later), then forks a child per request and
-runs SCRIPT in it.
+SCRIPT [SCRIPT|MODULE ...]`` imports what the console scripts SCRIPT import
+(and the MODULEs their starts import later), then forks a child per request
+and runs the request's script (one of them) in it.
 
 Requests come on stdin, one JSON line each ({argv, env, cwd, stdout,
 stderr, status}); the reply to each is one JSON line on stdout: {"pid": N}
@@ -20,7 +20,8 @@ import signal
 import sys
 
 SCRIPT = os.path.abspath(sys.argv[1])
-WARM = sys.argv[2:]
+# console scripts (paths) and modules
+ALSO = sys.argv[2:]
 # A console script runs with its own directory first on sys.path, not
 # this file's, and its own name as argv[0], which some modules read at
 # import (cliff's App.NAME, the name openstack's messages print).
@@ -37,18 +38,18 @@ def _die_with_parent():
 
 _die_with_parent()
 
-# What SCRIPT imports: the module of its console_scripts entry point.
+# What a script imports: the module of its console_scripts entry point.
 from importlib import metadata  # noqa: E402
 
-_name = os.path.basename(SCRIPT)
-for _entry in metadata.entry_points(group='console_scripts'):
-    if _entry.name == _name:
-        __import__(_entry.module)
-        break
-else:
-    raise SystemExit('no console script %r installed' % _name)
-for _module in WARM:
-    __import__(_module)
+_entries = {entry.name: entry.module
+            for entry in metadata.entry_points(group='console_scripts')}
+for _item in [SCRIPT] + ALSO:
+    if os.sep in _item:
+        _name = os.path.basename(_item)
+        if _name not in _entries:
+            raise SystemExit('no console script %r installed' % _name)
+        _item = _entries[_name]
+    __import__(_item)
 
 from eventlet import patcher  # noqa: E402 - loaded by the import above
 
@@ -70,8 +71,8 @@ def _write_file(path, text):
 
 
 def _run_child(request, server_fds):
-    """In the forked child: become what a fresh start of SCRIPT would be,
-    run it, exit with its status. Never returns."""
+    """In the forked child: become what a fresh start of the request's
+    script would be, run it, exit with its status. Never returns."""
     code = 1
     try:
         signal.set_wakeup_fd(-1)
@@ -109,10 +110,10 @@ def _run_child(request, server_fds):
         _os.chdir(request['cwd'])
         os.environ.clear()
         os.environ.update(request['env'])
-        sys.argv = [SCRIPT] + request['argv']
+        sys.argv = [request['script']] + request['argv']
         import runpy
         try:
-            runpy.run_path(SCRIPT, run_name='__main__')
+            runpy.run_path(request['script'], run_name='__main__')
             code = 0
         except SystemExit as exc:
             code = exc.code

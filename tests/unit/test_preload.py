@@ -71,7 +71,7 @@ def test_forked_service_owns_its_fds_and_its_end_is_reported(tmp_path):
         proc = dep.procs['backupd-all']
         assert isinstance(proc, preload.Child)
         assert os.getsid(proc.pid) == proc.pid      # a session of its own
-        server = preload._servers[os.path.join(services.BIN, 'backupd-all')]
+        server = preload._server(proc.args[0])
         mine = _fds(proc.pid)
         assert mine[1] == mine[2] == dep.log_path('backupd-all')
         assert mine[0] == '/dev/null'
