@@ -9,7 +9,6 @@ import pytest
 
 from backupd.api import microversions
 from backupd.api import router
-from tests.fixtures import api_inprocess
 from tests.helpers import api_rows
 
 NEWEST = microversions.MAX_VERSION
@@ -18,10 +17,8 @@ WRONG = ['text', ['a', 'list'], 7, True]
 
 
 @pytest.fixture(scope='module')
-def dep(tmp_path_factory):
-    with api_inprocess.running(tmp_path_factory,
-                               finish_creates=True) as api:
-        yield api
+def dep(api_finishing):
+    return api_finishing
 
 
 @pytest.fixture(scope='module')

@@ -7,15 +7,12 @@ need the services, are in tests/functional/test_backup_lifecycle.py.
 """
 import pytest
 
-from tests.fixtures import api_inprocess
 from tests.helpers import backup_support as bs
 
 
 @pytest.fixture(scope='module')
-def dep(tmp_path_factory):
-    with api_inprocess.running(tmp_path_factory,
-                               finish_creates=True) as api:
-        yield api
+def dep(api_finishing):
+    return api_finishing
 
 
 _error = bs.error_message

@@ -10,7 +10,6 @@ import pytest
 
 from backupd.manager import states
 from backupd import names
-from tests.fixtures import api_inprocess
 from tests.helpers import backup_support as bs
 from tests.helpers import tempest_schemas
 from tests.helpers.tempest_schemas import check as _check
@@ -21,10 +20,8 @@ from tests.helpers.volume_api import error_of
 
 
 @pytest.fixture(scope='module')
-def dep(tmp_path_factory):
-    with api_inprocess.running(tmp_path_factory,
-                               finish_creates=True) as api:
-        yield api
+def dep(api_finishing):
+    return api_finishing
 
 
 @pytest.mark.parametrize('kind, status', [

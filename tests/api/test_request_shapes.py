@@ -27,7 +27,6 @@ import pytest
 from backupd.api.handlers import service_actions
 from backupd.api import microversions
 from backupd.api import router
-from tests.fixtures import api_inprocess
 from tests.helpers import api_rows
 from tests.helpers import backup_support as bs
 
@@ -388,10 +387,8 @@ def test_the_bodies_cover_every_member():
 
 
 @pytest.fixture(scope='module')
-def dep(tmp_path_factory):
-    with api_inprocess.running(tmp_path_factory,
-                               finish_creates=True) as api:
-        yield api
+def dep(api_finishing):
+    return api_finishing
 
 
 @pytest.fixture(scope='module')

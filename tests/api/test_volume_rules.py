@@ -9,7 +9,6 @@ import urllib.parse
 
 import pytest
 
-from tests.fixtures import api_inprocess
 from tests.helpers.volume_api import action
 from tests.helpers.volume_api import create_snapshot
 from tests.helpers.volume_api import create_volume
@@ -21,10 +20,8 @@ from tests.helpers.volume_api import wait_status
 
 
 @pytest.fixture(scope='module')
-def dep(tmp_path_factory):
-    with api_inprocess.running(tmp_path_factory,
-                               finish_creates=True) as api:
-        yield api
+def dep(api_finishing):
+    return api_finishing
 
 
 def test_create_response_has_exactly_cinder_keys(dep):
