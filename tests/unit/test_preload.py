@@ -89,3 +89,29 @@ def test_forked_service_owns_its_fds_and_its_end_is_reported(tmp_path):
         assert proc.poll() == -signal.SIGKILL
     finally:
         dep.close()
+
+
+def test_a_child_whose_server_died_is_reported_not_waited_for(tmp_path):
+    """Its server gone (killed), the child ends too (SIGTERM with its
+    parent) and nobody can tell its return code: wait() says so at once
+    instead of waiting forever. A server of its own: the test process's
+    shared one serves other tests' services."""
+    script = os.path.join(services.BIN, 'backupd-all')
+    (tmp_path / 'backupd.conf').write_text(
+        '[DEFAULT]\nstate_path = %s\nosapi_volume_listen = 127.0.0.1\n'
+        'osapi_volume_listen_port = 0\n' % tmp_path)
+    server = preload._Server(script)
+    try:
+        log = str(tmp_path / 'out.log')
+        pid, status = server.fork(
+            script, ['--config-file', str(tmp_path / 'backupd.conf')],
+            log, log)
+        child = preload.Child([script], pid, status, server)
+        assert child.poll() is None
+        server.proc.kill()
+        server.proc.wait(30)
+        with pytest.raises(RuntimeError, match='return code of pid %d is '
+                                               'unknown' % pid):
+            child.wait(60)
+    finally:
+        server.close()
