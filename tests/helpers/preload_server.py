@@ -41,9 +41,18 @@ _die_with_parent()
 # What a script imports: the module of its console_scripts entry point.
 from importlib import metadata  # noqa: E402
 
-_entries = {entry.name: entry.module
-            for entry in metadata.entry_points(group='console_scripts')}
+_all_entries = [entry for dist in metadata.distributions()
+                for entry in dist.entry_points]
+_entries = {entry.name: entry.module for entry in _all_entries
+            if entry.group == 'console_scripts'}
 for _item in [SCRIPT] + ALSO:
+    if _item.startswith('entry-points:'):
+        # the modules of the plugins a run loads (stevedore), by group prefix
+        _prefix = _item.split(':', 1)[1]
+        for _module in sorted({entry.module for entry in _all_entries
+                               if entry.group.startswith(_prefix)}):
+            __import__(_module)
+        continue
     if os.sep in _item:
         _name = os.path.basename(_item)
         if _name not in _entries:
