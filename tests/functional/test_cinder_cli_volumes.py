@@ -124,12 +124,19 @@ def test_snapshot_reset_state_and_force_delete(dep):
     dep.cinder('delete', vol)
 
 
-def test_non_admin_cannot_reset_state(dep):
+def _created_as(dep, project, user):
+    """(name, table) of a 1 GiB volume ``user`` made with cinder create,
+    once available."""
     vol = name()
-    made = table(dep.cinder('create', '--name', vol, '1', project='demo',
-                            user='demo'))
+    made = table(dep.cinder('create', '--name', vol, '1', project=project,
+                            user=user))
     wait_status(dep, 'volume', made['id'], 'available',
-                project='demo', user='demo')
+                project=project, user=user)
+    return vol, made
+
+
+def test_non_admin_cannot_reset_state(dep):
+    vol, _ = _created_as(dep, 'demo', 'demo')
     refused = dep.cinder('reset-state', '--state', 'error', vol,
                          project='demo', user='demo', check=False)
     assert refused.returncode != 0 and '403' in refused.stderr + \
@@ -137,11 +144,7 @@ def test_non_admin_cannot_reset_state(dep):
 
 
 def test_cinder_project_isolation(dep):
-    vol = name()
-    made = table(dep.cinder('create', '--name', vol, '1', project='owner',
-                            user='u1'))
-    wait_status(dep, 'volume', made['id'], 'available',
-                project='owner', user='u1')
+    vol, made = _created_as(dep, 'owner', 'u1')
     other = dep.cinder('list', '--all-tenants', project='intruder',
                        user='u2').stdout
     assert made['id'] not in other and vol not in other

@@ -20,6 +20,7 @@ import string
 import urllib.parse
 import uuid
 
+from backupd.api import group_status
 from backupd.api.handlers import backups as backup_handlers
 from backupd.api.handlers import group_snapshots
 from backupd.api.handlers import group_types
@@ -49,10 +50,6 @@ def _action(name, body):
     return {'type': 'object', 'properties': {name: body},
             'required': [name], 'additionalProperties': False}
 
-
-# A reset_status body (groups and group snapshots have no schema module).
-_STATUS = {'type': 'object', 'properties': {'status': {'type': 'string'}},
-           'required': ['status']}
 
 # The request schemas of every route that takes a body (POST and PUT); the
 # handlers' own schemas where they keep them.
@@ -105,12 +102,10 @@ BODY_SCHEMAS = {
     ('/groups/action', 'POST'): [groups.FROM_SOURCE],
     ('/groups/{group_id}', 'PUT'): [groups.UPDATE],
     ('/groups/{group_id}/action', 'POST'): [
-        _action('delete', {'type': 'object', 'properties': {
-            'delete-volumes': {'type': 'boolean'}}}),
-        _action('reset_status', _STATUS)],
+        groups.DELETE, group_status.RESET_STATUS],
     ('/group_snapshots', 'POST'): [group_snapshots.CREATE],
     ('/group_snapshots/{group_snapshot_id}/action', 'POST'): [
-        _action('reset_status', _STATUS)],
+        group_status.RESET_STATUS],
 }
 for _prefix in ('/os-volume-transfer', '/volume-transfers'):
     BODY_SCHEMAS[(_prefix, 'POST')] = [transfers.CREATE]
