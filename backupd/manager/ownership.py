@@ -40,8 +40,11 @@ class Owner:
         return self.conf.operation_lease_time
 
     def claim(self, context, model, id_, statuses, values=None):
-        return leases.claim(context, model, id_, statuses, self.token,
-                            self.seconds, values)
+        """Take the row at an operation's start; a database blip then is
+        retried as the writes that end an operation are (a claim by the
+        same owner may be made again)."""
+        return retry.call(leases.claim, context, model, id_, statuses,
+                          self.token, self.seconds, values, conf=self.conf)
 
     def release(self, context, model, id_):
         """Give up the lease at an operation's end; a failure only delays
