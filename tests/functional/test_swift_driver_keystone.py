@@ -20,8 +20,8 @@ from tests.contracts.backup_driver_cases import MiB
 from tests.fixtures.keystone_server import PASSWORD
 from tests.fixtures.keystone_server import PERSONAS
 from tests.fixtures.ports import reserve_port
-from tests.fixtures import services
 from tests.fixtures import swift_server as swift_process
+from tests.helpers import servers
 
 pytestmark = pytest.mark.xdist_group('keystone')  # one Keystone per worker
 
@@ -71,7 +71,7 @@ def keystone_swift(swift_server, keystone, tmp_path_factory):
     proc = subprocess.Popen([swift_process._bin('swift-proxy-server'), conf,
                              '-v'], stdin=subprocess.DEVNULL, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True,
-                            preexec_fn=services._die_with_parent)
+                            preexec_fn=servers.die_with_parent)
     log.close()
     url = 'http://127.0.0.1:%d' % port
     service_ids = keystone.register_service(

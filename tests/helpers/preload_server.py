@@ -33,6 +33,8 @@ _libc = ctypes.CDLL(None, use_errno=True)
 
 
 def _die_with_parent():
+    # tests/helpers/servers.die_with_parent's: this script runs with the
+    # console script's sys.path, which holds no tests package
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 

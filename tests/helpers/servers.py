@@ -28,6 +28,15 @@ def running(start, stop, start_error):
         atexit.unregister(stop)
 
 
+def die_with_parent():
+    """In a child (``preexec_fn``): SIGTERM when the test process dies,
+    however it dies, so an interrupted run never leaves servers running."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG,
+                                             signal.SIGTERM)
+
+
 def wait_or_kill(proc, timeout):
     """Wait up to ``timeout`` seconds for ``proc``, the leader of a process
     group already signalled; then SIGKILL the group."""
