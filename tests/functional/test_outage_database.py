@@ -48,13 +48,13 @@ def dep(tmp_path_factory, private_db, rabbit_vhost):  # noqa: F811
     url = private_db.create_database(services.unique('backupd'))
     deployment = services.Deployment(
         tmp_path_factory.mktemp('outage-db'), services.SEPARATE, {
-            # Paced backups and restores (4 s for the 4 MiB volume): the
+            # Paced backups and restores (2 s for the 4 MiB volume): the
             # backup in flight is still reading when the test locks its
             # volume's row, so its end writes do meet the outage. Unpaced
             # it could end first (seen: all three operations done in
             # 0.6 s, before the lock), and the outage met nothing.
             'DEFAULT': {'transport_url': rabbit_vhost.url,
-                        'backup_bandwidth_limit': str(MiB)},
+                        'backup_bandwidth_limit': str(2 * MiB)},
             # retry every second at most: the end writes land soon after
             # the database is back
             'database': {'connection': url, 'db_max_retry_interval': 2}})
